@@ -33,8 +33,17 @@ export interface DicomHeader {
   readonly instanceNumber: number | null;
   readonly rows: number | null;
   readonly columns: number | null;
+  /** Number of Frames (0028,0008); 1 for single-frame images, 0 when there is no Pixel Data. */
   readonly numberOfFrames: number;
   readonly bitsAllocated: number | null;
+  /** Image Position (Patient) (0020,0032), LPS mm, or null. */
+  readonly imagePositionPatient: readonly [number, number, number] | null;
+  /** Image Orientation (Patient) (0020,0037): row then column direction cosines, or null. */
+  readonly imageOrientationPatient: readonly [number, number, number, number, number, number] | null;
+  /** Pixel Spacing (0028,0030): [row spacing, column spacing] in mm, or null. */
+  readonly pixelSpacingMm: readonly [number, number] | null;
+  readonly sliceThicknessMm: number | null;
+  readonly specificCharacterSet: string;
   /** Byte offset of the Pixel Data element's value in the file, or null when absent. */
   readonly pixelDataOffset: number | null;
   /** Problems that did not prevent reading, e.g. a UID taken from the file meta. */

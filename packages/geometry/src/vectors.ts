@@ -51,7 +51,9 @@ export function mat3FromColumns(c0: Vec3, c1: Vec3, c2: Vec3): Mat3 {
 }
 
 export function mat3Column(m: Mat3, column: 0 | 1 | 2): Vec3 {
-  return [m[column], m[3 + column], m[6 + column]];
+  if (column === 0) return [m[0], m[3], m[6]];
+  if (column === 1) return [m[1], m[4], m[7]];
+  return [m[2], m[5], m[8]];
 }
 
 export function mat3MultiplyVec3(m: Mat3, v: Vec3): Vec3 {
