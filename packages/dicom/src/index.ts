@@ -18,6 +18,7 @@ export {
   type DecodeFrameOptions,
   type PixelArray,
 } from './decodeFrame.js';
+export { readFrameCodestream, type ReadFrameCodestreamOptions } from './readFrameCodestream.js';
 export { loadPixelCodecs, pixelCodecsLoaded } from './pixelCodecs.js';
 export { transcodeToExplicitLittle, type TranscodeOptions } from './transcodeToExplicitLittle.js';
 export {
@@ -38,3 +39,24 @@ export {
   type SliceInfo,
 } from './assembleVolume.js';
 export { readNifti, readNiftiHeader, niftiAffineRas, type NiftiHeader, type ReadNiftiOptions } from './readNifti.js';
+export {
+  deidentifyPart10,
+  DEIDENTIFICATION_CODES,
+  DEIDENTIFICATION_METHOD,
+  type DeidentifyOptions,
+  type DeidentifyResult,
+} from './deidentify/deidentifyPart10.js';
+export {
+  checkDeidentified,
+  type CheckDeidentifiedOptions,
+  type CheckDeidentifiedResult,
+  type DeidentificationViolation,
+} from './deidentify/checkDeidentified.js';
+export {
+  basicProfileActions,
+  resolveAction,
+  type ProfileActionCode,
+  type ProfileAttribute,
+  type ResolvedAction,
+} from './deidentify/basicProfileActions.js';
+export { pseudonymousUid, patientPseudonym, patientNamePseudonym, dateOffsetDays, type DeidentificationKey } from './deidentify/pseudonyms.js';

@@ -54,6 +54,7 @@ export const errorCatalogue = {
   ARCHIVE_NOT_FOUND: { httpStatus: 404, dimseStatus: DimseStatus.unableToProcess, exitCode: 66, summary: 'no such study, series or instance in the archive' },
   ARCHIVE_STORAGE_FAILED: { httpStatus: 500, dimseStatus: DimseStatus.outOfResources, exitCode: 74, summary: 'the archive could not write the instance' },
   ARCHIVE_TOO_LARGE: { httpStatus: 413, dimseStatus: DimseStatus.outOfResources, exitCode: 65, summary: 'the object is larger than the configured limit' },
+  REQUEST_ROUTE_NOT_FOUND: { httpStatus: 404, dimseStatus: DimseStatus.unableToProcess, exitCode: 64, summary: 'no such route' },
   REQUEST_INVALID_PARAMETER: { httpStatus: 400, dimseStatus: DimseStatus.identifierDoesNotMatchSopClass, exitCode: 64, summary: 'a request parameter is invalid' },
   REQUEST_BODY_TOO_LARGE: { httpStatus: 413, dimseStatus: DimseStatus.outOfResources, exitCode: 64, summary: 'the request body is larger than the configured limit' },
   REQUEST_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, dimseStatus: DimseStatus.cannotUnderstand, exitCode: 64, summary: 'the request media type is not supported' },
