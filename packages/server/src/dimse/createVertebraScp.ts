@@ -1,0 +1,515 @@
+/**
+ * The SCP behaviour of Vertebra's DIMSE server (PS3.4 Annexes A, B, C; PS3.7; PS3.8),
+ * as a dcmjs-dimse Scp subclass bound to its dependencies: association negotiation
+ * (called AE check, optional calling-AE allow-list, Verification, every Storage SOP
+ * class in the common transfer syntaxes, Patient/Study Root FIND, MOVE, GET), C-ECHO,
+ * C-STORE into `archive.ingest` (data set bytes kept as received, wrapped as Part 10),
+ * C-FIND through `archive.query`, C-MOVE to configured AEs and C-GET on the same
+ * association, with A-ABORT and C-CANCEL handling. The archive owns every rule.
+ */
+import type { Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import dimse from 'dcmjs-dimse';
+import type { ArchiveService, InstanceRecord, QueryLevel } from '@vertebra/archive';
+import { toVertebraError, errorCatalogue, DimseStatus } from '@vertebra/errors';
+import { RawDataset } from './RawDataset.js';
+import { wrapDatasetAsPart10 } from './part10Framing.js';
+import { encodeIdentifier, jsonString, parseIdentifier } from './queryIdentifier.js';
+import { StoreSubOperations, type SubOperationCounts } from './StoreSubOperations.js';
+
+export interface DimseLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface RemoteAe {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface VertebraScpContext {
+  readonly archive: ArchiveService;
+  readonly aeTitle: string;
+  readonly remoteAes: Readonly<Record<string, RemoteAe>>;
+  /** When set, only these calling AE titles may associate. */
+  readonly allowedCallingAes: ReadonlySet<string> | undefined;
+  readonly logger: DimseLogger;
+  /** Reject associations whose called AE title is not ours. */
+  readonly checkCalledAe: boolean;
+  /** Sets TCP_NODELAY on outgoing C-MOVE associations too. */
+  readonly noDelay: boolean;
+}
+
+const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason } = dimse.constants;
+const VERIFICATION = '1.2.840.10008.1.1';
+const STORAGE_PREFIX = '1.2.840.10008.5.1.4.1.1.';
+const QR = {
+  patientFind: '1.2.840.10008.5.1.4.1.2.1.1',
+  patientMove: '1.2.840.10008.5.1.4.1.2.1.2',
+  patientGet: '1.2.840.10008.5.1.4.1.2.1.3',
+  studyFind: '1.2.840.10008.5.1.4.1.2.2.1',
+  studyMove: '1.2.840.10008.5.1.4.1.2.2.2',
+  studyGet: '1.2.840.10008.5.1.4.1.2.2.3',
+} as const;
+const QR_SYNTAXES = new Set<string>(Object.values(QR));
+const PATIENT_ROOT = new Set<string>([QR.patientFind, QR.patientMove, QR.patientGet]);
+const UNCOMPRESSED = ['1.2.840.10008.1.2', '1.2.840.10008.1.2.1'];
+/** Transfer syntaxes accepted for storage (PS3.5 Annex A / PS3.6 Table A-1). */
+export const STORAGE_TRANSFER_SYNTAXES: readonly string[] = [
+  '1.2.840.10008.1.2', // Implicit VR Little Endian
+  '1.2.840.10008.1.2.1', // Explicit VR Little Endian
+  '1.2.840.10008.1.2.1.99', // Deflated Explicit VR Little Endian
+  '1.2.840.10008.1.2.2', // Explicit VR Big Endian (retired)
+  '1.2.840.10008.1.2.5', // RLE Lossless
+  '1.2.840.10008.1.2.4.50', // JPEG Baseline (Process 1)
+  '1.2.840.10008.1.2.4.51', // JPEG Extended (Process 2 & 4)
+  '1.2.840.10008.1.2.4.57', // JPEG Lossless (Process 14)
+  '1.2.840.10008.1.2.4.70', // JPEG Lossless SV1
+  '1.2.840.10008.1.2.4.80', // JPEG-LS Lossless
+  '1.2.840.10008.1.2.4.81', // JPEG-LS Near-Lossless
+  '1.2.840.10008.1.2.4.90', // JPEG 2000 Lossless Only
+  '1.2.840.10008.1.2.4.91', // JPEG 2000
+  '1.2.840.10008.1.2.4.201', // HTJ2K Lossless
+  '1.2.840.10008.1.2.4.202', // HTJ2K RPCL Lossless
+  '1.2.840.10008.1.2.4.203', // HTJ2K
+];
+const STORAGE_TS_SET = new Set(STORAGE_TRANSFER_SYNTAXES);
+/** PS3.7 C.4.2.1.5 / C.4.3.1.5: all sub-operations failed. */
+const STATUS_SUBOPS_ALL_FAILED = 0xa702;
+const STATUS_SUBOPS_SOME_FAILED = 0xb000;
+const STATUS_IDENTIFIER_MISMATCH = 0xa900;
+const STATUS_CANCEL = 0xfe00;
+
+type Association = InstanceType<typeof dimse.association.Association>;
+type DimseRequest = InstanceType<typeof dimse.requests.Request>;
+type CStoreRequest = InstanceType<typeof dimse.requests.CStoreRequest>;
+type CFindRequest = InstanceType<typeof dimse.requests.CFindRequest>;
+type CMoveRequest = InstanceType<typeof dimse.requests.CMoveRequest>;
+type CGetRequest = InstanceType<typeof dimse.requests.CGetRequest>;
+type PresentationContext = InstanceType<typeof dimse.association.PresentationContext>;
+type Response = InstanceType<typeof dimse.responses.Response>;
+
+/** ErrorComment (0000,0902) is LO: at most 64 characters. */
+function errorComment(message: string): string {
+  const flat = message.replace(/[\\\r\n]+/g, ' ');
+  return flat.length <= 64 ? flat : `${flat.slice(0, 61)}...`;
+}
+
+function chooseSyntax(context: PresentationContext, allowed: (ts: string) => boolean): string | undefined {
+  return context.getTransferSyntaxUids().find(allowed);
+}
+
+/** A collecting Writable for C-STORE data sets: keeps the received PDV bytes untouched. */
+class ChunkCollector extends Writable {
+  readonly chunks: Buffer[] = [];
+  constructor() {
+    super({ highWaterMark: 1 << 30 });
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.chunks.push(chunk);
+    callback();
+  }
+}
+
+function setCounts(response: Response, counts: SubOperationCounts, final: boolean): void {
+  const r = response as unknown as {
+    setRemaining(n: number): void;
+    setCompleted(n: number): void;
+    setFailures(n: number): void;
+    setWarnings(n: number): void;
+  };
+  if (!final) r.setRemaining(counts.remaining);
+  else if (counts.cancelled > 0) r.setRemaining(counts.cancelled);
+  r.setCompleted(counts.completed);
+  r.setFailures(counts.failed);
+  r.setWarnings(counts.warning);
+}
+
+function removeFromQueue(queue: unknown[] | undefined, request: unknown): void {
+  if (!queue) return;
+  const index = queue.indexOf(request);
+  if (index >= 0) queue.splice(index, 1);
+}
+
+function finalStatus(counts: SubOperationCounts): number {
+  if (counts.failed === 0 && counts.warning === 0) return Status.Success;
+  if (counts.completed === 0 && counts.warning === 0) return STATUS_SUBOPS_ALL_FAILED;
+  return STATUS_SUBOPS_SOME_FAILED;
+}
+
+export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp {
+  const { archive, logger } = context;
+
+  return class VertebraScp extends dimse.Scp {
+    private readonly remoteAddress: string | undefined;
+    private callingAeTitle = '';
+    private readonly cancelled = new Set<number>();
+    private aborted = false;
+    private readonly activeSubOperations = new Set<StoreSubOperations>();
+    /** C-MOVE / C-GET in progress by message ID, for C-CANCEL. */
+    private readonly cancellations = new Map<number, StoreSubOperations>();
+
+    constructor(socket: Socket, opts?: ConstructorParameters<typeof dimse.Scp>[1]) {
+      super(socket, opts);
+      this.remoteAddress = socket.remoteAddress;
+      this.on('networkError', (error: Error) => {
+        logger.warn(`DIMSE connection ${this.describePeer()}: ${error.message}`);
+        this.stopSubOperations();
+        // Unreadable PDUs, timeouts and socket errors end the connection (PS3.8 9.1.5).
+        socket.destroy();
+      });
+      this.on('close', () => this.stopSubOperations());
+    }
+
+    private describePeer(): string {
+      return `${this.callingAeTitle || '?'}@${this.remoteAddress ?? '?'}`;
+    }
+
+    /**
+     * Sends a pending C-MOVE / C-GET response now. The response callback dcmjs-dimse hands
+     * to the handler may be called only once (its event emitter's `next`), so pending
+     * responses go straight to the association on the request's presentation context.
+     */
+    private sendPending(request: DimseRequest, response: Response): void {
+      const self = this as unknown as {
+        association: Association;
+        _sendDimse(dimse: { context: PresentationContext; command: Response }): void;
+      };
+      const pc = self.association.getAcceptedPresentationContextFromRequest(request);
+      if (pc) self._sendDimse({ context: pc, command: response });
+    }
+
+    private stopSubOperations(): void {
+      this.aborted = true;
+      for (const subOperations of this.activeSubOperations) subOperations.failRemaining();
+    }
+
+    override associationRequested(association: Association): void {
+      this.callingAeTitle = association.getCallingAeTitle().trim();
+      const calledAeTitle = association.getCalledAeTitle().trim();
+      if (context.checkCalledAe && calledAeTitle !== context.aeTitle) {
+        logger.warn(`association from ${this.describePeer()} rejected: called AE title "${calledAeTitle}" is not "${context.aeTitle}"`);
+        this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized);
+        return;
+      }
+      if (this.callingAeTitle === '' || (context.allowedCallingAes && !context.allowedCallingAes.has(this.callingAeTitle))) {
+        logger.warn(`association from ${this.describePeer()} rejected: calling AE title not recognized`);
+        this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized);
+        return;
+      }
+      for (const { id } of association.getPresentationContexts()) {
+        const pc = association.getPresentationContext(id);
+        const abstractSyntax = pc.getAbstractSyntaxUid();
+        let allowed: ((ts: string) => boolean) | undefined;
+        if (abstractSyntax === VERIFICATION || QR_SYNTAXES.has(abstractSyntax)) allowed = (ts) => UNCOMPRESSED.includes(ts);
+        else if (abstractSyntax.startsWith(STORAGE_PREFIX)) allowed = (ts) => STORAGE_TS_SET.has(ts);
+        if (!allowed) {
+          pc.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
+          continue;
+        }
+        const syntax = chooseSyntax(pc, allowed);
+        if (syntax) pc.setResult(PresentationContextResult.Accept, syntax);
+        else pc.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
+      }
+      this.sendAssociationAccept();
+    }
+
+    override associationReleaseRequested(): void {
+      this.sendAssociationReleaseResponse();
+    }
+
+    override abort(source: number, reason: number): void {
+      logger.warn(`association ${this.describePeer()} aborted by the peer (source ${source}, reason ${reason})`);
+      this.stopSubOperations();
+      (this as unknown as { socket: Socket }).socket.destroy();
+    }
+
+    override cCancelRequest(request: DimseRequest): void {
+      const id = (request as unknown as { getMessageIdBeingRespondedTo(): number }).getMessageIdBeingRespondedTo();
+      this.cancelled.add(id);
+      this.cancellations.get(id)?.cancel();
+    }
+
+    override cEchoRequest(request: InstanceType<typeof dimse.requests.CEchoRequest>, callback: (r: InstanceType<typeof dimse.responses.CEchoResponse>) => void): void {
+      const response = dimse.responses.CEchoResponse.fromRequest(request);
+      response.setStatus(Status.Success);
+      callback(response);
+    }
+
+    override createStoreWritableStream(): Writable {
+      return new ChunkCollector();
+    }
+
+    override createDatasetFromStoreWritableStream(writable: Writable, pc: PresentationContext, callback: (dataset: InstanceType<typeof dimse.Dataset>) => void): void {
+      const chunks = (writable as ChunkCollector).chunks;
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      callback(new RawDataset(bytes, pc.getAcceptedTransferSyntaxUid() ?? '1.2.840.10008.1.2'));
+    }
+
+    override cStoreRequest(request: CStoreRequest, callback: (response: InstanceType<typeof dimse.responses.CStoreResponse>) => void): void {
+      void this.handleStore(request).then(callback);
+    }
+
+    private async handleStore(request: CStoreRequest): Promise<InstanceType<typeof dimse.responses.CStoreResponse>> {
+      const response = dimse.responses.CStoreResponse.fromRequest(request);
+      const label = `C-STORE from ${this.callingAeTitle}`;
+      try {
+        const dataset = request.getDataset();
+        if (!(dataset instanceof RawDataset)) throw new Error('no data set in the C-STORE request');
+        const sopClassUid = request.getAffectedSopClassUid().replace(/\0/g, '').trim();
+        const sopInstanceUid = (request as unknown as { getAffectedSopInstanceUid(): string }).getAffectedSopInstanceUid().replace(/\0/g, '').trim();
+        const bytes = wrapDatasetAsPart10({
+          dataset: dataset.encoded,
+          sopClassUid,
+          sopInstanceUid,
+          transferSyntaxUid: dataset.getTransferSyntaxUid(),
+          sourceAeTitle: this.callingAeTitle,
+        });
+        const result = await archive.ingest({
+          bytes,
+          source: {
+            kind: 'c-store',
+            label,
+            callingAeTitle: this.callingAeTitle,
+            ...(this.remoteAddress === undefined ? {} : { remoteAddress: this.remoteAddress }),
+          },
+        });
+        if (result.outcome === 'rejected') {
+          const code = result.error?.code ?? 'INTERNAL';
+          response.setStatus(errorCatalogue[code].dimseStatus);
+          response.setErrorComment(errorComment(result.error?.message ?? code));
+          logger.warn(`${label}: instance ${sopInstanceUid} rejected: ${result.error?.message ?? code}`);
+        } else if (result.outcome !== 'duplicate' && result.warnings.length > 0) {
+          // PS3.4 B.2.3: Warning B000 "Coercion of Data Elements" (e.g. derived Study/Series UIDs).
+          response.setStatus(DimseStatus.warningCoercion);
+          response.setErrorComment(errorComment(result.warnings.map((w) => w.code).join(' ')));
+        } else {
+          // A duplicate of an identical instance is a success (PS3.4 B.2.3; idempotent ingest).
+          response.setStatus(Status.Success);
+        }
+      } catch (thrown) {
+        const error = toVertebraError(thrown, 'INTERNAL', label);
+        logger.error(`${label}: ${error.message}`);
+        response.setStatus(error.dimseStatus);
+        response.setErrorComment(errorComment(error.message));
+      }
+      return response;
+    }
+
+    override cFindRequest(request: CFindRequest, callback: (responses: Array<InstanceType<typeof dimse.responses.CFindResponse>>) => void): void {
+      void this.handleFind(request).then(callback);
+    }
+
+    private async handleFind(request: CFindRequest): Promise<Array<InstanceType<typeof dimse.responses.CFindResponse>>> {
+      const failure = (status: number, message: string): Array<InstanceType<typeof dimse.responses.CFindResponse>> => {
+        const response = dimse.responses.CFindResponse.fromRequest(request);
+        response.setStatus(status);
+        response.setErrorComment(errorComment(message));
+        logger.warn(`C-FIND from ${this.describePeer()}: ${message}`);
+        return [response];
+      };
+      try {
+        const dataset = request.getDataset();
+        if (!dataset) return failure(STATUS_IDENTIFIER_MISMATCH, 'the C-FIND request has no identifier');
+        const identifier = parseIdentifier(dataset.getElements());
+        if (!identifier.level) return failure(STATUS_IDENTIFIER_MISMATCH, 'QueryRetrieveLevel must be PATIENT, STUDY, SERIES or IMAGE');
+        const model = request.getAffectedSopClassUid().trim();
+        if (identifier.level === 'PATIENT' && !PATIENT_ROOT.has(model)) {
+          return failure(STATUS_IDENTIFIER_MISMATCH, 'the Study Root model has no PATIENT level');
+        }
+        const result = await archive.query({ level: identifier.level, match: identifier.match, includeFields: identifier.returnKeys });
+        const transferSyntaxUid = dataset.getTransferSyntaxUid();
+        const messageId = request.getMessageId();
+        const responses: Array<InstanceType<typeof dimse.responses.CFindResponse>> = [];
+        for (const row of result.rows) {
+          if (this.cancelled.has(messageId)) break;
+          const pending = dimse.responses.CFindResponse.fromRequest(request);
+          pending.setStatus(identifier.ignoredKeys.length > 0 ? 0xff01 : Status.Pending);
+          pending.setDataset(new RawDataset(encodeIdentifier({ row, level: identifier.level, returnKeys: identifier.returnKeys, transferSyntaxUid }), transferSyntaxUid));
+          responses.push(pending);
+        }
+        const final = dimse.responses.CFindResponse.fromRequest(request);
+        final.setStatus(this.cancelled.delete(messageId) ? STATUS_CANCEL : Status.Success);
+        responses.push(final);
+        return responses;
+      } catch (thrown) {
+        const error = toVertebraError(thrown, 'INTERNAL', 'C-FIND');
+        return failure(error.dimseStatus, error.message);
+      }
+    }
+
+    /** Instances selected by a C-MOVE / C-GET identifier (PS3.4 C.4.2.2.1: unique keys per level). */
+    private async selectInstances(elements: Readonly<Record<string, unknown>>, model: string): Promise<InstanceRecord[]> {
+      const identifier = parseIdentifier(elements);
+      const level = identifier.level;
+      if (!level) throw new RangeError('QueryRetrieveLevel must be PATIENT, STUDY, SERIES or IMAGE');
+      if (level === 'PATIENT' && !PATIENT_ROOT.has(model)) throw new RangeError('the Study Root model has no PATIENT level');
+      const uniqueKeys: Record<QueryLevel, readonly string[]> = {
+        PATIENT: ['PatientID'],
+        STUDY: ['PatientID', 'StudyInstanceUID'],
+        SERIES: ['StudyInstanceUID', 'SeriesInstanceUID'],
+        IMAGE: ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID'],
+      };
+      const match: Record<string, string> = {};
+      for (const key of uniqueKeys[level]) {
+        const value = identifier.match[key];
+        if (value !== undefined) match[key] = value;
+      }
+      const ownKey = { PATIENT: 'PatientID', STUDY: 'StudyInstanceUID', SERIES: 'SeriesInstanceUID', IMAGE: 'SOPInstanceUID' }[level];
+      if (match[ownKey] === undefined) throw new RangeError(`the identifier has no ${ownKey} for a ${level} level retrieve`);
+      const queryLevel: QueryLevel = level === 'PATIENT' ? 'STUDY' : level;
+      const result = await archive.query({ level: queryLevel, match, includeFields: ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID'] });
+      const seen = new Set<string>();
+      const records: InstanceRecord[] = [];
+      for (const row of result.rows) {
+        const studyInstanceUid = jsonString(row, '0020000D');
+        if (!studyInstanceUid) continue;
+        const seriesInstanceUid = level === 'SERIES' || level === 'IMAGE' ? jsonString(row, '0020000E') : undefined;
+        const sopInstanceUid = level === 'IMAGE' ? jsonString(row, '00080018') : undefined;
+        const instances = await archive.listInstances({
+          studyInstanceUid,
+          ...(seriesInstanceUid === undefined ? {} : { seriesInstanceUid }),
+          ...(sopInstanceUid === undefined ? {} : { sopInstanceUid }),
+        });
+        for (const instance of instances) {
+          if (seen.has(instance.sopInstanceUid)) continue;
+          seen.add(instance.sopInstanceUid);
+          records.push(instance);
+        }
+      }
+      return records;
+    }
+
+    override cMoveRequest(request: CMoveRequest, callback: (responses: Array<InstanceType<typeof dimse.responses.CMoveResponse>>) => void): void {
+      void this.handleMove(request, callback);
+    }
+
+    private async handleMove(request: CMoveRequest, callback: (responses: Array<InstanceType<typeof dimse.responses.CMoveResponse>>) => void): Promise<void> {
+      const respond = (status: number, counts?: SubOperationCounts, comment?: string): void => {
+        const response = dimse.responses.CMoveResponse.fromRequest(request);
+        response.setStatus(status);
+        if (counts) setCounts(response, counts, status !== Status.Pending);
+        if (comment) response.setErrorComment(errorComment(comment));
+        if (status === Status.Pending) this.sendPending(request, response);
+        else callback([response]);
+      };
+      const destinationAe = String(request.getCommandDataset().getElement('MoveDestination') ?? '').trim();
+      const destination = context.remoteAes[destinationAe];
+      if (!destination) {
+        logger.warn(`C-MOVE from ${this.describePeer()}: unknown destination "${destinationAe}"`);
+        respond(errorCatalogue.DIMSE_UNKNOWN_DESTINATION.dimseStatus, undefined, `move destination "${destinationAe}" is not configured`);
+        return;
+      }
+      let records: InstanceRecord[];
+      try {
+        const dataset = request.getDataset();
+        records = await this.selectInstances(dataset?.getElements() ?? {}, request.getAffectedSopClassUid().trim());
+      } catch (thrown) {
+        const message = thrown instanceof Error ? thrown.message : String(thrown);
+        respond(thrown instanceof RangeError ? STATUS_IDENTIFIER_MISMATCH : DimseStatus.unableToProcess, undefined, message);
+        return;
+      }
+      const messageId = request.getMessageId();
+      const client = new dimse.Client() as InstanceType<typeof dimse.Client> & { network?: { requests: unknown[] } };
+      const subOperations = new StoreSubOperations({
+        archive,
+        records,
+        moveOriginator: { aeTitle: this.callingAeTitle, messageId },
+        onProgress: (counts) => {
+          if (counts.remaining > 0) respond(Status.Pending, counts);
+        },
+        onError: (message) => logger.warn(`C-MOVE to ${destinationAe}: ${message}`),
+        dequeue: (queued) => removeFromQueue(client.network?.requests, queued),
+      });
+      this.cancellations.set(messageId, subOperations);
+      if (records.length > 0) {
+        this.activeSubOperations.add(subOperations);
+        this.sendToRemote(client, subOperations, destinationAe, destination);
+      }
+      const counts = await subOperations.finished;
+      this.activeSubOperations.delete(subOperations);
+      this.cancellations.delete(messageId);
+      if (this.aborted) return;
+      respond(this.cancelled.delete(messageId) || counts.cancelled > 0 ? STATUS_CANCEL : finalStatus(counts), counts);
+    }
+
+    /** Opens an association to the move destination and runs the sub-operations on it. */
+    private sendToRemote(client: InstanceType<typeof dimse.Client>, subOperations: StoreSubOperations, destinationAe: string, destination: RemoteAe): void {
+      // A C-ECHO first: its 'done' gives an asynchronous hook, after negotiation, to load
+      // the first instance in a transfer syntax the destination accepted.
+      const echo = new dimse.requests.CEchoRequest();
+      echo.on('done', (_data: unknown, next: () => void) => {
+        const network = (client as unknown as { network?: { association: Association } }).network;
+        if (!network) {
+          next();
+          return;
+        }
+        void subOperations.start(network.association).finally(next);
+      });
+      client.addRequest(echo);
+      for (const request of subOperations.requests) client.addRequest(request);
+      client.on('associationRejected', () => {
+        logger.warn(`C-MOVE: ${destinationAe} at ${destination.host}:${destination.port} rejected the association`);
+        subOperations.failRemaining();
+      });
+      client.on('networkError', (error: Error) => {
+        logger.warn(`C-MOVE to ${destinationAe}: ${error.message}`);
+        subOperations.failRemaining();
+      });
+      client.on('closed', () => subOperations.failRemaining());
+      client.send(destination.host, destination.port, context.aeTitle, destinationAe);
+      if (context.noDelay) {
+        (client as unknown as { network?: { socket?: Socket } }).network?.socket?.setNoDelay(true);
+      }
+    }
+
+    override cGetRequest(request: CGetRequest, callback: (responses: Array<InstanceType<typeof dimse.responses.CGetResponse>>) => void): void {
+      void this.handleGet(request, callback);
+    }
+
+    private async handleGet(request: CGetRequest, callback: (responses: Array<InstanceType<typeof dimse.responses.CGetResponse>>) => void): Promise<void> {
+      const respond = (status: number, counts?: SubOperationCounts, comment?: string): void => {
+        const response = dimse.responses.CGetResponse.fromRequest(request);
+        response.setStatus(status);
+        if (counts) setCounts(response, counts, status !== Status.Pending);
+        if (comment) response.setErrorComment(errorComment(comment));
+        if (status === Status.Pending) this.sendPending(request, response);
+        else callback([response]);
+      };
+      let records: InstanceRecord[];
+      try {
+        records = await this.selectInstances(request.getDataset()?.getElements() ?? {}, request.getAffectedSopClassUid().trim());
+      } catch (thrown) {
+        const message = thrown instanceof Error ? thrown.message : String(thrown);
+        respond(thrown instanceof RangeError ? STATUS_IDENTIFIER_MISMATCH : DimseStatus.unableToProcess, undefined, message);
+        return;
+      }
+      const messageId = request.getMessageId();
+      const subOperations = new StoreSubOperations({
+        archive,
+        records,
+        onProgress: (counts) => {
+          if (counts.remaining > 0) respond(Status.Pending, counts);
+        },
+        onError: (message) => logger.warn(`C-GET from ${this.describePeer()}: ${message}`),
+        dequeue: (queued) => removeFromQueue((this as unknown as { requests: unknown[] }).requests, queued),
+      });
+      this.cancellations.set(messageId, subOperations);
+      if (records.length > 0) {
+        this.activeSubOperations.add(subOperations);
+        const association = (this as unknown as { association: Association }).association;
+        await subOperations.start(association);
+        // The sub-operations go out on this association; the final C-GET response is sent
+        // only after every C-STORE sub-operation was answered (PS3.4 C.4.3.3).
+        const unsent = subOperations.unsentRequests();
+        if (unsent.length > 0) this.sendRequests(unsent);
+      }
+      const counts = await subOperations.finished;
+      this.activeSubOperations.delete(subOperations);
+      this.cancellations.delete(messageId);
+      if (this.aborted) return;
+      respond(this.cancelled.delete(messageId) || counts.cancelled > 0 ? STATUS_CANCEL : finalStatus(counts), counts);
+    }
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Starts Vertebra's DIMSE SCP (PS3.7 / PS3.8 over TCP): our own net.Server bound to
+ * 127.0.0.1 unless configured (dcmjs-dimse's Server.listen binds every interface and
+ * has no host option), TCP_NODELAY on every accepted socket so that one association is
+ * not stalled by delayed ACKs, each socket handed to the dcmjs-dimse Scp subclass that
+ * adapts DIMSE to the archive (createVertebraScp).
+ */
+import net, { type Socket } from 'node:net';
+import dimse from 'dcmjs-dimse';
+import type { ArchiveService } from '@vertebra/archive';
+import { VertebraError } from '@vertebra/errors';
+import { createVertebraScp, type DimseLogger, type RemoteAe } from './createVertebraScp.js';
+
+export type { DimseLogger, RemoteAe } from './createVertebraScp.js';
+
+export interface DimseServerOptions {
+  readonly archive: ArchiveService;
+  /** TCP port; 0 picks a free one. */
+  readonly port: number;
+  /** Interface to bind; default '127.0.0.1'. */
+  readonly host?: string;
+  /** Our AE title (the called AE title peers must use); default 'VERTEBRA'. */
+  readonly aeTitle?: string;
+  /** C-MOVE destinations by AE title. */
+  readonly remoteAes?: Readonly<Record<string, RemoteAe>>;
+  /** Reject associations whose called AE title is not `aeTitle` (PS3.8 A-ASSOCIATE-RJ reason 7); default true. */
+  readonly checkCalledAe?: boolean;
+  /** When given, only these calling AE titles may associate (default: any non-empty title). */
+  readonly allowedCallingAes?: readonly string[];
+  /** Set TCP_NODELAY on accepted and outgoing sockets; default true. */
+  readonly noDelay?: boolean;
+  /** Idle limits in milliseconds (dcmjs-dimse): association request, between PDUs. */
+  readonly associationTimeoutMs?: number;
+  readonly pduTimeoutMs?: number;
+  readonly logger?: DimseLogger;
+}
+
+export interface DimseServer {
+  readonly port: number;
+  readonly host: string;
+  readonly aeTitle: string;
+  close(): Promise<void>;
+}
+
+const AE_TITLE = /^[\x20-\x5b\x5d-\x7e]{1,16}$/;
+const silentLogger: DimseLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export async function startDimseServer(options: DimseServerOptions): Promise<DimseServer> {
+  const host = options.host ?? '127.0.0.1';
+  const aeTitle = (options.aeTitle ?? 'VERTEBRA').trim();
+  const logger = options.logger ?? silentLogger;
+  const noDelay = options.noDelay ?? true;
+  if (!AE_TITLE.test(aeTitle)) {
+    throw new VertebraError('CONFIG_INVALID', `AE title "${aeTitle}" must be 1-16 characters without backslash (PS3.5 6.2)`, { subject: 'aeTitle' });
+  }
+  for (const [name, remote] of Object.entries(options.remoteAes ?? {})) {
+    if (!AE_TITLE.test(name) || typeof remote.host !== 'string' || !Number.isInteger(remote.port) || remote.port <= 0 || remote.port > 65535) {
+      throw new VertebraError('CONFIG_INVALID', `remote AE "${name}" needs a valid AE title, host and port`, { subject: 'remoteAes' });
+    }
+  }
+  // dcmjs-dimse logs every PDU at info level through loglevel by default; our logger reports instead.
+  dimse.log.setLevel('silent');
+
+  const Scp = createVertebraScp({
+    archive: options.archive,
+    aeTitle,
+    remoteAes: options.remoteAes ?? {},
+    allowedCallingAes: options.allowedCallingAes ? new Set(options.allowedCallingAes.map((ae) => ae.trim())) : undefined,
+    logger,
+    noDelay,
+    checkCalledAe: options.checkCalledAe ?? true,
+  });
+  const scpOptions = {
+    associationTimeout: options.associationTimeoutMs ?? 60_000,
+    pduTimeout: options.pduTimeoutMs ?? 5 * 60_000,
+  };
+  const sockets = new Set<Socket>();
+  const server = net.createServer((socket) => {
+    if (noDelay) socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    try {
+      const scp = new Scp(socket, scpOptions) as unknown as { connected: boolean; connectedTime: number | undefined };
+      // An accepted socket never emits 'connect': without these the library's association
+      // timeout (a connection that sends no A-ASSOCIATE-RQ) would never fire.
+      scp.connected = true;
+      scp.connectedTime = Date.now();
+    } catch (error) {
+      logger.error(`DIMSE: cannot set up the connection from ${socket.remoteAddress ?? '?'}: ${error instanceof Error ? error.message : String(error)}`);
+      socket.destroy();
+    }
+  });
+  server.on('error', (error) => logger.error(`DIMSE server: ${error.message}`));
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => reject(new VertebraError('CONFIG_INVALID', `cannot listen on ${host}:${options.port}: ${error.message}`, { subject: 'dimse port', cause: error }));
+    server.once('error', onError);
+    server.listen(options.port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  logger.info(`DIMSE SCP ${aeTitle} listening on ${host}:${port}`);
+
+  return {
+    port,
+    host,
+    aeTitle,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
