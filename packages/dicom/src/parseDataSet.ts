@@ -1,10 +1,12 @@
 /**
  * Shared Part 10 / raw data set parsing on top of dicom-parser (zero-copy). Detects
  * files without the 128-byte preamble and "DICM" prefix (raw data sets as C-STORE
- * delivers them, PS3.10 7.1 / PS3.5 Annex A), and turns every parser failure into a
+ * delivers them, PS3.10 7.1 / PS3.5 Annex A), inflates deflated data sets (A.5), bounds
+ * sequence nesting and checks every value lies inside the data, and turns every parser failure into a
  * VertebraError with a catalogue code naming the subject and the problem.
  */
 import { createRequire } from 'node:module';
+import { inflateRawSync } from 'node:zlib';
 import type { DataSet, Element } from 'dicom-parser';
 import { VertebraError } from '@vertebra/errors';
 
@@ -153,6 +155,13 @@ function classifyFailure(bytes: Uint8Array, error: unknown, options: ParseOption
     }
     return fail('DICOM_TRUNCATED', `element ${tagLabel(tag)} at byte ${position} declares ${length} bytes but the data ends after ${available} (the file is truncated)`, options, { tag: tagLabel(tag), position, declaredLength: length, available, parser: raw }, error);
   }
+  // dicom-parser 1.8 reports two structural problems by failing on its own warning list
+  if (/reading 'push'/.test(raw)) {
+    return fail('DICOM_TRUNCATED', `a sequence or item of undefined length that starts before byte ${position} has no delimiter before the end of the data (the file is truncated or a length is wrong)`, options, { position, parser: raw }, error);
+  }
+  if (/warnings is not a function/.test(raw)) {
+    return fail('DICOM_MALFORMED', `an item delimiter (FFFE,E00D) near byte ${position} has a non-zero length (PS3.5 7.5.2)`, options, { position, parser: raw }, error);
+  }
   if (/past end|overread|overrun|eof/i.test(raw)) {
     return fail('DICOM_TRUNCATED', `the data set ends before element ${tagLabel(tag)} at byte ${position} is complete (${raw})`, options, { tag: tagLabel(tag), position, parser: raw }, error);
   }
@@ -208,6 +217,30 @@ function checkFileMeta(bytes: Uint8Array, options: ParseOptions): { transferSynt
   return { transferSyntaxUid, metaEnd: position };
 }
 
+const INFLATE_FILLER_TAG = 'x00000001';
+
+/**
+ * Inflates a Deflated Explicit VR Little Endian data set (PS3.5 A.5) for dicom-parser, which
+ * parses the returned array from byte 0: the 128-byte preamble and "DICM" would be read as
+ * elements (misaligned junk, or a failure when the preamble is not zero). The first 132
+ * bytes are therefore replaced by one filler element (0000,0001) OB of 120 bytes, removed
+ * after parsing; the file meta information and the inflated data set keep their offsets.
+ */
+function inflateForParser(byteArray: Uint8Array, position: number): Uint8Array {
+  const inflated = inflateRawSync(byteArray.subarray(position));
+  const full = Buffer.alloc(position + inflated.length);
+  full.set(byteArray.subarray(0, position), 0);
+  full.set(inflated, position);
+  if (position >= 132) {
+    full.fill(0, 0, 132);
+    full.writeUInt16LE(0x0000, 0);
+    full.writeUInt16LE(0x0001, 2);
+    full.write('OB', 4, 'latin1');
+    full.writeUInt32LE(120, 8);
+  }
+  return full;
+}
+
 /** A zero-copy Buffer view (dicom-parser's deflate path needs Buffer methods). */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -247,38 +280,78 @@ export function parseDataSet(bytes: Uint8Array, options: ParseOptions = {}): Par
   const littleEndian = transferSyntaxUid !== TransferSyntax.explicitBig;
   let dataSet: DataSet;
   try {
-    const input = transferSyntaxUid === TransferSyntax.deflatedExplicitLittle ? asBuffer(bytes) : bytes;
+    const deflated = transferSyntaxUid === TransferSyntax.deflatedExplicitLittle;
+    const input = deflated ? asBuffer(bytes) : bytes;
     dataSet = dicomParser.parseDicom(input, {
       ...(options.untilTag === undefined ? {} : { untilTag: options.untilTag }),
       ...(part10 ? {} : { TransferSyntaxUID: transferSyntaxUid }),
+      ...(deflated ? { inflater: inflateForParser } : {}),
     } as Parameters<typeof dicomParser.parseDicom>[1]);
+    if (deflated) delete dataSet.elements[INFLATE_FILLER_TAG];
   } catch (error) {
     if (error instanceof VertebraError) throw error;
+    if (/maximum call stack/i.test(messageOf(error))) {
+      throw fail('DICOM_MALFORMED', `sequences are nested too deeply to parse (more than ${MAX_SEQUENCE_DEPTH} levels allowed)`, options, { maxDepth: MAX_SEQUENCE_DEPTH }, error);
+    }
     if (transferSyntaxUid === TransferSyntax.deflatedExplicitLittle) {
       throw fail('DICOM_MALFORMED', `cannot inflate or parse the deflated data set: ${messageOf(error)}`, options, undefined, error);
     }
     throw classifyFailure(bytes, error, options, { start, explicit, littleEndian });
   }
   checkElementBounds(dataSet, dataSet.byteArray.length, options);
+  checkNestingDepth(dataSet, options);
   return { dataSet, transferSyntaxUid, hasFileMeta: part10, byteLength: bytes.length };
+}
+
+/** Deepest sequence nesting accepted; real objects stay far below (an SR tree rarely passes 10). */
+export const MAX_SEQUENCE_DEPTH = 64;
+
+/**
+ * Rejects data sets whose sequences nest deeper than MAX_SEQUENCE_DEPTH, so that every
+ * recursive walk over a parsed data set (DICOM JSON, de-identification) has a bounded
+ * stack. Iterative, so the check itself cannot overflow.
+ */
+function checkNestingDepth(dataSet: DataSet, options: ParseOptions): void {
+  const stack: Array<{ dataSet: DataSet; depth: number }> = [{ dataSet, depth: 0 }];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (next === undefined) break;
+    for (const tag in next.dataSet.elements) {
+      const items = next.dataSet.elements[tag]?.items;
+      if (!items) continue;
+      if (next.depth + 1 > MAX_SEQUENCE_DEPTH) {
+        throw fail('DICOM_MALFORMED', `sequence ${tagLabel(tag)} is nested more than ${MAX_SEQUENCE_DEPTH} levels deep`, options, { tag: tagLabel(tag), maxDepth: MAX_SEQUENCE_DEPTH });
+      }
+      for (const item of items) {
+        if (item.dataSet) stack.push({ dataSet: item.dataSet, depth: next.depth + 1 });
+      }
+    }
+  }
 }
 
 /**
  * dicom-parser does not check every declared length (implicit VR data sets, values
- * skipped by seek): make sure each parsed element's value lies inside the data.
+ * skipped by seek, elements inside sequence items): make sure each parsed element's
+ * value, at any depth, lies inside the data.
  */
 function checkElementBounds(dataSet: DataSet, byteLength: number, options: ParseOptions): void {
-  const elements = dataSet.elements;
-  for (const tag in elements) {
-    const element = elements[tag];
-    if (element === undefined) continue;
-    if (element.dataOffset === undefined || element.length === UNDEFINED_LENGTH || !(element.dataOffset + element.length > byteLength)) continue;
-    const available = byteLength - element.dataOffset;
-    const header = element.dataOffset - (element.vr !== undefined && LONG_LENGTH_VRS.has(element.vr) ? 12 : 8);
-    if (element.length > byteLength) {
-      throw fail('DICOM_LENGTH_PAST_END', `element ${tagLabel(element.tag)} at byte ${header} declares a length of ${element.length} bytes (0x${element.length.toString(16).toUpperCase()}) but only ${available} bytes remain`, options, { tag: tagLabel(element.tag), declaredLength: element.length, available });
+  const stack: DataSet[] = [dataSet];
+  while (stack.length > 0) {
+    const elements = stack.pop()?.elements ?? {};
+    for (const tag in elements) {
+      const element = elements[tag];
+      if (element === undefined) continue;
+      for (const item of element.items ?? []) {
+        if (item.dataSet) stack.push(item.dataSet);
+      }
+      if (element.dataOffset === undefined || element.length === UNDEFINED_LENGTH || !(element.dataOffset + element.length > byteLength)) continue;
+      const available = byteLength - element.dataOffset;
+      const header = element.dataOffset - (element.vr !== undefined && LONG_LENGTH_VRS.has(element.vr) ? 12 : 8);
+      if (element.length > byteLength) {
+        throw fail('DICOM_LENGTH_PAST_END', `element ${tagLabel(element.tag)} at byte ${header} declares a length of ${element.length} bytes (0x${element.length.toString(16).toUpperCase()}) but only ${available} bytes remain`, options, { tag: tagLabel(element.tag), declaredLength: element.length, available });
+      }
+      throw fail('DICOM_TRUNCATED', `element ${tagLabel(element.tag)} at byte ${header} declares ${element.length} bytes but the data ends after ${available} (the file is truncated)`, options, { tag: tagLabel(element.tag), declaredLength: element.length, available });
     }
-    throw fail('DICOM_TRUNCATED', `element ${tagLabel(element.tag)} at byte ${header} declares ${element.length} bytes but the data ends after ${available} (the file is truncated)`, options, { tag: tagLabel(element.tag), declaredLength: element.length, available });
   }
 }
 
