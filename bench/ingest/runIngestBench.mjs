@@ -1,0 +1,242 @@
+// Ingest benchmark (issue 2): Vertebra against Orthanc (Debian 1.10, SQLite, default
+// durability) on the same generated files, in the same run, on loopback.
+//
+//   npm run bench:ingest                      500 CT slices 512×512 16-bit: STOW-RS (4 connections),
+//                                             C-STORE (one storescu association, client TCP_NODELAY
+//                                             off and on), `vertebra import` vs Orthanc REST /instances
+//   npm run bench:ingest -- --scale 100000    100,000 small instances into Vertebra: ingest rate in the
+//                                             first and last 5 %, QIDO-RS latency p50/p95 at that size
+// Options: --count N (500), --batch N (instances per STOW request, 10), --connections N (4),
+//          --modes stow,cstore,import, --profile (writes Vertebra CPU profiles to bench/out/profiles/;
+//          summarize with bench/lib/summarizeCpuProfile.mjs), --no-orthanc (Vertebra only, for profiling).
+// Every mode starts each server fresh on an empty data directory. Not a test: it prints figures.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startOrthanc } from '../../scripts/lib/startOrthanc.mjs';
+import { request, runPool, stowBody } from '../lib/dicomweb.mjs';
+import { startVertebraChild } from '../lib/startVertebraChild.mjs';
+import { syntheticUid, writeSyntheticPart10 } from '../lib/writeSyntheticPart10.mjs';
+import { runScaleBench } from './runScaleBench.mjs';
+
+const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
+const PROFILE_DIR = fileURLToPath(new URL('../out/profiles/', import.meta.url));
+
+function parseArgs(argv) {
+  const options = { count: 500, batch: 10, connections: 4, modes: ['stow', 'cstore', 'import'], scale: 0, profile: false, orthanc: true };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    const value = () => argv[++i] ?? '';
+    if (arg === '--count') options.count = Number(value());
+    else if (arg === '--batch') options.batch = Number(value());
+    else if (arg === '--connections') options.connections = Number(value());
+    else if (arg === '--modes') options.modes = value().split(',');
+    else if (arg === '--scale') options.scale = Number(value());
+    else if (arg === '--profile') options.profile = true;
+    else if (arg === '--no-orthanc') options.orthanc = false;
+    else throw new Error(`unknown option ${arg}`);
+  }
+  return options;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(command, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out = (out + c).slice(-20000)));
+    child.stderr.on('data', (c) => (out = (out + c).slice(-20000)));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${out.slice(-2000)}`))));
+  });
+}
+
+async function generateSlices(dir, count) {
+  await mkdir(dir, { recursive: true });
+  const run = Date.now();
+  const buffers = [];
+  for (let i = 0; i < count; i += 1) {
+    const bytes = writeSyntheticPart10({
+      patientId: 'BENCH001',
+      patientName: 'BENCH^CT',
+      studyInstanceUid: syntheticUid(run, 1),
+      seriesInstanceUid: syntheticUid(run, 1, 1),
+      sopInstanceUid: syntheticUid(run, 1, 1, i + 1),
+      frameOfReferenceUid: syntheticUid(run, 9),
+      studyDate: '20240315',
+      instanceNumber: i + 1,
+      rows: 512,
+      columns: 512,
+      zMm: i * 1.25,
+    });
+    buffers.push(bytes);
+    await writeFile(join(dir, `slice${String(i + 1).padStart(4, '0')}.dcm`), bytes);
+  }
+  return { buffers, studyInstanceUid: syntheticUid(run, 1) };
+}
+
+const rate = (count, ms) => (count * 1000) / ms;
+
+async function vertebraCount(httpUrl, studyUid) {
+  const agent = new http.Agent({ keepAlive: false });
+  const res = await request({ agent, url: `${httpUrl}/dicomweb/studies?StudyInstanceUID=${studyUid}&includefield=00201208`, headers: { accept: 'application/dicom+json' } });
+  const rows = res.status === 200 ? JSON.parse(String(res.body)) : [];
+  return Number(rows[0]?.['00201208']?.Value?.[0] ?? 0);
+}
+
+async function orthancCount(baseUrl) {
+  const agent = new http.Agent({ keepAlive: false });
+  const res = await request({ agent, url: `${baseUrl}/statistics` });
+  return JSON.parse(String(res.body)).CountInstances;
+}
+
+async function stowAll({ url, buffers, batch, connections }) {
+  const jobs = [];
+  for (let i = 0; i < buffers.length; i += batch) jobs.push(stowBody(buffers.slice(i, i + batch)));
+  const failures = [];
+  const start = performance.now();
+  await runPool({
+    jobs,
+    connections,
+    run: async (job, agent) => {
+      const res = await request({ agent, url, method: 'POST', headers: { 'content-type': job.contentType, accept: 'application/dicom+json' }, body: job.body });
+      if (res.status !== 200) failures.push(`${res.status} ${String(res.body).slice(0, 200)}`);
+    },
+  });
+  const ms = performance.now() - start;
+  if (failures.length > 0) throw new Error(`STOW failures (${failures.length}): ${failures[0]}`);
+  return ms;
+}
+
+async function postInstances({ url, buffers, connections }) {
+  const start = performance.now();
+  const failures = [];
+  await runPool({
+    jobs: buffers,
+    connections,
+    run: async (bytes, agent) => {
+      const res = await request({ agent, url, method: 'POST', headers: { 'content-type': 'application/dicom' }, body: bytes });
+      if (res.status !== 200) failures.push(`${res.status} ${String(res.body).slice(0, 200)}`);
+    },
+  });
+  if (failures.length > 0) throw new Error(`POST /instances failures (${failures.length}): ${failures[0]}`);
+  return performance.now() - start;
+}
+
+async function storescu({ port, aeTitle, dir, tcpNoDelay }) {
+  const start = performance.now();
+  await run('storescu', ['-aet', 'BENCHSCU', '-aec', aeTitle, '+sd', '127.0.0.1', String(port), dir], { TCP_NODELAY: tcpNoDelay ? '1' : '0' });
+  return performance.now() - start;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.scale > 0) {
+    await runScaleBench({ instances: options.scale, batch: Math.max(options.batch, 50), connections: options.connections, profile: options.profile, profileDir: PROFILE_DIR });
+    return;
+  }
+  const work = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-'));
+  const slicesDir = join(work, 'slices');
+  let fresh = 0;
+  const freshDir = async (name) => {
+    const dir = join(work, `${name}-${++fresh}`);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  };
+  const nodeArgs = (name) => (options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=vertebra-${name}-${Date.now()}.cpuprofile`] : []);
+  if (options.profile) await mkdir(PROFILE_DIR, { recursive: true });
+
+  console.log(`Generating ${options.count} CT slices 512×512 16-bit in ${slicesDir} …`);
+  const { buffers, studyInstanceUid } = await generateSlices(slicesDir, options.count);
+  const n = buffers.length;
+  const mb = buffers.reduce((s, b) => s + b.length, 0) / 1e6;
+  console.log(`${n} files, ${mb.toFixed(0)} MB. Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
+
+  const results = [];
+  const withVertebra = async (name, fn) => {
+    const server = await startVertebraChild({ dataDir: await freshDir(`vertebra-${name}`), nodeArgs: nodeArgs(name) });
+    try {
+      const ms = await fn(server);
+      const stored = await vertebraCount(server.httpUrl, studyInstanceUid);
+      if (stored !== n) throw new Error(`Vertebra holds ${stored} of ${n} instances after ${name}`);
+      return rate(n, ms);
+    } finally {
+      await server.stop();
+    }
+  };
+  const withOrthanc = async (name, fn, orthancOptions = {}) => {
+    if (!options.orthanc) return Number.NaN;
+    const orthanc = await startOrthanc({ workDir: await freshDir(`orthanc-${name}`), httpPort: await freePort(), dicomPort: await freePort(), aeTitle: 'ORTHANC', ...orthancOptions });
+    try {
+      const ms = await fn(orthanc);
+      const stored = await orthancCount(orthanc.baseUrl);
+      if (stored !== n) throw new Error(`Orthanc holds ${stored} of ${n} instances after ${name}`);
+      return rate(n, ms);
+    } finally {
+      await orthanc.stop();
+    }
+  };
+  const record = (mode, vertebra, orthanc) => {
+    results.push({ mode, vertebra, orthanc, ratio: vertebra / orthanc });
+    console.log(`  ${mode}: Vertebra ${vertebra.toFixed(1)}/s, Orthanc ${orthanc.toFixed(1)}/s, ratio ${(vertebra / orthanc).toFixed(2)}`);
+  };
+
+  if (options.modes.includes('stow')) {
+    const mode = `STOW-RS, ${options.connections} connections, ${options.batch} instances/request`;
+    console.log(mode);
+    const v = await withVertebra('stow', (s) => stowAll({ url: `${s.httpUrl}/dicomweb/studies`, buffers, batch: options.batch, connections: options.connections }));
+    const o = await withOrthanc('stow', (o) => stowAll({ url: `${o.baseUrl}/dicom-web/studies`, buffers, batch: options.batch, connections: options.connections }));
+    record(mode, v, o);
+  }
+  if (options.modes.includes('cstore')) {
+    for (const tcpNoDelay of [false, true]) {
+      const mode = `C-STORE, one storescu association, client TCP_NODELAY=${tcpNoDelay ? 1 : 0}`;
+      console.log(mode);
+      const v = await withVertebra(`cstore${tcpNoDelay ? '-nodelay' : ''}`, (s) => storescu({ port: s.dimsePort, aeTitle: 'VERTEBRA', dir: slicesDir, tcpNoDelay }));
+      const o = await withOrthanc('cstore', (o) => storescu({ port: o.dicomPort, aeTitle: 'ORTHANC', dir: slicesDir, tcpNoDelay }));
+      record(mode, v, o);
+      if (tcpNoDelay) {
+        const mode2 = 'C-STORE, one storescu association, TCP_NODELAY=1 on client and on Orthanc';
+        console.log(mode2);
+        const o2 = await withOrthanc('cstore-both', (o) => storescu({ port: o.dicomPort, aeTitle: 'ORTHANC', dir: slicesDir, tcpNoDelay }), { tcpNoDelay: true });
+        record(mode2, v, o2);
+      }
+    }
+  }
+  if (options.modes.includes('import')) {
+    const mode = `vertebra import (CLI, 4 in flight) vs Orthanc REST POST /instances (${options.connections} connections)`;
+    console.log(mode);
+    const dataDir = await freshDir('vertebra-import');
+    const start = performance.now();
+    await run(process.execPath, [...nodeArgs('import'), CLI, 'import', slicesDir, '--data', dataDir, '--json']);
+    const importMs = performance.now() - start;
+    const check = await startVertebraChild({ dataDir, dimse: false });
+    const stored = await vertebraCount(check.httpUrl, studyInstanceUid);
+    await check.stop();
+    if (stored !== n) throw new Error(`Vertebra holds ${stored} of ${n} instances after import`);
+    const o = await withOrthanc('rest', (o) => postInstances({ url: `${o.baseUrl}/instances`, buffers, connections: options.connections }));
+    record(mode, rate(n, importMs), o);
+  }
+
+  console.log('\nResults (instances/s, higher is better):');
+  console.log('| mode | Vertebra | Orthanc | Vertebra/Orthanc |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of results) console.log(`| ${r.mode} | ${r.vertebra.toFixed(1)} | ${r.orthanc.toFixed(1)} | ${r.ratio.toFixed(2)} |`);
+  await rm(work, { recursive: true, force: true });
+}
+
+await main();

@@ -1,0 +1,166 @@
+// Viewer benchmark (issue 5): in headless Chromium on this machine, the time from opening a
+// study to (a) the first rendered image and (b) a fully loaded CT volume (default 300 slices
+// 512×512, 16-bit, uncompressed) with axial, sagittal and coronal MPR drawn, read from the
+// viewer's User Timing marks (vertebra:study-open, vertebra:first-image, vertebra:all-rendered).
+// Floor: the same bytes (series metadata + every frame, same Accept header, 6 parallel
+// requests like the browser's per-host limit) fetched by a plain script in the same browser.
+// Prints both and the ratio. Not a test: it prints figures.
+//
+//   npm run bench:viewer                    (builds server + viewer first)
+//   node bench/viewer/runViewerBench.mjs --slices 300 --runs 3
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { request, runPool, stowBody } from '../lib/dicomweb.mjs';
+import { syntheticUid, writeSyntheticPart10 } from '../lib/writeSyntheticPart10.mjs';
+
+const WEB_DIR = fileURLToPath(new URL('../../packages/web/', import.meta.url));
+const CHILD = fileURLToPath(new URL('./serveViewerChild.mjs', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', '--enable-unsafe-swiftshader'];
+
+function parseArgs(argv) {
+  const options = { slices: 300, size: 512, runs: 3 };
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--slices') options.slices = Number(argv[++i]);
+    else if (argv[i] === '--size') options.size = Number(argv[++i]);
+    else if (argv[i] === '--runs') options.runs = Number(argv[++i]);
+  }
+  return options;
+}
+
+function run(command, args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`))));
+  });
+}
+
+async function startServer(dataDir) {
+  const child = spawn(process.execPath, [CHILD, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /READY (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
+  });
+  return {
+    url,
+    stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }),
+  };
+}
+
+async function loadSeries(url, { slices, size }) {
+  const studyInstanceUid = syntheticUid(9, 5, Date.now());
+  const seriesInstanceUid = `${studyInstanceUid}.1`;
+  const frameOfReferenceUid = `${studyInstanceUid}.2`;
+  const instances = Array.from({ length: slices }, (_, k) =>
+    writeSyntheticPart10({
+      patientId: 'BENCH-VIEWER', patientName: 'Bench^Viewer', studyInstanceUid, seriesInstanceUid,
+      sopInstanceUid: `${seriesInstanceUid}.${k + 1}`, frameOfReferenceUid, studyDate: '20260101',
+      instanceNumber: k + 1, rows: size, columns: size, zMm: -k,
+    }),
+  );
+  const batches = [];
+  for (let i = 0; i < instances.length; i += 20) batches.push(instances.slice(i, i + 20));
+  await runPool({
+    jobs: batches,
+    connections: 2,
+    run: async (batch, agent) => {
+      const { body, contentType } = stowBody(batch);
+      const r = await request({ agent, url: `${url}/dicomweb/studies`, method: 'POST', headers: { 'content-type': contentType, accept: 'application/dicom+json' }, body });
+      if (r.status !== 200) throw new Error(`STOW-RS answered ${r.status}: ${r.body.toString().slice(0, 300)}`);
+    },
+  });
+  return { studyInstanceUid, seriesInstanceUid, bytes: instances.reduce((n, b) => n + b.length, 0) };
+}
+
+async function measureViewer(page, url, studyInstanceUid) {
+  await page.goto(`${url}/#/studies/${studyInstanceUid}`);
+  await page.waitForSelector('.study-viewer[data-viewer-state="ready"], .study-viewer[data-viewer-state="error"]', { timeout: 300_000 });
+  const state = await page.getAttribute('.study-viewer', 'data-viewer-state');
+  if (state !== 'ready') throw new Error(`viewer: ${(await page.locator('.viewport-error, .error').allTextContents()).join(' | ')}`);
+  return page.evaluate(() => {
+    const at = (name) => performance.getEntriesByName(name).at(-1)?.startTime ?? Number.NaN;
+    const open = at('vertebra:study-open');
+    return { firstImageMs: at('vertebra:first-image') - open, volumeLoadedMs: at('vertebra:volume-loaded') - open, allRenderedMs: at('vertebra:all-rendered') - open };
+  });
+}
+
+async function measurePlainFetch(page, url, studyInstanceUid, seriesInstanceUid) {
+  await page.goto(`${url}/health`);
+  return page.evaluate(async ({ base, study, series }) => {
+    const t0 = performance.now();
+    const meta = await (await fetch(`${base}/studies/${study}/series/${series}/metadata`, { headers: { accept: 'application/dicom+json' } })).json();
+    const uids = meta.map((d) => d['00080018'].Value[0]);
+    let next = 0;
+    let bytes = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        for (;;) {
+          const uid = uids[next++];
+          if (uid === undefined) return;
+          const r = await fetch(`${base}/studies/${study}/series/${series}/instances/${uid}/frames/1`, {
+            headers: { accept: 'multipart/related; type=application/octet-stream; transfer-syntax=*' },
+          });
+          const n = (await r.arrayBuffer()).byteLength;
+          bytes += n; // read after the await: `bytes += await …` would lose concurrent updates
+        }
+      }),
+    );
+    return { ms: performance.now() - t0, bytes, frames: uids.length };
+  }, { base: `${url}/dicomweb`, study: studyInstanceUid, series: seriesInstanceUid });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (!existsSync(join(WEB_DIR, 'dist', 'index.html'))) await run(join(WEB_DIR, '..', '..', 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], WEB_DIR);
+  const dataDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-viewer-'));
+  const profileDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-chromium-'));
+  const server = await startServer(dataDir);
+  let context;
+  try {
+    const series = await loadSeries(server.url, options);
+    console.log(`stored ${options.slices} CT slices ${options.size}×${options.size} (${(series.bytes / 1e6).toFixed(0)} MB) at ${server.url}`);
+    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1500, height: 800 } });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${server.url}/`); // warm the HTTP cache with the app's scripts, as a returning user has it
+    await page.waitForSelector('[data-worklist-state="ready"]');
+    const viewer = [];
+    const floor = [];
+    for (let r = 0; r < options.runs; r += 1) {
+      viewer.push(await measureViewer(page, server.url, series.studyInstanceUid));
+      floor.push(await measurePlainFetch(page, server.url, series.studyInstanceUid, series.seriesInstanceUid));
+      const v = viewer.at(-1);
+      const f = floor.at(-1);
+      console.log(`run ${r + 1}: first image ${v.firstImageMs.toFixed(0)} ms · all frames loaded ${v.volumeLoadedMs.toFixed(0)} ms · volume + 3 MPR views ${v.allRenderedMs.toFixed(0)} ms · plain fetch ${f.ms.toFixed(0)} ms (${f.frames} frames, ${(f.bytes / 1e6).toFixed(0)} MB)`);
+    }
+    const first = median(viewer.map((v) => v.firstImageMs));
+    const full = median(viewer.map((v) => v.allRenderedMs));
+    const plain = median(floor.map((f) => f.ms));
+    console.log('');
+    console.log(`median of ${options.runs} (headless Chromium, SwiftShader WebGL, ${os.cpus().length} cores):`);
+    console.log(`  open study → first image          ${first.toFixed(0)} ms   (goal < 300 ms)`);
+    console.log(`  open study → full volume + MPR    ${full.toFixed(0)} ms   (goal < 2000 ms)`);
+    console.log(`  plain fetch of the same bytes     ${plain.toFixed(0)} ms`);
+    console.log(`  ratio viewer / plain fetch        ${(full / plain).toFixed(2)}×  (goal ≤ 2×)`);
+  } finally {
+    await context?.close();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(profileDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the `vertebra` command: wires the real process streams and signals into
+ * `runCli` and exits with its code.
+ */
+import { fileURLToPath } from 'node:url';
+import { runCli } from './runCli.js';
+
+const waitForShutdown = (): Promise<string> =>
+  new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+
+const exitCode = await runCli({
+  args: process.argv.slice(2),
+  io: { stdout: process.stdout, stderr: process.stderr, stderrIsTty: process.stderr.isTTY === true, waitForShutdown },
+  repoRoot: fileURLToPath(new URL('../../..', import.meta.url)),
+});
+process.exitCode = exitCode;

@@ -1,0 +1,165 @@
+/**
+ * The `vertebra` command line: parses arguments (commander) and dispatches to the
+ * command functions. Expected failures (VertebraError) become one line on stderr and the
+ * catalogue's exit code (sysexits.h); usage errors exit 64; only unexpected errors print
+ * a stack trace (exit 70).
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { errorCatalogue, isVertebraError } from '@vertebra/errors';
+import type { CliIo } from './CliIo.js';
+import { exportCommand } from './exportCommand.js';
+import { importCommand } from './importCommand.js';
+import { findDemoSources } from './loadDemoData.js';
+import { lsCommand } from './lsCommand.js';
+
+export interface RunCliOptions {
+  /** Arguments after the program name, e.g. ['import', 'dir', '--data', 'x']. */
+  readonly args: readonly string[];
+  readonly io: CliIo;
+  /** Repository root; demo data is looked up in <repoRoot>/../shared/data. */
+  readonly repoRoot: string;
+}
+
+const usageExitCode = 64;
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a TCP port number 0-65535 (0 = any free port)');
+  return Number(value);
+}
+
+/** 'off' becomes -1 (commander treats a parser's null as "no value"); mapped to null below. */
+function parseDimsePort(value: string): number {
+  if (value === 'off' || value === 'none') return -1;
+  return parsePort(value);
+}
+
+function parseConcurrency(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new InvalidArgumentError('expected a number 1-64');
+  return Number(value);
+}
+
+function buildProgram(options: RunCliOptions, setExitCode: (code: number) => void): Command {
+  const { io } = options;
+  const program = new Command('vertebra')
+    .description('Vertebra: spinal imaging archive and tools')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+  const dbOption = ['--database-url <url>', 'PostgreSQL URL for the metadata index (default: SQLite in the data directory)'] as const;
+
+  program
+    .command('serve')
+    .description('serve the archive over DICOMweb (HTTP) and DIMSE')
+    .requiredOption('--data <dir>', 'data directory of the archive (created if missing)')
+    .option('--port <n>', 'HTTP port (0 = any free port)', parsePort, 8042)
+    .option('--dimse-port <n>', "DIMSE port (0 = any free port, 'off' disables)", parseDimsePort, 11112)
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--ae-title <title>', 'AE title of the DIMSE SCP')
+    .option('--demo', 'load demo data into an empty archive')
+    .option(...dbOption)
+    .action(async (opts: { data: string; port: number; dimsePort: number; host: string; aeTitle?: string; demo?: boolean; databaseUrl?: string }) => {
+      // Loaded on demand: the server stack (Fastify, DIMSE, image codecs) is not needed by the other commands.
+      const { serveCommand } = await import('./serveCommand.js');
+      setExitCode(
+        await serveCommand(
+          {
+            dataDir: opts.data,
+            httpPort: opts.port,
+            dimsePort: opts.dimsePort < 0 ? null : opts.dimsePort,
+            host: opts.host,
+            ...(opts.aeTitle === undefined ? {} : { aeTitle: opts.aeTitle }),
+            ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+            ...(opts.demo ? { demoSources: await findDemoSources(options.repoRoot) } : {}),
+          },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command('import')
+    .description('import DICOM files and folders (recursive) into the archive')
+    .argument('<paths...>', 'files or folders')
+    .requiredOption('--data <dir>', 'data directory of the archive (created if missing)')
+    .option('--replace', 'replace a different object stored under the same SOP Instance UID')
+    .option('--concurrency <n>', 'files in flight at once', parseConcurrency, 4)
+    .option('--json', 'print the summary as JSON')
+    .option(...dbOption)
+    .action(async (paths: string[], opts: { data: string; replace?: boolean; concurrency: number; json?: boolean; databaseUrl?: string }) => {
+      setExitCode(
+        await importCommand(
+          {
+            paths,
+            dataDir: opts.data,
+            concurrency: opts.concurrency,
+            ...(opts.replace ? { replace: true } : {}),
+            ...(opts.json ? { json: true } : {}),
+            ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+          },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command('ls')
+    .description('list patients, studies and series')
+    .requiredOption('--data <dir>', 'data directory of the archive')
+    .option('--json', 'print JSON instead of a table')
+    .option(...dbOption)
+    .action(async (opts: { data: string; json?: boolean; databaseUrl?: string }) => {
+      setExitCode(
+        await lsCommand(
+          { dataDir: opts.data, ...(opts.json ? { json: true } : {}), ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }) },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command('export')
+    .description("write a study's instances, byte-identical, with a manifest")
+    .argument('<studyUid>', 'Study Instance UID')
+    .requiredOption('--data <dir>', 'data directory of the archive')
+    .requiredOption('--out <dir>', 'output folder (created; existing files are never overwritten)')
+    .option(...dbOption)
+    .action(async (studyUid: string, opts: { data: string; out: string; databaseUrl?: string }) => {
+      setExitCode(
+        await exportCommand(
+          {
+            studyInstanceUid: studyUid,
+            dataDir: opts.data,
+            outDir: opts.out,
+            ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+          },
+          io,
+        ),
+      );
+    });
+
+  return program;
+}
+
+/** Runs one `vertebra` invocation; resolves to the process exit code. */
+export async function runCli(options: RunCliOptions): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(options, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...options.args], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
+      return error.exitCode === 0 ? 0 : usageExitCode;
+    }
+    if (isVertebraError(error)) {
+      options.io.stderr.write(`vertebra: ${error.code}: ${error.message}\n`);
+      return errorCatalogue[error.code].exitCode;
+    }
+    options.io.stderr.write(`vertebra: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return errorCatalogue.INTERNAL.exitCode;
+  }
+}

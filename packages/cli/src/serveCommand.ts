@@ -1,0 +1,60 @@
+/**
+ * `vertebra serve --data DIR`: runs the HTTP app (DICOMweb, /health) and the DIMSE SCP on
+ * one archive until SIGINT/SIGTERM, then closes everything (in-flight ingests finish or
+ * roll back: the archive never shows a partial instance). `--demo` loads demo data into an
+ * empty archive first.
+ */
+import { startVertebraServer } from '@vertebra/server';
+import type { CliIo } from './CliIo.js';
+import { loadDemoData, type DemoSource } from './loadDemoData.js';
+
+export interface ServeCommandOptions {
+  readonly dataDir: string;
+  readonly host?: string;
+  readonly httpPort?: number;
+  /** null disables the DIMSE SCP. */
+  readonly dimsePort?: number | null;
+  readonly aeTitle?: string;
+  readonly databaseUrl?: string;
+  /** Demo sources to load into an empty archive; undefined = no demo. */
+  readonly demoSources?: readonly DemoSource[];
+}
+
+export async function serveCommand(options: ServeCommandOptions, io: CliIo): Promise<number> {
+  const server = await startVertebraServer({
+    dataDir: options.dataDir,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.httpPort === undefined ? {} : { httpPort: options.httpPort }),
+    ...(options.dimsePort === undefined ? {} : { dimsePort: options.dimsePort }),
+    ...(options.aeTitle === undefined ? {} : { aeTitle: options.aeTitle }),
+    ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
+  });
+  try {
+    if (options.demoSources !== undefined) {
+      if (options.demoSources.length === 0) {
+        io.stderr.write('demo: no demo data found (../shared/data is missing); serving the archive as it is\n');
+      } else {
+        const demo = await loadDemoData({ archive: server.archive, sources: options.demoSources });
+        if (!demo.loaded) io.stderr.write('demo: the archive already holds studies; demo data not loaded again\n');
+        else if (demo.summary) {
+          const s = demo.summary;
+          io.stderr.write(
+            `demo: loaded ${options.demoSources.map((d) => d.label).join(', ')}: ${s.accepted} instances in ${s.studies.length} studies` +
+              `${s.rejected.length > 0 ? `, ${s.rejected.length} rejected` : ''}${s.warnings.length > 0 ? `, ${s.warnings.length} ingest warnings` : ''}\n`,
+          );
+        }
+      }
+    }
+    io.stdout.write(`Vertebra archive at ${options.dataDir}\n`);
+    io.stdout.write(`HTTP     ${server.httpUrl}  (DICOMweb ${server.httpUrl}/dicomweb, health ${server.httpUrl}/health)\n`);
+    io.stdout.write(
+      server.dimsePort === null ? 'DIMSE    disabled\n' : `DIMSE    ${options.host ?? '127.0.0.1'}:${server.dimsePort}  AE title ${options.aeTitle ?? 'VERTEBRA'}\n`,
+    );
+    io.stdout.write('Ready. Ctrl-C stops the server.\n');
+    const signal = await (io.waitForShutdown?.() ?? new Promise<string>(() => undefined));
+    io.stderr.write(`${signal}: closing\n`);
+  } finally {
+    await server.close();
+  }
+  return 0;
+}

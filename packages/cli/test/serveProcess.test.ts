@@ -1,0 +1,82 @@
+/**
+ * The built `vertebra` binary (packages/cli/dist/main.js, what `npm start` runs): `serve`
+ * on free ports answers GET /health, stops cleanly on SIGTERM; an expected error exits
+ * with its catalogue code and one line on stderr.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const cliMain = join(repoRoot, 'packages/cli/dist/main.js');
+
+/** Builds the CLI (tsc -b, incremental), one build at a time across test workers. */
+async function ensureBuilt(): Promise<void> {
+  const lock = join(os.tmpdir(), 'vertebra-tsc-build.lock');
+  for (let waited = 0; ; waited += 200) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      if (waited > 300_000) throw new Error(`build lock ${lock} held too long`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    await promisify(execFile)(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: repoRoot });
+  } catch (error) {
+    // Type errors still emit JavaScript (tsc -b reports them; `npm test` fails on them first).
+    if (!existsSync(cliMain)) throw error;
+    console.warn(`tsc -b packages/cli reported errors; testing the emitted build: ${(error as { stdout?: string }).stdout?.slice(0, 500) ?? ''}`);
+  } finally {
+    await rmdir(lock);
+  }
+}
+
+let root: string;
+beforeAll(async () => {
+  await ensureBuilt();
+  root = await mkdtemp(join(os.tmpdir(), 'vertebra-serve-'));
+}, 300_000);
+
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+it('serves /health on a free port and exits 0 on SIGTERM', async () => {
+  const child = spawn(process.execPath, [cliMain, 'serve', '--data', join(root, 'data'), '--port', '0', '--dimse-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        out += String(chunk);
+        const match = /HTTP\s+(http:\/\/\S+)/.exec(out);
+        if (match && out.includes('Ready.')) resolve(match[1] ?? '');
+      });
+      void exited.then((code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    });
+    expect(out).toMatch(/DIMSE\s+127\.0\.0\.1:\d+/);
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+it('exits with the catalogue code and one line for an expected error', async () => {
+  const result = await promisify(execFile)(process.execPath, [cliMain, 'ls', '--data', join(root, 'missing')]).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+  );
+  expect(result.code).toBe(66);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr).toMatch(/^vertebra: ARCHIVE_NOT_FOUND:/);
+});
