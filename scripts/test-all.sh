@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh
 echo "== typecheck (tsc -b, project references)"
 npx tsc -b
+npm run --silent typecheck -w packages/web
 echo "== lint (package boundaries, import cycles)"
 npx depcruise packages --config .dependency-cruiser.cjs
 echo "== tests (vitest)"

@@ -22,7 +22,7 @@ import { syntheticUid, writeSyntheticPart10 } from '../lib/writeSyntheticPart10.
 const WEB_DIR = fileURLToPath(new URL('../../packages/web/', import.meta.url));
 const CHILD = fileURLToPath(new URL('./serveViewerChild.mjs', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', '--enable-unsafe-swiftshader'];
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 function parseArgs(argv) {
   const options = { slices: 300, size: 512, runs: 3 };
@@ -92,7 +92,16 @@ async function measureViewer(page, url, studyInstanceUid) {
   return page.evaluate(() => {
     const at = (name) => performance.getEntriesByName(name).at(-1)?.startTime ?? Number.NaN;
     const open = at('vertebra:study-open');
-    return { firstImageMs: at('vertebra:first-image') - open, volumeLoadedMs: at('vertebra:volume-loaded') - open, allRenderedMs: at('vertebra:all-rendered') - open };
+    const marks = Object.fromEntries(
+      performance.getEntriesByType('mark').filter((m) => m.name.startsWith('vertebra:') && m.startTime >= open).map((m) => [m.name.slice(9), Math.round(m.startTime - open)]),
+    );
+    const frames = performance.getEntriesByType('resource').filter((r) => r.name.includes('/frames/') && r.startTime >= open);
+    if (frames.length > 0) {
+      marks['first-frame-request'] = Math.round(Math.min(...frames.map((r) => r.startTime)) - open);
+      marks['first-frame-response'] = Math.round(Math.min(...frames.map((r) => r.responseEnd)) - open);
+      marks['last-frame-response'] = Math.round(Math.max(...frames.map((r) => r.responseEnd)) - open);
+    }
+    return { marks, firstImageMs: at('vertebra:first-image') - open, volumeLoadedMs: at('vertebra:volume-loaded') - open, allRenderedMs: at('vertebra:all-rendered') - open };
   });
 }
 
@@ -144,6 +153,7 @@ async function main() {
       floor.push(await measurePlainFetch(page, server.url, series.studyInstanceUid, series.seriesInstanceUid));
       const v = viewer.at(-1);
       const f = floor.at(-1);
+      console.log(`  marks (ms after study-open): ${JSON.stringify(v.marks)}`);
       console.log(`run ${r + 1}: first image ${v.firstImageMs.toFixed(0)} ms · all frames loaded ${v.volumeLoadedMs.toFixed(0)} ms · volume + 3 MPR views ${v.allRenderedMs.toFixed(0)} ms · plain fetch ${f.ms.toFixed(0)} ms (${f.frames} frames, ${(f.bytes / 1e6).toFixed(0)} MB)`);
     }
     const first = median(viewer.map((v) => v.firstImageMs));

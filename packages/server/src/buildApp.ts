@@ -1,13 +1,14 @@
 /**
  * Builds the Vertebra HTTP app from its dependencies (DESIGN.md: no globals, everything
  * from `deps`): GET /health, the DICOMweb service under /dicomweb (PS3.18) and one error
- * handler that maps the error catalogue to HTTP. The caller listens and closes.
+ * handler that maps the error catalogue to HTTP, and the viewer at `/` when built. The caller listens and closes.
  */
 import Fastify, { type FastifyInstance, type FastifyLoggerOptions } from 'fastify';
 import type { ArchiveService } from '@vertebra/archive';
 import { registerErrorHandling } from './http/registerErrorHandling.js';
 import { dicomwebPrefix } from './dicomweb/dicomwebBaseUrl.js';
 import { registerDicomwebRoutes } from './dicomweb/registerDicomwebRoutes.js';
+import { registerWebApp } from './web/registerWebApp.js';
 
 export interface AppLimits {
   /** Largest request body accepted (STOW-RS), bytes. Default 2 GiB. */
@@ -22,6 +23,8 @@ export interface BuildAppDeps {
   readonly archive: ArchiveService;
   readonly limits?: AppLimits;
   readonly logger?: boolean | FastifyLoggerOptions;
+  /** Folder of the built viewer (packages/web/dist), served at `/`; no viewer when absent. */
+  readonly webDistDir?: string;
 }
 
 export const defaultMaxRequestBytes = 2 * 1024 * 1024 * 1024;
@@ -44,5 +47,6 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   app.get('/health', async () => ({ status: 'ok' }));
   await app.register(async (scope) => registerDicomwebRoutes(scope, { archive: deps.archive, limits }), { prefix: dicomwebPrefix });
+  if (deps.webDistDir !== undefined) await registerWebApp(app, { distDir: deps.webDistDir });
   return app;
 }

@@ -2,3 +2,4 @@
 export * from './buildApp.js';
 export * from './dimse/startDimseServer.js';
 export * from './startVertebraServer.js';
+export * from './web/registerWebApp.js';

@@ -24,6 +24,8 @@ export interface StartVertebraServerOptions {
   readonly remoteAes?: DimseOptions['remoteAes'];
   /** PostgreSQL URL for the metadata index; SQLite in dataDir when absent. */
   readonly databaseUrl?: string;
+  /** Folder of the built viewer, served at `/` (see buildApp). */
+  readonly webDistDir?: string;
   readonly limits?: AppOptions['limits'];
   /** Logger of the HTTP app (Fastify logger options). */
   readonly logger?: AppOptions['logger'];
@@ -79,6 +81,7 @@ export async function startVertebraServer(options: StartVertebraServerOptions): 
       archive,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.webDistDir === undefined ? {} : { webDistDir: options.webDistDir }),
     });
     cleanups.push(() => app.close());
     try {

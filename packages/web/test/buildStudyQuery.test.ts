@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { buildStudyQuery } from '../src/dicomweb/buildStudyQuery.js';
+import { formatDicomDate, formatPersonName, numberValues, stringValue, stringValues } from '../src/dicomweb/dicomJson.js';
+import { parseHashRoute, studyHref } from '../src/useHashRoute.js';
+
+describe('buildStudyQuery (QIDO-RS /studies)', () => {
+  it('turns the worklist form into attribute matching, wildcards and a date range', () => {
+    const q = buildStudyQuery({ patientName: ' Doe ', patientId: 'P-1', dateFrom: '2024-01-02', dateTo: '2024-03-04', modality: 'ct', limit: 50, offset: 100 });
+    expect(q.get('PatientName')).toBe('*Doe*');
+    expect(q.get('PatientID')).toBe('P-1');
+    expect(q.get('StudyDate')).toBe('20240102-20240304');
+    expect(q.get('ModalitiesInStudy')).toBe('CT');
+    expect(q.get('limit')).toBe('50');
+    expect(q.get('offset')).toBe('100');
+    expect(q.getAll('includefield')).toContain('StudyDescription');
+  });
+
+  it('keeps explicit wildcards, open-ended and single-day ranges, and omits empty fields', () => {
+    expect(buildStudyQuery({ patientName: 'Doe^J*' }).get('PatientName')).toBe('Doe^J*');
+    expect(buildStudyQuery({ dateFrom: '2024-01-02' }).get('StudyDate')).toBe('20240102-');
+    expect(buildStudyQuery({ dateTo: '2024-01-02' }).get('StudyDate')).toBe('-20240102');
+    expect(buildStudyQuery({ dateFrom: '2024-01-02', dateTo: '2024-01-02' }).get('StudyDate')).toBe('20240102');
+    const empty = buildStudyQuery({ patientName: '  ', modality: '' });
+    expect([...empty.keys()].filter((k) => k !== 'includefield')).toEqual([]);
+  });
+});
+
+describe('DICOM JSON values and routes', () => {
+  const dataset = {
+    '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^John^Q' }] },
+    '00080061': { vr: 'CS', Value: ['CT', 'SR'] },
+    '00200032': { vr: 'DS', Value: [1.5, '-2', 3] },
+  };
+  it('reads person names, multi-valued strings and numbers', () => {
+    expect(formatPersonName(stringValue(dataset, '00100010'))).toBe('Doe, John Q');
+    expect(stringValues(dataset, '00080061')).toEqual(['CT', 'SR']);
+    expect(numberValues(dataset, '00200032')).toEqual([1.5, -2, 3]);
+    expect(stringValue(dataset, '00080020')).toBe('');
+    expect(formatDicomDate('20240102')).toBe('2024-01-02');
+  });
+  it('round-trips study routes through the URL hash', () => {
+    expect(parseHashRoute(studyHref('1.2.840.1'))).toEqual({ page: 'study', studyInstanceUid: '1.2.840.1' });
+    expect(parseHashRoute('')).toEqual({ page: 'worklist' });
+    expect(parseHashRoute('#/studies/')).toEqual({ page: 'worklist' });
+  });
+});
