@@ -1,7 +1,8 @@
 /**
  * Ingests files through the archive's one ingest path (`ArchiveService.ingest`), a few
  * in flight at once, and tallies the outcomes: the shared engine of `vertebra import`
- * and the demo loader. A file that cannot be read is counted as rejected with its reason;
+ * and the demo loader. Inputs are file paths or in-memory objects (generated phantom data,
+ * labelled like a path). A file that cannot be read is counted as rejected with its reason;
  * nothing here stops the run early.
  */
 import { readFile } from 'node:fs/promises';
@@ -38,9 +39,18 @@ export interface IngestProgress {
   readonly rejected: number;
 }
 
+/** An object already in memory (e.g. a generated phantom file); `label` names it in results like a path. */
+export interface InMemoryIngestFile {
+  readonly label: string;
+  readonly bytes: Uint8Array;
+}
+
+/** A file path to read, or an object already in memory. */
+export type IngestInput = string | InMemoryIngestFile;
+
 export interface IngestFilesOptions {
   readonly archive: ArchiveService;
-  readonly files: readonly string[];
+  readonly files: readonly IngestInput[];
   readonly kind: IngestSourceKind;
   readonly replace?: boolean;
   /** Files in flight at once (default 4). */
@@ -63,10 +73,11 @@ export async function ingestFiles(options: IngestFilesOptions): Promise<IngestSu
   /** Messages often start with the subject (the file path): keep only the problem. */
   const problem = (file: string, message: string): string => (message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message);
 
-  const ingestOne = async (file: string): Promise<IngestResult | IngestFileProblem> => {
+  const ingestOne = async (input: IngestInput): Promise<IngestResult | IngestFileProblem> => {
+    const file = typeof input === 'string' ? input : input.label;
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(file);
+      bytes = typeof input === 'string' ? await readFile(input) : input.bytes;
     } catch (error) {
       return { file, code: 'REQUEST_INVALID_PARAMETER', message: `cannot read the file: ${(error as Error).message}` };
     }
@@ -81,9 +92,10 @@ export async function ingestFiles(options: IngestFilesOptions): Promise<IngestSu
   const worker = async (): Promise<void> => {
     for (;;) {
       const index = next++;
-      const file = files[index];
-      if (file === undefined) return;
-      const result = await ingestOne(file);
+      const input = files[index];
+      if (input === undefined) return;
+      const file = typeof input === 'string' ? input : input.label;
+      const result = await ingestOne(input);
       if ('file' in result) {
         rejected.push(result);
       } else {
@@ -103,7 +115,7 @@ export async function ingestFiles(options: IngestFilesOptions): Promise<IngestSu
   };
 
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(files.length, 1)) }, () => worker()));
-  const order = new Map(files.map((file, index) => [file, index]));
+  const order = new Map(files.map((input, index) => [typeof input === 'string' ? input : input.label, index]));
   const byFile = (a: { file: string }, b: { file: string }): number => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0);
   rejected.sort(byFile);
   warnings.sort(byFile);

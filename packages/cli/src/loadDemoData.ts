@@ -1,42 +1,76 @@
 /**
- * The demo loader behind `vertebra serve --demo`: on an empty archive, ingests a list of
- * demo sources through the same ingest path as every transport. For now the sources are
- * the real DICOM samples in ../shared/data; the phantom package will add synthetic ones.
+ * The demo loader behind `vertebra serve --demo`: on an empty archive, ingests the demo
+ * sources through the same ingest path as every transport (`ingestFiles` →
+ * `ArchiveService.ingest`). Phantom sources are generated in memory (issue 4) and ingested
+ * case by case, so only one case's bytes are held at a time; folder sources are read from disk.
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ArchiveService } from '@vertebra/archive';
+import { generatePhantomCase } from '@vertebra/phantom';
 import { collectFiles } from './collectFiles.js';
-import { ingestFiles, type IngestSummary } from './ingestFiles.js';
+import type { DemoSource } from './findDemoSources.js';
+import { ingestFiles, type IngestInput, type IngestSummary } from './ingestFiles.js';
 
-/** A folder (or file) of demo DICOM data. */
-export interface DemoSource {
+export interface LoadDemoDataOptions {
+  readonly archive: ArchiveService;
+  readonly sources: readonly DemoSource[];
+  /** Receives one progress line per source (without newline). */
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface DemoSourceResult {
   readonly label: string;
-  readonly path: string;
+  /** Milliseconds spent generating the phantom case (0 for folders). */
+  readonly generateMs: number;
+  readonly ingestMs: number;
+  readonly summary: IngestSummary;
 }
 
 export interface LoadDemoDataResult {
   /** False when the archive already held studies and nothing was loaded. */
   readonly loaded: boolean;
+  /** The sources together (absent when nothing was loaded). */
   readonly summary?: IngestSummary;
+  readonly sources?: readonly DemoSourceResult[];
 }
 
-/** The shared real-sample folders used as demo data, those of them that exist. */
-export async function findDemoSources(repoRoot: string): Promise<DemoSource[]> {
-  const sharedData = join(repoRoot, '..', 'shared', 'data');
-  const candidates = ['ct-abdomen-dicom-jp2k', 'cr-cervical'];
-  const found: DemoSource[] = [];
-  for (const name of candidates) {
-    const path = join(sharedData, name);
-    if ((await stat(path).catch(() => undefined))?.isDirectory()) found.push({ label: name, path });
-  }
-  return found;
+function combine(summaries: readonly IngestSummary[]): IngestSummary {
+  return {
+    files: summaries.reduce((n, s) => n + s.files, 0),
+    accepted: summaries.reduce((n, s) => n + s.accepted, 0),
+    replaced: summaries.reduce((n, s) => n + s.replaced, 0),
+    duplicates: summaries.reduce((n, s) => n + s.duplicates, 0),
+    rejected: summaries.flatMap((s) => s.rejected),
+    warnings: summaries.flatMap((s) => s.warnings),
+    studies: [...new Set(summaries.flatMap((s) => s.studies))].sort(),
+  };
 }
 
-export async function loadDemoData(options: { archive: ArchiveService; sources: readonly DemoSource[] }): Promise<LoadDemoDataResult> {
-  const existing = await options.archive.query({ level: 'STUDY', match: {}, limit: 1 });
+export async function loadDemoData(options: LoadDemoDataOptions): Promise<LoadDemoDataResult> {
+  const { archive, sources } = options;
+  const existing = await archive.query({ level: 'STUDY', match: {}, limit: 1 });
   if (existing.rows.length > 0) return { loaded: false };
-  const files = await collectFiles(options.sources.map((s) => s.path));
-  const summary = await ingestFiles({ archive: options.archive, files, kind: 'demo' });
-  return { loaded: true, summary };
+  options.onProgress?.(`demo: empty archive: loading ${sources.length} demo source${sources.length === 1 ? '' : 's'} (phantom patients are generated first)`);
+  const results: DemoSourceResult[] = [];
+  for (const [index, source] of sources.entries()) {
+    const started = performance.now();
+    let inputs: IngestInput[];
+    if ('phantom' in source) {
+      const generated = generatePhantomCase(source.phantom);
+      // groundTruth.json stays out of the archive: only DICOM objects are ingested.
+      inputs = generated.files.filter((f) => f.path.endsWith('.dcm')).map((f) => ({ label: `phantom:${f.path}`, bytes: f.bytes }));
+    } else {
+      inputs = await collectFiles([source.path]);
+    }
+    const generateMs = 'phantom' in source ? performance.now() - started : 0;
+    const ingestStarted = performance.now();
+    const summary = await ingestFiles({ archive, files: inputs, kind: 'demo' });
+    const ingestMs = performance.now() - ingestStarted;
+    results.push({ label: source.label, generateMs, ingestMs, summary });
+    options.onProgress?.(
+      `demo: [${index + 1}/${sources.length}] ${source.label}: ${summary.accepted} instances, ${summary.studies.length} ` +
+        `stud${summary.studies.length === 1 ? 'y' : 'ies'}${summary.rejected.length > 0 ? `, ${summary.rejected.length} rejected` : ''}` +
+        ` (${'phantom' in source ? `generated ${(generateMs / 1000).toFixed(1)} s, ` : ''}ingested ${(ingestMs / 1000).toFixed(1)} s)`,
+    );
+  }
+  return { loaded: true, summary: combine(results.map((r) => r.summary)), sources: results };
 }

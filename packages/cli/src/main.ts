@@ -4,7 +4,11 @@
  * `runCli` and exits with its code.
  */
 import { fileURLToPath } from 'node:url';
-import { runCli } from './runCli.js';
+
+// Durable ingest overlaps many fsyncs on libuv's pool (default 4 threads). The pool size is
+// read once, at its first use, so it is set before anything else is loaded.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+const { runCli } = await import('./runCli.js');
 
 const waitForShutdown = (): Promise<string> =>
   new Promise((resolve) => {

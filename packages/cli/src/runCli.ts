@@ -4,12 +4,14 @@
  * catalogue's exit code (sysexits.h); usage errors exit 64; only unexpected errors print
  * a stack trace (exit 70).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { errorCatalogue, isVertebraError } from '@vertebra/errors';
 import type { CliIo } from './CliIo.js';
 import { exportCommand } from './exportCommand.js';
 import { importCommand } from './importCommand.js';
-import { findDemoSources } from './loadDemoData.js';
+import { findDemoSources } from './findDemoSources.js';
 import { lsCommand } from './lsCommand.js';
 
 export interface RunCliOptions {
@@ -69,7 +71,8 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
             host: opts.host,
             ...(opts.aeTitle === undefined ? {} : { aeTitle: opts.aeTitle }),
             ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
-            ...(opts.demo ? { demoSources: await findDemoSources(options.repoRoot) } : {}),
+            ...(opts.demo ? { demoSources: await findDemoSources({ repoRoot: options.repoRoot }) } : {}),
+            ...(existsSync(join(options.repoRoot, 'packages/web/dist/index.html')) ? { webDistDir: join(options.repoRoot, 'packages/web/dist') } : {}),
           },
           io,
         ),
@@ -82,7 +85,7 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
     .argument('<paths...>', 'files or folders')
     .requiredOption('--data <dir>', 'data directory of the archive (created if missing)')
     .option('--replace', 'replace a different object stored under the same SOP Instance UID')
-    .option('--concurrency <n>', 'files in flight at once', parseConcurrency, 4)
+    .option('--concurrency <n>', 'files in flight at once', parseConcurrency, 16)
     .option('--json', 'print the summary as JSON')
     .option(...dbOption)
     .action(async (paths: string[], opts: { data: string; replace?: boolean; concurrency: number; json?: boolean; databaseUrl?: string }) => {
@@ -136,6 +139,78 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
         ),
       );
     });
+
+  program
+    .command('phantom')
+    .description('write synthetic spine cases (DICOM + groundTruth.json) from the phantom')
+    .requiredOption('--preset <name>', `phantom preset, or 'suite' for the whole evaluation set`)
+    .requiredOption('--out <dir>', 'output folder (created); each case goes to <dir>/<caseId>/')
+    .option('--modality <list>', 'comma-separated modalities: ct, xr, mr, xa (default ct,xr)')
+    .option('--seed <n>', 'random seed, integer 0-2147483647 (default 1; not with suite)')
+    .option('--only <ids>', 'suite only: comma-separated case ids')
+    .option('--slice-thickness <mm>', 'CT slice thickness, mm')
+    .option('--slice-spacing <mm>', 'CT slice spacing, mm (default = thickness)')
+    .option('--pixel-spacing <mm>', 'CT pixel spacing, mm')
+    .option('--matrix <n>', 'CT columns and rows')
+    .option('--fov <region>', 'CT field of view: cervical, thoracic, lumbar, whole')
+    .option('--position <pos>', 'CT patient position: HFS, FFS, HFP, FFP')
+    .option('--compression <kind>', 'CT pixel data: none or rle')
+    .option('--nifti', 'also write the CT (and labels) as NIfTI')
+    .option('--xr-rows <n>', 'radiograph rows (columns = rows / 2)')
+    .option('--mr-pixel-spacing <mm>', 'MR in-plane pixel spacing, mm')
+    .option('--xa-frames <n>', 'fluoroscopy frames')
+    .option('--xa-matrix <n>', 'fluoroscopy columns and rows')
+    .action(
+      async (opts: {
+        preset: string;
+        out: string;
+        modality?: string;
+        seed?: string;
+        only?: string;
+        sliceThickness?: string;
+        sliceSpacing?: string;
+        pixelSpacing?: string;
+        matrix?: string;
+        fov?: string;
+        position?: string;
+        compression?: string;
+        nifti?: boolean;
+        xrRows?: string;
+        mrPixelSpacing?: string;
+        xaFrames?: string;
+        xaMatrix?: string;
+      }) => {
+        // Loaded on demand: the phantom renderer is not needed by the other commands.
+        const { phantomCommand } = await import('./phantomCommand.js');
+        const optional = {
+          modality: opts.modality,
+          seed: opts.seed,
+          only: opts.only,
+          sliceThicknessMm: opts.sliceThickness,
+          sliceSpacingMm: opts.sliceSpacing,
+          pixelSpacingMm: opts.pixelSpacing,
+          matrix: opts.matrix,
+          fieldOfView: opts.fov,
+          patientPosition: opts.position,
+          compression: opts.compression,
+          xrRows: opts.xrRows,
+          mrPixelSpacingMm: opts.mrPixelSpacing,
+          xaFrames: opts.xaFrames,
+          xaMatrix: opts.xaMatrix,
+        };
+        setExitCode(
+          await phantomCommand(
+            {
+              preset: opts.preset,
+              outDir: opts.out,
+              ...(opts.nifti ? { nifti: true } : {}),
+              ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+            },
+            io,
+          ),
+        );
+      },
+    );
 
   return program;
 }

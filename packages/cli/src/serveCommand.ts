@@ -1,12 +1,13 @@
 /**
  * `vertebra serve --data DIR`: runs the HTTP app (DICOMweb, /health) and the DIMSE SCP on
  * one archive until SIGINT/SIGTERM, then closes everything (in-flight ingests finish or
- * roll back: the archive never shows a partial instance). `--demo` loads demo data into an
- * empty archive first.
+ * roll back: the archive never shows a partial instance). `--demo` loads demo data (phantom
+ * patients, plus the ../shared/data samples when present) into an empty archive first.
  */
 import { startVertebraServer } from '@vertebra/server';
 import type { CliIo } from './CliIo.js';
-import { loadDemoData, type DemoSource } from './loadDemoData.js';
+import type { DemoSource } from './findDemoSources.js';
+import { loadDemoData } from './loadDemoData.js';
 
 export interface ServeCommandOptions {
   readonly dataDir: string;
@@ -16,6 +17,8 @@ export interface ServeCommandOptions {
   readonly dimsePort?: number | null;
   readonly aeTitle?: string;
   readonly databaseUrl?: string;
+  /** Folder of the built viewer, served at `/` when it holds index.html. */
+  readonly webDistDir?: string;
   /** Demo sources to load into an empty archive; undefined = no demo. */
   readonly demoSources?: readonly DemoSource[];
 }
@@ -28,18 +31,20 @@ export async function serveCommand(options: ServeCommandOptions, io: CliIo): Pro
     ...(options.dimsePort === undefined ? {} : { dimsePort: options.dimsePort }),
     ...(options.aeTitle === undefined ? {} : { aeTitle: options.aeTitle }),
     ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
+    ...(options.webDistDir === undefined ? {} : { webDistDir: options.webDistDir }),
   });
   try {
     if (options.demoSources !== undefined) {
       if (options.demoSources.length === 0) {
-        io.stderr.write('demo: no demo data found (../shared/data is missing); serving the archive as it is\n');
+        io.stderr.write('demo: no demo sources; serving the archive as it is\n');
       } else {
-        const demo = await loadDemoData({ archive: server.archive, sources: options.demoSources });
+        const started = performance.now();
+        const demo = await loadDemoData({ archive: server.archive, sources: options.demoSources, onProgress: (line) => void io.stderr.write(`${line}\n`) });
         if (!demo.loaded) io.stderr.write('demo: the archive already holds studies; demo data not loaded again\n');
         else if (demo.summary) {
           const s = demo.summary;
           io.stderr.write(
-            `demo: loaded ${options.demoSources.map((d) => d.label).join(', ')}: ${s.accepted} instances in ${s.studies.length} studies` +
+            `demo: loaded ${s.accepted} instances in ${s.studies.length} studies from ${options.demoSources.length} sources in ${((performance.now() - started) / 1000).toFixed(1)} s` +
               `${s.rejected.length > 0 ? `, ${s.rejected.length} rejected` : ''}${s.warnings.length > 0 ? `, ${s.warnings.length} ingest warnings` : ''}\n`,
           );
         }
@@ -47,6 +52,7 @@ export async function serveCommand(options: ServeCommandOptions, io: CliIo): Pro
     }
     io.stdout.write(`Vertebra archive at ${options.dataDir}\n`);
     io.stdout.write(`HTTP     ${server.httpUrl}  (DICOMweb ${server.httpUrl}/dicomweb, health ${server.httpUrl}/health)\n`);
+    io.stdout.write(options.webDistDir === undefined ? 'Viewer   not built (npm run build -w packages/web)\n' : `Viewer   ${server.httpUrl}/\n`);
     io.stdout.write(
       server.dimsePort === null ? 'DIMSE    disabled\n' : `DIMSE    ${options.host ?? '127.0.0.1'}:${server.dimsePort}  AE title ${options.aeTitle ?? 'VERTEBRA'}\n`,
     );

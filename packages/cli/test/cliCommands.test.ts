@@ -14,7 +14,8 @@ import type { ExportManifest } from '../src/exportCommand.js';
 import type { IngestSummary } from '../src/ingestFiles.js';
 import type { LsPatient } from '../src/lsCommand.js';
 import { runCli } from '../src/runCli.js';
-import { findDemoSources, loadDemoData } from '../src/loadDemoData.js';
+import { findDemoSources } from '../src/findDemoSources.js';
+import { loadDemoData } from '../src/loadDemoData.js';
 import { openArchive } from '@vertebra/archive';
 // Plain-JS synthetic Part 10 writer shared with the benchmarks (no dependency on the code under test).
 import { syntheticUid, writeSyntheticPart10 } from '../../../bench/lib/writeSyntheticPart10.mjs';
@@ -195,7 +196,7 @@ describe('demo loader', () => {
   const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
   it('loads the shared samples into an empty archive once, through the ingest path', async (context) => {
-    const sources = await findDemoSources(repoRoot);
+    const sources = await findDemoSources({ repoRoot, phantom: false });
     if (sources.length === 0) context.skip(); // ../shared/data absent on this machine
     const archive = await openArchive({ dataDir: join(root, 'demo') });
     try {
