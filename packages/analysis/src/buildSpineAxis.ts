@@ -1,0 +1,280 @@
+/**
+ * The vertebral-body axis: the canal centreline shifted anteriorly onto the bodies (per slice,
+ * the body's posterior and anterior walls are found by an anterior ray from the canal centre;
+ * offsets are median-filtered along the spine), resampled by arc length at 1 mm with smoothed
+ * tangents. Along it, a bone-density profile in discs perpendicular to the axis: its minima are
+ * the intervertebral disc spaces (a curved spine is followed because the discs are sampled
+ * perpendicular to the local axis, not on axial slices).
+ */
+import type { GridSampler } from './createGridSampler.js';
+import type { LpsGrid } from './resampleToLpsGrid.js';
+import type { CanalTrace } from './traceSpinalCanal.js';
+
+export interface SpineAxis {
+  /** Number of 1 mm samples. */
+  readonly length: number;
+  /** Positions (x, y, z interleaved), LPS mm, cranial → caudal. */
+  readonly points: Float64Array;
+  /** Unit tangents pointing cranially (interleaved). */
+  readonly tangents: Float64Array;
+  /** Canal centre at each sample (interleaved). */
+  readonly canal: Float64Array;
+  /** Estimated body AP half-depth, mm. */
+  readonly halfDepthMm: Float64Array;
+  /** Soft bone fraction (0…1) in a disc perpendicular to the axis. */
+  readonly profile: Float64Array;
+  /**
+   * Fraction (0…1) of 16 directions that meet bone in the annulus where the body's cortex should
+   * be (0.75–1.3 of the expected radius): ~1 inside any body, even an osteoporotic one; low in a
+   * disc space.
+   */
+  readonly ring: Float64Array;
+}
+
+const BONE_HU = 150;
+/** The peripheral (cortical ring) term is sensitive to axis tilt at thin discs; kept off by default. */
+const usePeripheral = false;
+
+export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSampler): SpineAxis | null {
+  const s = grid.spacingMm;
+  const n = trace.k1 - trace.k0 + 1;
+  const offset = new Float64Array(n).fill(Number.NaN);
+  const half = new Float64Array(n).fill(Number.NaN);
+  const step = 0.75;
+  for (let q = 0; q < n; q++) {
+    const z = grid.originLps[2] + (trace.k0 + q) * s;
+    const cx = trace.xMm[q]!;
+    const cy = trace.yMm[q]!;
+    const bone = (d: number): boolean => {
+      const y = cy - d;
+      return sample(cx, y, z) >= BONE_HU || sample(cx - 1.5, y, z) >= BONE_HU || sample(cx + 1.5, y, z) >= BONE_HU;
+    };
+    let wall = -1;
+    for (let d = 0; d <= 20; d += step) {
+      if (bone(d)) {
+        wall = d;
+        break;
+      }
+    }
+    if (wall < 0) continue;
+    let front = wall;
+    for (let d = wall; d <= wall + 60; d += step) {
+      if (bone(d)) front = d;
+      else if (d - front > 22) break;
+    }
+    const depth = front - wall;
+    if (depth < 12) continue;
+    offset[q] = wall + depth / 2;
+    half[q] = depth / 2;
+  }
+  const medOffset = medianFilter(offset, Math.round(20 / s));
+  const medHalf = medianFilter(half, Math.round(20 / s));
+  if (medOffset.every((v) => Number.isNaN(v))) return null;
+  fillNaN(medOffset);
+  fillNaN(medHalf);
+
+  // Body axis per slice, then arc-length resampling at 1 mm.
+  const bx = new Float64Array(n);
+  const by = new Float64Array(n);
+  const bz = new Float64Array(n);
+  for (let q = 0; q < n; q++) {
+    bx[q] = trace.xMm[q]!;
+    by[q] = trace.yMm[q]! - medOffset[q]!;
+    bz[q] = grid.originLps[2] + (trace.k0 + q) * s;
+  }
+  // Arc length from the cranial end: k grows superiorly, so the last slice is the most cranial.
+  const cum = new Float64Array(n);
+  for (let q = n - 2; q >= 0; q--) {
+    cum[q] = cum[q + 1]! + Math.hypot(bx[q]! - bx[q + 1]!, by[q]! - by[q + 1]!, bz[q]! - bz[q + 1]!);
+  }
+  const total = cum[0]!;
+  const length = Math.max(1, Math.floor(total) + 1);
+  const points = new Float64Array(3 * length);
+  const canal = new Float64Array(3 * length);
+  const halfDepthMm = new Float64Array(length);
+  let q = n - 1;
+  for (let m = 0; m < length; m++) {
+    // m = arc length from the cranial end (cum[n - 1] = 0 at the most cranial slice).
+    const target = m;
+    while (q > 0 && cum[q - 1]! <= target) q--;
+    const qa = q;
+    const qb = Math.max(0, q - 1);
+    const span = cum[qb]! - cum[qa]!;
+    const t = span > 0 ? Math.min(1, Math.max(0, (target - cum[qa]!) / span)) : 0;
+    const lerp = (arr: Float64Array): number => arr[qa]! + (arr[qb]! - arr[qa]!) * t;
+    points[3 * m] = lerp(bx);
+    points[3 * m + 1] = lerp(by);
+    points[3 * m + 2] = lerp(bz);
+    canal[3 * m] = lerp(trace.xMm);
+    canal[3 * m + 1] = lerp(trace.yMm);
+    canal[3 * m + 2] = lerp(bz);
+    halfDepthMm[m] = Math.min(22, Math.max(6, lerp(medHalf)));
+  }
+  const tangents = new Float64Array(3 * length);
+  const w = 8;
+  for (let m = 0; m < length; m++) {
+    const a = Math.max(0, m - w);
+    const b = Math.min(length - 1, m + w);
+    let tx = points[3 * a]! - points[3 * b]!;
+    let ty = points[3 * a + 1]! - points[3 * b + 1]!;
+    let tz = points[3 * a + 2]! - points[3 * b + 2]!;
+    const len = Math.hypot(tx, ty, tz) || 1;
+    tx /= len;
+    ty /= len;
+    tz /= len;
+    if (len === 1 && a === b) {
+      tx = 0;
+      ty = 0;
+      tz = 1;
+    }
+    tangents[3 * m] = tx;
+    tangents[3 * m + 1] = ty;
+    tangents[3 * m + 2] = tz;
+  }
+  // Profile: max of (a) mean soft bone fraction inside the body disc and (b) the median over 16
+  // directions of the peripheral maximum (cortical ring), so osteoporotic bodies whose
+  // trabecular HU is close to disc HU still stand out by their cortex.
+  const profile = new Float64Array(length);
+  const frame = new Float64Array(6);
+  const dirMax = new Float64Array(16);
+  for (let m = 0; m < length; m++) {
+    localFrame(tangents, m, frame);
+    const px = points[3 * m]!;
+    const py = points[3 * m + 1]!;
+    const pz = points[3 * m + 2]!;
+    const r = halfDepthMm[m]!;
+    let sum = 0;
+    let count = 0;
+    for (const [rf, ns] of RINGS) {
+      for (let a = 0; a < ns; a++) {
+        const th = (2 * Math.PI * a) / ns;
+        const u = Math.cos(th) * rf * r * 0.9;
+        const v = Math.sin(th) * rf * r * 0.8;
+        const hu = sample(px + frame[0]! * u + frame[3]! * v, py + frame[1]! * u + frame[4]! * v, pz + frame[2]! * u + frame[5]! * v);
+        if (hu !== hu) continue;
+        const f = (hu - 60) / 160;
+        sum += f < 0 ? 0 : f > 1 ? 1 : f;
+        count++;
+      }
+    }
+    const interior = count > 0 ? sum / count : Number.NaN;
+    let valid = 0;
+    for (let a = 0; a < 16; a++) {
+      const th = (2 * Math.PI * a) / 16;
+      const c = Math.cos(th);
+      const sn = Math.sin(th);
+      // Ellipse of search radii: lateral 1.6 r, anterior 1.3 r, posterior 1.0 r (stop at the canal).
+      const reach = Math.hypot(c * 1.6 * r, sn * (sn > 0 ? 1.3 : 1.0) * r);
+      let best = Number.NaN;
+      for (let d = 0.4 * r; d <= reach; d += 0.75) {
+        const u = c * d;
+        const v = sn * d;
+        const hu = sample(px + frame[0]! * u + frame[3]! * v, py + frame[1]! * u + frame[4]! * v, pz + frame[2]! * u + frame[5]! * v);
+        if (hu === hu && !(hu <= best)) best = hu;
+      }
+      if (best === best) dirMax[valid++] = best;
+    }
+    let peripheral = Number.NaN;
+    if (valid >= 8) {
+      const arr = dirMax.subarray(0, valid).sort();
+      const med = arr[valid >> 1]!;
+      const f = (med - 100) / 150;
+      peripheral = f < 0 ? 0 : f > 1 ? 1 : f;
+    }
+    profile[m] = usePeripheral && interior === interior && peripheral === peripheral ? Math.max(interior, peripheral) : interior;
+  }
+  fillNaN(profile);
+  const ring = new Float64Array(length);
+  for (let m = 0; m < length; m++) {
+    localFrame(tangents, m, frame);
+    const px = points[3 * m]!;
+    const py = points[3 * m + 1]!;
+    const pz = points[3 * m + 2]!;
+    const r = halfDepthMm[m]!;
+    let hits = 0;
+    let valid = 0;
+    for (let a = 0; a < 16; a++) {
+      const th = (2 * Math.PI * a) / 16;
+      const c = Math.cos(th) * 1.35 * r;
+      const sn = Math.sin(th) * r;
+      let hit = false;
+      let seen = false;
+      for (let f = 0.75; f <= 1.3; f += 0.08) {
+        const u = c * f;
+        const v = sn * f;
+        const hu = sample(px + frame[0]! * u + frame[3]! * v, py + frame[1]! * u + frame[4]! * v, pz + frame[2]! * u + frame[5]! * v);
+        if (hu !== hu) continue;
+        seen = true;
+        if (hu >= BONE_HU) {
+          hit = true;
+          break;
+        }
+      }
+      if (seen) valid++;
+      if (hit) hits++;
+    }
+    ring[m] = valid ? hits / valid : 0;
+  }
+  return { length, points, tangents, canal, halfDepthMm, profile, ring };
+}
+
+const RINGS: readonly (readonly [number, number])[] = [
+  [0, 1],
+  [0.35, 8],
+  [0.7, 12],
+  [0.92, 16],
+];
+
+/** Lateral (left) and anterior unit vectors perpendicular to the tangent at m, into out[0..2], out[3..5]. */
+export function localFrame(tangents: Float64Array, m: number, out: Float64Array): void {
+  const tx = tangents[3 * m]!;
+  const ty = tangents[3 * m + 1]!;
+  const tz = tangents[3 * m + 2]!;
+  // Anterior = −y made orthogonal to the tangent.
+  let ax = ty * tx;
+  let ay = -1 + ty * ty;
+  let az = ty * tz;
+  const al = Math.hypot(ax, ay, az) || 1;
+  ax /= al;
+  ay /= al;
+  az /= al;
+  // Left = tangent × anterior (+x for a straight spine).
+  const lx = ty * az - tz * ay;
+  const ly = tz * ax - tx * az;
+  const lz = tx * ay - ty * ax;
+  out[0] = lx;
+  out[1] = ly;
+  out[2] = lz;
+  out[3] = ax;
+  out[4] = ay;
+  out[5] = az;
+}
+
+function medianFilter(values: Float64Array, w: number): Float64Array {
+  const out = new Float64Array(values.length).fill(Number.NaN);
+  const buf: number[] = [];
+  for (let q = 0; q < values.length; q++) {
+    buf.length = 0;
+    for (let d = -w; d <= w; d++) {
+      const v = values[q + d];
+      if (v !== undefined && v === v) buf.push(v);
+    }
+    if (buf.length === 0) continue;
+    buf.sort((a, b) => a - b);
+    out[q] = buf[buf.length >> 1]!;
+  }
+  return out;
+}
+
+function fillNaN(values: Float64Array): void {
+  let last = Number.NaN;
+  for (let q = 0; q < values.length; q++) {
+    if (values[q] === values[q]) last = values[q]!;
+    else values[q] = last;
+  }
+  last = Number.NaN;
+  for (let q = values.length - 1; q >= 0; q--) {
+    if (values[q] === values[q]) last = values[q]!;
+    else values[q] = last;
+  }
+}

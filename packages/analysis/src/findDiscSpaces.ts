@@ -1,0 +1,126 @@
+/**
+ * Intervertebral disc spaces as narrow minima of the bone profile along the body axis: a disc is
+ * a minimum with bone (endplates) rising on both sides within 9 mm, which rejects the broad dip
+ * inside an osteoporotic body whose endplates are 10–15 mm away; where no cortical ring surrounds
+ * the minimum (it cannot be a body interior) 14 mm and a shallower dip are allowed, for discs next
+ * to wedged bodies and discs blurred by thick slices.
+ * Minima closer than 11 mm merge.
+ * Segments between consecutive discs are vertebral bodies; the open segments at the ends are
+ * kept as partial (truncated) bodies when they hold enough bone.
+ */
+import type { SpineAxis } from './buildSpineAxis.js';
+
+export interface AxisSegment {
+  /** Axis index of the disc (or axis end) above and below. */
+  readonly upper: number;
+  readonly lower: number;
+  /** True when the segment is closed by a disc on both sides. */
+  readonly complete: boolean;
+  /** Profile contrast between body and adjacent discs, 0…1. */
+  readonly contrast: number;
+}
+
+export function findDiscSpaces(axis: SpineAxis): number[] {
+  const n = axis.length;
+  // The profile is already a disc average at 1 mm steps: no further smoothing, so thin (5–6 mm)
+  // cervical and thoracic discs keep their depth.
+  const p = axis.profile;
+  const near = 9;
+  const found: { m: number; depth: number }[] = [];
+  for (let m = 1; m < n - 1; m++) {
+    const v = p[m]!;
+    let isMin = true;
+    for (let d = -5; d <= 5 && isMin; d++) {
+      const w = p[m + d];
+      if (w !== undefined && w < v) isMin = false;
+    }
+    if (!isMin) continue;
+    // Without a cortical ring around it the minimum cannot be inside a body, so the endplates may
+    // sit further away (wedged or tilted neighbours).
+    const ringless = axis.ring[m]! < 0.7;
+    const reach = ringless ? 14 : near;
+    let left = -1;
+    let right = -1;
+    for (let d = 1; d <= reach; d++) {
+      const l = p[m - d];
+      const r = p[m + d];
+      if (l !== undefined && l > left) left = l;
+      if (r !== undefined && r > right) right = r;
+    }
+    if (left < 0 || right < 0) continue;
+    const depth = Math.min(left, right) - v;
+    // Thick slices (3 mm) blur thin discs: without a cortical ring a shallower dip is accepted.
+    if (depth < (ringless ? 0.12 : 0.22) || v > 0.65) continue;
+    const last = found[found.length - 1];
+    if (last && m - last.m < 11) {
+      if (depth > last.depth) found[found.length - 1] = { m, depth };
+      continue;
+    }
+    found.push({ m, depth });
+  }
+  return found.map((f) => f.m);
+}
+
+export function segmentBetweenDiscs(axis: SpineAxis, discs: readonly number[]): AxisSegment[] {
+  const segments: AxisSegment[] = [];
+  const bodyMean = (a: number, b: number): number => {
+    let s = 0;
+    let c = 0;
+    for (let m = a; m <= b; m++) {
+      s += axis.profile[m]!;
+      c++;
+    }
+    return c ? s / c : 0;
+  };
+  const contrastOf = (a: number, b: number): number => {
+    const lo = Math.min(axis.profile[a] ?? 0, axis.profile[b] ?? 0);
+    return Math.max(0, Math.min(1, bodyMean(a, b) - lo));
+  };
+  if (discs.length === 0) return segments;
+  // Typical pitch (disc to disc) for capping long open end segments (e.g. the fused sacrum).
+  const pitches = discs.slice(1).map((d, q) => d - discs[q]!).sort((x, y) => x - y);
+  const pitch = pitches.length ? pitches[pitches.length >> 1]! : 30;
+  /** Weak minimum (residual disc, e.g. S1/S2) between 0.6 and 1.4 pitches from `from`, in direction dir. */
+  const weakMinimum = (from: number, dir: 1 | -1): number => {
+    let best = -1;
+    let bestVal = Infinity;
+    for (let d = Math.round(0.6 * pitch); d <= Math.round(1.4 * pitch); d++) {
+      const m = from + dir * d;
+      if (m <= 2 || m >= axis.length - 3) break;
+      const v = axis.profile[m]!;
+      if (v < bestVal) {
+        bestVal = v;
+        best = m;
+      }
+    }
+    if (best < 0) return -1;
+    let around = -Infinity;
+    for (let d = 3; d <= 8; d++) {
+      around = Math.max(around, Math.min(axis.profile[best - d] ?? -Infinity, axis.profile[best + d] ?? -Infinity));
+    }
+    return around - bestVal >= 0.05 ? best : -1;
+  };
+  const first = discs[0]!;
+  if (first >= 12 && bodyMean(0, first) >= 0.2) {
+    if (first > 1.5 * pitch) {
+      const cut = weakMinimum(first, -1);
+      const upper = cut >= 0 ? cut : Math.max(0, first - pitch);
+      segments.push({ upper, lower: first, complete: cut >= 0, contrast: contrastOf(upper, first) });
+    } else segments.push({ upper: 0, lower: first, complete: false, contrast: contrastOf(0, first) });
+  }
+  for (let q = 0; q + 1 < discs.length; q++) {
+    const a = discs[q]!;
+    const b = discs[q + 1]!;
+    segments.push({ upper: a, lower: b, complete: true, contrast: contrastOf(a, b) });
+  }
+  const lastDisc = discs[discs.length - 1]!;
+  const end = axis.length - 1;
+  if (end - lastDisc >= 12 && bodyMean(lastDisc, end) >= 0.2) {
+    if (end - lastDisc > 1.5 * pitch) {
+      const cut = weakMinimum(lastDisc, 1);
+      const lower = cut >= 0 ? cut : Math.min(end, lastDisc + pitch);
+      segments.push({ upper: lastDisc, lower, complete: cut >= 0, contrast: contrastOf(lastDisc, lower) });
+    } else segments.push({ upper: lastDisc, lower: end, complete: false, contrast: contrastOf(lastDisc, end) });
+  }
+  return segments;
+}

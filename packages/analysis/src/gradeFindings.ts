@@ -1,0 +1,138 @@
+/**
+ * Graded findings from measurements and the one threshold table (findingThresholds.ts):
+ * Genant semi-quantitative fracture grade (height loss against the vertebra's own maximal height
+ * and its neighbours'), Meyerding slip grade, central canal stenosis (lumbar / cervical bony AP),
+ * scoliosis (Cobb), low L1 trabecular density (Pickhardt 2013), transitional anatomy.
+ */
+import type { FindingThresholds } from './findingThresholds.js';
+import type { Finding, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
+import { levelName } from './computeSpineMeasurements.js';
+
+export function gradeFindings(
+  vertebrae: readonly VertebraResult[],
+  measurements: SpineMeasurements,
+  thresholds: FindingThresholds,
+  transitional: { description: string; index: number; confidence: number } | null,
+): Finding[] {
+  const findings: Finding[] = [];
+  const g = thresholds.genant;
+  // Fractures: only complete, non-sacral bodies.
+  for (let i = 0; i < vertebrae.length; i++) {
+    const v = vertebrae[i]!;
+    if (v.isSacral || v.region === 'cervical') continue;
+    const { anterior: ha, middle: hm, posterior: hp } = v.heightsMm;
+    if (ha === null || hm === null || hp === null) continue;
+    const own = [ha, hm, hp];
+    const ownMax = Math.max(...own);
+    const ownMin = Math.min(...own);
+    const neighbours = [vertebrae[i - 1], vertebrae[i + 1]].filter((n): n is VertebraResult => !!n && !n.isSacral && n.heightsMm.middle !== null);
+    // The neighbours' heights are a reference only when both are measured (a single neighbour at a
+    // size transition such as T12/L1 is not a reliable expectation); otherwise the vertebra's own
+    // tallest height is the reference (wedge / biconcave deformities).
+    const neighbourMax = neighbours.length === 2
+      ? neighbours.reduce((s, n) => s + Math.max(n.heightsMm.anterior ?? 0, n.heightsMm.middle ?? 0, n.heightsMm.posterior ?? 0), 0) / 2
+      : ownMax;
+    const expected = Math.max(ownMax, neighbourMax);
+    if (!(expected > 0)) continue;
+    const loss = 1 - ownMin / expected;
+    if (loss < g.grade1) continue;
+    const grade = loss > g.grade3 ? 3 : loss >= g.grade2 ? 2 : 1;
+    const which = ownMin === ha ? 'anterior (wedge)' : ownMin === hm ? 'middle (biconcave)' : 'posterior (crush)';
+    findings.push({
+      kind: 'vertebral-fracture',
+      level: levelName(v),
+      grade: `Genant grade ${grade}`,
+      measuredValue: Math.round(loss * 1000) / 10,
+      unit: '% height loss',
+      threshold: grade === 1 ? `${g.grade1 * 100}-${g.grade2 * 100} %` : grade === 2 ? `${g.grade2 * 100}-${g.grade3 * 100} %` : `> ${g.grade3 * 100} %`,
+      source: g.source,
+      confidence: Math.min(0.95, v.detectionConfidence * (neighbours.length === 2 ? 0.9 : 0.7)),
+      description: `${which} height ${ownMin.toFixed(1)} mm vs expected ${expected.toFixed(1)} mm`,
+    });
+  }
+  const m = thresholds.meyerding;
+  for (const lev of measurements.levels) {
+    const slip = Math.abs(lev.slipPercent);
+    if (slip < m.minPercent) continue;
+    const gi = m.upperBoundsPercent.findIndex((b) => slip <= b);
+    const grade = gi < 0 ? 'V' : (['I', 'II', 'III', 'IV'] as const)[gi]!;
+    findings.push({
+      kind: 'spondylolisthesis',
+      level: lev.level,
+      grade: `Meyerding ${grade}${lev.slipPercent >= 0 ? ' (anterolisthesis)' : ' (retrolisthesis)'}`,
+      measuredValue: Math.round(slip * 10) / 10,
+      unit: '% of lower body AP depth',
+      threshold: gi < 0 ? `> ${m.upperBoundsPercent[3]} %` : `${gi === 0 ? m.minPercent : m.upperBoundsPercent[gi - 1]}-${m.upperBoundsPercent[gi]} %`,
+      source: m.source,
+      confidence: 0.8,
+      description: `upper body displaced ${slip.toFixed(1)} % of the lower body's AP depth`,
+    });
+  }
+  const c = thresholds.canalStenosis;
+  for (const v of vertebrae) {
+    if (v.canalApDiameterMm === null) continue;
+    const isLumbar = v.region === 'lumbar';
+    const isCervical = v.region === 'cervical';
+    if (!isLumbar && !isCervical) continue;
+    const abs = isLumbar ? c.lumbarAbsoluteMm : c.cervicalAbsoluteMm;
+    const rel = isLumbar ? c.lumbarRelativeMm : c.cervicalRelativeMm;
+    const d = v.canalApDiameterMm;
+    if (d >= rel) continue;
+    findings.push({
+      kind: 'canal-stenosis',
+      level: levelName(v),
+      grade: d < abs ? 'absolute' : 'relative',
+      measuredValue: Math.round(d * 10) / 10,
+      unit: 'mm (bony AP)',
+      threshold: d < abs ? `< ${abs} mm` : `${abs}-${rel} mm`,
+      source: c.source,
+      confidence: Math.min(0.9, v.confidence || 0.5),
+      description: `bony canal AP diameter ${d.toFixed(1)} mm`,
+    });
+  }
+  const cobb = measurements.cobb;
+  if (cobb && cobb.angleDeg >= thresholds.scoliosis.minCobbDeg) {
+    findings.push({
+      kind: 'scoliosis',
+      level: `${cobb.upperLevel}-${cobb.lowerLevel}`,
+      grade: cobb.angleDeg >= 40 ? 'severe' : cobb.angleDeg >= 25 ? 'moderate' : 'mild',
+      measuredValue: Math.round(cobb.angleDeg * 10) / 10,
+      unit: 'deg (coronal Cobb)',
+      threshold: `>= ${thresholds.scoliosis.minCobbDeg} deg`,
+      source: thresholds.scoliosis.source,
+      confidence: cobb.confidence,
+      description: `coronal Cobb angle ${cobb.angleDeg.toFixed(1)} deg between ${cobb.upperLevel} and ${cobb.lowerLevel}`,
+    });
+  }
+  const b = thresholds.boneDensity;
+  const l1 = vertebrae.find((v) => v.label === b.level);
+  if (l1 && l1.trabecularHu === l1.trabecularHu && l1.trabecularHu <= b.sensitiveHu) {
+    const strong = l1.trabecularHu <= b.highlySpecificHu;
+    findings.push({
+      kind: 'low-bone-density',
+      level: b.level,
+      grade: strong ? 'osteoporosis likely' : 'low bone density',
+      measuredValue: Math.round(l1.trabecularHu),
+      unit: 'HU (trabecular, central ROI)',
+      threshold: strong ? `<= ${b.highlySpecificHu} HU` : `<= ${b.sensitiveHu} HU`,
+      source: b.source,
+      confidence: l1.confidence * 0.9,
+      description: `${b.level} trabecular attenuation ${l1.trabecularHu.toFixed(0)} HU`,
+    });
+  }
+  if (transitional) {
+    const v = vertebrae.find((x) => x.index === transitional.index);
+    findings.push({
+      kind: 'transitional-anatomy',
+      level: v ? levelName(v) : `#${transitional.index}`,
+      grade: 'variant',
+      measuredValue: 0,
+      unit: '',
+      threshold: 'lumbar count between last rib and sacrum != 5, or rib count != 12',
+      source: 'Castellvi AE et al. Spine 1984;9:493-5; Hughes RJ, Saifuddin A. AJR 2006;187:W59-65',
+      confidence: transitional.confidence,
+      description: transitional.description,
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,478 @@
+/**
+ * Per-vertebra refinement in a local frame (t: body axis, a: anterior, l: left):
+ * - endplate surface points by half-maximum edges of the endplate cortex along t, fitted by
+ *   least-squares planes (one outlier-rejection pass);
+ * - anterior / middle / posterior heights between the endplate edges at 70 % of the AP
+ *   half-depth and at the centre (Genant 1993 measures these three heights);
+ * - the body as a stack of star-shaped cross-sections (outermost cortex along 24 rays, circular
+ *   median) clipped by the endplate planes: volume and centroid (VerSe body centroid);
+ * - trabecular HU: mean in a central cylinder (radius 40 % of the half-depth, middle half of the
+ *   height), on the original volume (opportunistic BMD ROI, Pickhardt 2013);
+ * - bony canal AP diameter at pedicle level: posterior body wall to lamina, half-maximum edges.
+ */
+import type { SpineAxis } from './buildSpineAxis.js';
+import type { GridSampler } from './createGridSampler.js';
+import type { LpsSampler } from './createLpsSampler.js';
+import type { AxisSegment } from './findDiscSpaces.js';
+
+export interface MeasuredBody {
+  readonly segment: AxisSegment;
+  readonly centroid: [number, number, number];
+  readonly axis: [number, number, number];
+  readonly anterior: [number, number, number];
+  readonly left: [number, number, number];
+  readonly superior: { point: [number, number, number]; normal: [number, number, number]; rms: number };
+  readonly inferior: { point: [number, number, number]; normal: [number, number, number]; rms: number };
+  readonly heights: { anterior: number; middle: number; posterior: number };
+  readonly apDepth: number;
+  readonly width: number;
+  readonly volume: number;
+  readonly trabecularHu: number;
+  readonly canalAp: number | null;
+  /** Cranio-caudal extent in LPS z of the body (for slab-based rib / sacrum tests). */
+  readonly zMin: number;
+  readonly zMax: number;
+  readonly posteriorSuperiorCorner: [number, number, number];
+  readonly posteriorInferiorCorner: [number, number, number];
+  /** Canal centre at the body's mid level. */
+  readonly canalCentre: [number, number, number];
+  /** Fraction of endplate rays that found an edge (0…1). */
+  readonly edgeQuality: number;
+}
+
+const BONE_HU = 150;
+const EDGE_FRACTION = 0.6;
+/** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
+const METAL_HU = 1300;
+
+export function measureVertebralBody(
+  axis: SpineAxis,
+  segment: AxisSegment,
+  samplers: { grid: GridSampler; native: LpsSampler },
+): MeasuredBody | null {
+  const sample = samplers.grid;
+  const mU = segment.upper;
+  const mL = segment.lower;
+  const m0 = Math.round((mU + mL) / 2);
+  const P = (m: number): [number, number, number] => [axis.points[3 * m]!, axis.points[3 * m + 1]!, axis.points[3 * m + 2]!];
+  const pU = P(mU);
+  const pL = P(mL);
+  const tMaybe = norm3([pU[0] - pL[0], pU[1] - pL[1], pU[2] - pL[2]]);
+  if (!tMaybe) return null;
+  const t: [number, number, number] = tMaybe;
+  // Anterior ⟂ t, left = t × a.
+  const a = norm3([t[1] * t[0], -1 + t[1] * t[1], t[1] * t[2]]) ?? [0, -1, 0];
+  const l = cross3(t, a);
+  let c0: [number, number, number] = P(m0);
+  const r0 = axis.halfDepthMm[m0]!;
+  const canalPt: [number, number, number] = [axis.canal[3 * m0]!, axis.canal[3 * m0 + 1]!, axis.canal[3 * m0 + 2]!];
+  const toW = (o: readonly number[], u: number, v: number, h: number): [number, number, number] => [
+    o[0]! + l[0] * u + a[0] * v + t[0] * h,
+    o[1]! + l[1] * u + a[1] * v + t[1] * h,
+    o[2]! + l[2] * u + a[2] * v + t[2] * h,
+  ];
+  const at = (u: number, v: number, h: number): number => {
+    const p = toW(c0, u, v, h);
+    return sample(p[0], p[1], p[2]);
+  };
+  const hU0 = dot3([pU[0] - c0[0], pU[1] - c0[1], pU[2] - c0[2]], t);
+  const hL0 = dot3([pL[0] - c0[0], pL[1] - c0[1], pL[2] - c0[2]], t);
+  const canalDist = -dot3([canalPt[0] - c0[0], canalPt[1] - c0[1], canalPt[2] - c0[2]], a);
+
+  // Mid-section AP and lateral walls → body centre in the section, depth and width.
+  const edgeAlong = (du: number, dv: number, maxR: number, minR = 0): number => {
+    // Outermost bone before ≥ 5 mm of non-bone; max over a small band (±4 mm across, ±3 mm along t)
+    // so a basivertebral foramen in the posterior wall does not hide the wall.
+    // Starting at minR skips trabecular speckles inside an osteoporotic body.
+    let last = Number.NaN;
+    for (let d = minR; d <= maxR; d += 0.5) {
+      let v = -Infinity;
+      for (const off of [-4, 0, 4]) {
+        for (const h of [-3, 0, 3]) {
+          const x = at(du * d - dv * off, dv * d + du * off, h);
+          if (x > v) v = x;
+        }
+      }
+      if (v >= BONE_HU) last = d;
+      else if (last === last && d - last >= 5) break;
+    }
+    return last;
+  };
+  const postReach = Math.max(6, canalDist - 3);
+  const ant = edgeAlong(0, 1, 1.8 * r0 + 6, 0.55 * r0);
+  let post = edgeAlong(0, -1, postReach, Math.min(0.55 * r0, 0.5 * postReach));
+  if (!(post === post)) post = Math.max(5, canalDist - 8);
+  if (!(ant === ant) || !(post === post)) return null;
+  const shiftV = (ant - post) / 2;
+  c0 = toW(c0, 0, shiftV, 0);
+  const halfDepth = (ant + post) / 2;
+  const leftE = edgeAlong(1, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth);
+  const rightE = edgeAlong(-1, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth);
+  let halfWidth = 1.2 * halfDepth;
+  if (leftE === leftE && rightE === rightE) {
+    // Bodies are at most ~1.7× wider than deep; wider means alae, rib heads or osteophytes joined on.
+    const cap = 1.7 * halfDepth;
+    const le = Math.min(leftE, cap);
+    const re = Math.min(rightE, cap);
+    c0 = toW(c0, (le - re) / 2, 0, 0);
+    halfWidth = (le + re) / 2;
+  }
+  const hU = hU0;
+  const hL = hL0; // in-plane centring shifts leave heights along t unchanged
+
+  // Endplate edges along t at (u, v).
+  // Lines passing within ~4 mm of metal (pedicle screws, cages) are skipped: the implant and its
+  // blur would be taken for endplate cortex.
+  const metalNear = (u: number, v: number): boolean => {
+    for (let h = hL; h <= hU; h += 1.5) {
+      for (const du of [-4, 0, 4]) {
+        for (const dv of [-4, 0, 4]) {
+          if (at(u + du, v + dv, h) >= METAL_HU) return true;
+        }
+      }
+    }
+    return false;
+  };
+  // Walks start between the strongest cortex peak of the upper half and of the lower half of the
+  // line, so a wedged or collapsed endplate near the centre is not mistaken for the start point.
+  const lineStart = (u: number, v: number): number => {
+    const mid = (hU + hL) / 2;
+    let upPeak = -Infinity;
+    let upH = mid;
+    let loPeak = -Infinity;
+    let loH = mid;
+    for (let h = hL + 1; h <= hU - 1; h += 0.5) {
+      const x = at(u, v, h);
+      if (!(x === x)) continue;
+      if (h >= mid && x > upPeak) {
+        upPeak = x;
+        upH = h;
+      } else if (h < mid && x > loPeak) {
+        loPeak = x;
+        loH = h;
+      }
+    }
+    return (upH + loH) / 2;
+  };
+  const edgeUp = (u: number, v: number): number => (metalNear(u, v) ? Number.NaN : endplateEdge(at, { u, v, hDisc: hU, sign: 1, start: lineStart(u, v) }));
+  const edgeDown = (u: number, v: number): number => (metalNear(u, v) ? Number.NaN : endplateEdge(at, { u, v, hDisc: hL, sign: -1, start: lineStart(u, v) }));
+  const supPts: number[][] = [];
+  const infPts: number[][] = [];
+  let tried = 0;
+  for (let u = -0.6 * halfWidth; u <= 0.6 * halfWidth + 1e-6; u += Math.max(2, 0.2 * halfWidth)) {
+    for (let v = -0.6 * halfDepth; v <= 0.6 * halfDepth + 1e-6; v += Math.max(2, 0.2 * halfDepth)) {
+      tried++;
+      const hs = edgeUp(u, v);
+      const hi = edgeDown(u, v);
+      if (hs === hs) supPts.push([u, v, hs]);
+      if (hi === hi) infPts.push([u, v, hi]);
+    }
+  }
+  const supPlane = fitPlane(supPts);
+  const infPlane = fitPlane(infPts);
+  if (!supPlane || !infPlane) return null;
+  const heightAt = (v: number): number => {
+    const vals: number[] = [];
+    for (const u of [-2, 0, 2]) {
+      const hs = edgeUp(u, v);
+      const hi = edgeDown(u, v);
+      if (hs === hs && hi === hi) vals.push(hs - hi);
+    }
+    if (vals.length === 0) return planeAt(supPlane, 0, v) - planeAt(infPlane, 0, v);
+    vals.sort((x, y) => x - y);
+    return vals[vals.length >> 1]!;
+  };
+  const heights = {
+    anterior: heightAt(0.7 * halfDepth),
+    middle: heightAt(0),
+    posterior: heightAt(-0.7 * halfDepth),
+  };
+
+  // Star-shaped sections between the planes → volume, centroid.
+  const nRays = 24;
+  const radii = new Float64Array(nRays);
+  const tmp = new Float64Array(nRays);
+  let vol = 0;
+  let sx = 0;
+  let sy = 0;
+  let sz = 0;
+  const hMin = Math.min(planeAt(infPlane, 0, 0), planeAt(infPlane, halfWidth, halfDepth), planeAt(infPlane, -halfWidth, -halfDepth)) - 1;
+  const hMax = Math.max(planeAt(supPlane, 0, 0), planeAt(supPlane, halfWidth, halfDepth), planeAt(supPlane, -halfWidth, -halfDepth)) + 1;
+  const step = 1;
+  for (let h = hMin; h <= hMax; h += step) {
+    let found = 0;
+    for (let q = 0; q < nRays; q++) {
+      const th = (2 * Math.PI * q) / nRays;
+      const cu = Math.cos(th);
+      const sv = Math.sin(th);
+      // Posteriorly the body ends at its wall: clamp to 1.12× the fitted ellipse so rays do not run
+      // out along the pedicles (VerSe bodies exclude them).
+      const ellipseR = 1 / Math.hypot(cu / halfWidth, sv / halfDepth);
+      const reach = sv < 0 ? Math.min(postReach / Math.max(0.2, -sv), 1.12 * ellipseR) : Math.hypot(cu * 1.6 * halfWidth, sv * 1.5 * halfDepth);
+      let last = Number.NaN;
+      const start = 0.5 * ellipseR;
+      for (let d = start; d <= reach; d += 0.5) {
+        const v = at(cu * d, sv * d, h);
+        if (v >= BONE_HU) last = d;
+        else if (last === last && d - last >= 5) break;
+      }
+      tmp[q] = last === last ? last + 0.5 : found >= 0 ? start : 0;
+      if (last === last) found++;
+    }
+    for (let q = 0; q < nRays; q++) {
+      const w: number[] = [];
+      for (let d = -2; d <= 2; d++) w.push(tmp[(q + d + nRays) % nRays]!);
+      w.sort((x, y) => x - y);
+      radii[q] = w[2]!;
+    }
+    if (found < nRays * 0.5) continue;
+    // Sample a 1 mm grid inside the polygon, clipped by the endplate planes.
+    const rMax = Math.max(...radii);
+    for (let u = -rMax; u <= rMax; u += 1) {
+      for (let v = -rMax; v <= rMax; v += 1) {
+        const rr = Math.hypot(u, v);
+        if (rr > rMax) continue;
+        let th = Math.atan2(v, u);
+        if (th < 0) th += 2 * Math.PI;
+        const f = (th / (2 * Math.PI)) * nRays;
+        const q0 = Math.floor(f) % nRays;
+        const q1 = (q0 + 1) % nRays;
+        const bound = radii[q0]! + (radii[q1]! - radii[q0]!) * (f - Math.floor(f));
+        if (rr > bound) continue;
+        if (h > planeAt(supPlane, u, v) || h < planeAt(infPlane, u, v)) continue;
+        vol += 1;
+        sx += u;
+        sy += v;
+        sz += h;
+      }
+    }
+  }
+  if (vol < 200) return null;
+  const centroid = toW(c0, sx / vol, sy / vol, sz / vol);
+
+  // Endplate planes in world coordinates.
+  const planeWorld = (pl: Plane): { point: [number, number, number]; normal: [number, number, number]; rms: number } => {
+    const hc = planeAt(pl, 0, 0);
+    const nl = norm3([-pl.c1, -pl.c2, 1])!;
+    const normal: [number, number, number] = [
+      l[0] * nl[0] + a[0] * nl[1] + t[0] * nl[2],
+      l[1] * nl[0] + a[1] * nl[1] + t[1] * nl[2],
+      l[2] * nl[0] + a[2] * nl[1] + t[2] * nl[2],
+    ];
+    return { point: toW(c0, 0, 0, hc), normal, rms: pl.rms };
+  };
+  // Posterior corners: the mid-height posterior wall carried to each endplate plane (Meyerding
+  // compares the upper body's postero-inferior corner with the lower body's postero-superior one).
+  // The wall is found again 3 mm inside each endplate, because the local frame may be tilted.
+  const postEdgeAt = (h: number): number => {
+    let last = Number.NaN;
+    for (let d = 0; d <= postReach; d += 0.5) {
+      let v = -Infinity;
+      for (const off of [-4, 0, 4]) {
+        const x = at(off, -d, h);
+        if (x > v) v = x;
+      }
+      if (v >= BONE_HU) last = d;
+      else if (last === last && d - last >= 5) break;
+    }
+    return last === last ? last : halfDepth;
+  };
+  const hSupPost = planeAt(supPlane, 0, -halfDepth);
+  const hInfPost = planeAt(infPlane, 0, -halfDepth);
+  const posteriorSuperiorCorner = toW(c0, 0, -postEdgeAt(hSupPost - 3), hSupPost);
+  const posteriorInferiorCorner = toW(c0, 0, -postEdgeAt(hInfPost + 3), hInfPost);
+  const superior = planeWorld(supPlane);
+  const inferior = planeWorld(infPlane);
+  const axisW = norm3([superior.normal[0] + inferior.normal[0], superior.normal[1] + inferior.normal[1], superior.normal[2] + inferior.normal[2]]) ?? t;
+
+  // Trabecular HU on the original volume.
+  const hMid = (planeAt(supPlane, 0, 0) + planeAt(infPlane, 0, 0)) / 2;
+  const hHalf = 0.25 * heights.middle;
+  const rRoi = 0.4 * Math.min(halfDepth, halfWidth);
+  let huSum = 0;
+  let huN = 0;
+  for (let h = hMid - hHalf; h <= hMid + hHalf; h += 1) {
+    for (let u = -rRoi; u <= rRoi; u += 1) {
+      for (let v = -rRoi; v <= rRoi; v += 1) {
+        if (u * u + v * v > rRoi * rRoi) continue;
+        const p = toW(c0, u, v, h);
+        const hu = samplers.native.sample(p[0], p[1], p[2]);
+        if (hu === hu && hu < METAL_HU) {
+          huSum += hu;
+          huN++;
+        }
+      }
+    }
+  }
+
+  // Canal AP at pedicle level (upper half of the body): from the body's posterior wall, walk
+  // posteriorly out of the wall, across the canal, to the next bone (lamina); both edges at
+  // half-maximum. Starting from the wall (robustly found) avoids depending on the canal centre.
+  const canalVals: number[] = [];
+  const along = (d: number, h: number): number => {
+    let best = Number.NaN;
+    for (const u of [-3, 0, 3]) {
+      const p = toW(c0, u, -d, h);
+      const x = sample(p[0], p[1], p[2]);
+      if (x === x && !(x <= best)) best = x;
+    }
+    return best;
+  };
+  const midAlong = (d: number, h: number): number => {
+    const p = toW(c0, 0, -d, h);
+    return sample(p[0], p[1], p[2]);
+  };
+  const hMidAp = (planeAt(supPlane, 0, 0) + planeAt(infPlane, 0, 0)) / 2;
+  for (const f of [0.05, 0.15, 0.25, 0.35]) {
+    const h = hMidAp + f * heights.middle;
+    // Out of the wall: first sample below BONE_HU after the wall edge, on the midline.
+    let d = Math.max(0, halfDepth - 4);
+    let wallPeak = -Infinity;
+    while (d < halfDepth + 8 && !(midAlong(d, h) < BONE_HU)) {
+      wallPeak = Math.max(wallPeak, midAlong(d, h));
+      d += 0.5;
+    }
+    if (!(d < halfDepth + 8)) continue;
+    const floor = midAlong(d + 2, h);
+    const wallThr = (Math.max(wallPeak, BONE_HU) + floor) / 2;
+    let front = d;
+    for (let q = d; q >= d - 3; q -= 0.25) {
+      if (midAlong(q, h) >= wallThr) {
+        front = q;
+        break;
+      }
+    }
+    // Lamina: next bone posteriorly within 30 mm.
+    let back = Number.NaN;
+    for (let q = d + 1; q <= d + 30; q += 0.5) {
+      const x = along(q, h);
+      if (x === x && x >= BONE_HU + 30) {
+        const prev = along(q - 0.5, h);
+        const thr = (x + floor) / 2;
+        back = prev === prev && prev < thr && x > prev ? q - 0.5 + (0.5 * (thr - prev)) / (x - prev) : q;
+        break;
+      }
+    }
+    if (back === back) canalVals.push(back - front);
+  }
+  canalVals.sort((x, y) => x - y);
+  const canalAp = canalVals.length ? canalVals[canalVals.length >> 1]! : null;
+
+  const zs = [superior.point[2], inferior.point[2]];
+  return {
+    segment,
+    centroid,
+    axis: axisW,
+    anterior: a,
+    left: l,
+    superior,
+    inferior,
+    heights,
+    apDepth: 2 * halfDepth,
+    width: 2 * halfWidth,
+    volume: vol * step,
+    trabecularHu: huN ? huSum / huN : Number.NaN,
+    canalAp,
+    zMin: Math.min(...zs),
+    zMax: Math.max(...zs),
+    canalCentre: canalPt,
+    posteriorSuperiorCorner,
+    posteriorInferiorCorner,
+    edgeQuality: (supPts.length + infPts.length) / Math.max(1, 2 * tried),
+  };
+}
+
+/**
+ * Endplate edge along ±t: walk from a point inside the body (line.start) towards the disc; the edge is the first
+ * point past the endplate cortex where the value falls below half-way between the running
+ * maximum (the endplate) and the disc value. Walking outwards from the centre means the
+ * neighbouring body's endplate beyond the disc is never taken for this one.
+ */
+function endplateEdge(at: (u: number, v: number, h: number) => number, line: { u: number; v: number; hDisc: number; sign: 1 | -1; start: number }): number {
+  const { u, v, hDisc, sign } = line;
+  let low = Infinity;
+  for (let h = hDisc - 1.5; h <= hDisc + 1.5; h += 0.5) {
+    const val = at(u, v, h);
+    if (val === val && val < low) low = val;
+  }
+  if (!(low < Infinity)) return Number.NaN;
+  const stop = hDisc + sign * 3;
+  let runMax = -Infinity;
+  let prev = Number.NaN;
+  for (let h = line.start; sign > 0 ? h <= stop : h >= stop; h += sign * 0.5) {
+    const val = at(u, v, h);
+    // Outside the volume, or through metal (streaks and clipped implants): no edge on this line.
+    if (!(val === val) || val >= METAL_HU) return Number.NaN;
+    if (val > runMax) runMax = val;
+    if (runMax >= low + 60 && runMax >= BONE_HU) {
+      // 60 % rather than 50 %: a thin bright endplate blurred by the scanner spreads outwards, and
+      // the half-maximum crossing then sits ~0.5–1 mm inside the disc (measured on synthetic bodies).
+      const thr = low + EDGE_FRACTION * (runMax - low);
+      if (val < thr && prev === prev) {
+        const f = (prev - thr) / (prev - val || 1);
+        return h - sign * 0.5 + sign * 0.5 * f;
+      }
+    }
+    prev = val;
+  }
+  return Number.NaN;
+}
+
+interface Plane {
+  c0: number;
+  c1: number;
+  c2: number;
+  rms: number;
+}
+
+function planeAt(p: Plane, u: number, v: number): number {
+  return p.c0 + p.c1 * u + p.c2 * v;
+}
+
+function fitPlane(points: number[][]): Plane | null {
+  let pts = points;
+  let plane: Plane | null = null;
+  for (let pass = 0; pass < 2; pass++) {
+    if (pts.length < 4) return plane;
+    // Normal equations for h = c0 + c1 u + c2 v.
+    let s1 = 0, su = 0, sv = 0, suu = 0, svv = 0, suv = 0, sh = 0, suh = 0, svh = 0;
+    for (const [u, v, h] of pts as [number, number, number][]) {
+      s1++; su += u; sv += v; suu += u * u; svv += v * v; suv += u * v; sh += h; suh += u * h; svh += v * h;
+    }
+    const m = [s1, su, sv, su, suu, suv, sv, suv, svv];
+    const det = m[0]! * (m[4]! * m[8]! - m[5]! * m[7]!) - m[1]! * (m[3]! * m[8]! - m[5]! * m[6]!) + m[2]! * (m[3]! * m[7]! - m[4]! * m[6]!);
+    if (Math.abs(det) < 1e-9) return plane;
+    const solve = (b: [number, number, number], col: number): number => {
+      const mm = m.slice();
+      mm[col] = b[0];
+      mm[3 + col] = b[1];
+      mm[6 + col] = b[2];
+      return (mm[0]! * (mm[4]! * mm[8]! - mm[5]! * mm[7]!) - mm[1]! * (mm[3]! * mm[8]! - mm[5]! * mm[6]!) + mm[2]! * (mm[3]! * mm[7]! - mm[4]! * mm[6]!)) / det;
+    };
+    const b: [number, number, number] = [sh, suh, svh];
+    const c0 = solve(b, 0);
+    const c1 = solve(b, 1);
+    const c2 = solve(b, 2);
+    let ss = 0;
+    for (const [u, v, h] of pts as [number, number, number][]) ss += (h - (c0 + c1 * u + c2 * v)) ** 2;
+    const rms = Math.sqrt(ss / pts.length);
+    plane = { c0, c1, c2, rms };
+    const limit = Math.max(1.5, 2 * rms);
+    pts = pts.filter(([u, v, h]) => Math.abs(h! - (c0 + c1 * u! + c2 * v!)) <= limit);
+  }
+  return plane;
+}
+
+function dot3(p: readonly number[], q: readonly number[]): number {
+  return p[0]! * q[0]! + p[1]! * q[1]! + p[2]! * q[2]!;
+}
+
+function cross3(p: readonly number[], q: readonly number[]): [number, number, number] {
+  return [p[1]! * q[2]! - p[2]! * q[1]!, p[2]! * q[0]! - p[0]! * q[2]!, p[0]! * q[1]! - p[1]! * q[0]!];
+}
+
+function norm3(p: readonly number[]): [number, number, number] | null {
+  const n = Math.hypot(p[0]!, p[1]!, p[2]!);
+  if (!(n > 1e-12)) return null;
+  return [p[0]! / n, p[1]! / n, p[2]! / n];
+}

@@ -1,0 +1,177 @@
+/**
+ * Accuracy floors on synthetic spines with exact truth (test/support/buildSyntheticSpine.ts):
+ * straight with distractors, scoliotic, feet-first/flipped and oblique grids, 3 mm slices,
+ * partial fields of view, transitional anatomy, a wedge fracture, low density and a slip.
+ * The floors are what this version measurably meets (see the report), so regressions fail.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Mat3 } from '@vertebra/geometry';
+import { analyzeSpineCt } from '../src/index.js';
+import { buildSyntheticSpine } from './support/buildSyntheticSpine.js';
+import { scoreAgainstTruth } from './support/scoreAgainstTruth.js';
+
+const LOWER = ['T10', 'T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1'];
+
+/** Truth restricted to complete bodies (the first one is cut by the field of view's top). */
+const inner = <T extends { label: string }>(truth: readonly T[]): T[] => truth.slice(1);
+
+describe('analyzeSpineCt on synthetic spines', () => {
+  it('finds, labels and measures a straight T10–S1 spine with aorta, bowel gas and table', () => {
+    const syn = buildSyntheticSpine({ levels: LOWER, aorta: true, bowelGas: true, table: true, seed: 3 });
+    const result = analyzeSpineCt(syn.volume);
+    expect(result.status).toBe('ok');
+    expect(result.anchorsUsed.map((a) => a.kind).sort()).toEqual(['last-rib', 'sacrum']);
+    const score = scoreAgainstTruth(result, inner(syn.truth));
+    expect(score.identificationRate).toBe(1);
+    const lumbarThoracic = Object.entries(score.errorsMm).filter(([l]) => l !== 'S1').map(([, e]) => e);
+    expect(Math.max(...lumbarThoracic)).toBeLessThan(2);
+    expect(score.errorsMm['S1']!).toBeLessThan(5);
+    for (const t of inner(syn.truth)) {
+      const v = score.matched[t.label]!;
+      expect(v.confidence).toBeGreaterThan(0.5);
+      if (t.label === 'S1') continue;
+      expect(Math.abs(v.heightsMm.middle! - t.heightsMm.middle)).toBeLessThan(2.6);
+      expect(Math.abs(v.trabecularHu - 220)).toBeLessThan(15);
+      expect(v.canalApDiameterMm).not.toBeNull();
+      expect(Math.abs(v.canalApDiameterMm! - 16)).toBeLessThan(2.5);
+    }
+    expect(score.matched['T12']!.hasRibs).toBe(true);
+    expect(score.matched['L1']!.hasRibs).toBe(false);
+    expect(result.findings.filter((f) => f.kind !== 'transitional-anatomy')).toEqual([]);
+    expect(result.algorithmVersion).toMatch(/classical/);
+    expect(result.units).toEqual({ length: 'mm', angle: 'deg', density: 'HU', coordinates: 'LPS' });
+    expect(Object.keys(result.timingsMs)).toEqual(expect.arrayContaining(['resample', 'canal', 'bodies', 'labels', 'total']));
+  });
+
+  it('follows a scoliotic curve and measures its Cobb angle within 3°', () => {
+    const length = 300;
+    const syn = buildSyntheticSpine({
+      levels: LOWER,
+      lateralMm: (s) => 28 * Math.sin((Math.PI * s) / length),
+      seed: 5,
+    });
+    const result = analyzeSpineCt(syn.volume);
+    const score = scoreAgainstTruth(result, inner(syn.truth));
+    expect(score.identificationRate).toBe(1);
+    expect(score.meanErrorMm).toBeLessThan(2.5);
+    const tilts = inner(syn.truth).map((t) => (Math.atan2(t.axis[0], t.axis[2]) * 180) / Math.PI);
+    const truthCobb = Math.max(...tilts) - Math.min(...tilts);
+    expect(truthCobb).toBeGreaterThan(10);
+    expect(Math.abs(result.measurements.cobb!.angleDeg - truthCobb)).toBeLessThan(3);
+    expect(result.findings.some((f) => f.kind === 'scoliosis')).toBe(true);
+  });
+
+  it('measures lumbar lordosis L1–S1 and thoracic kyphosis T4–T12 within 2°', () => {
+    const sagittalDeg = (a: readonly number[], b: readonly number[]): number =>
+      (Math.abs(Math.atan2(a[1]!, a[2]!) - Math.atan2(b[1]!, b[2]!)) * 180) / Math.PI;
+    // Lordosis: the lumbar spine bows anteriorly (−y) between L1 and S1.
+    const lumbar = buildSyntheticSpine({ levels: ['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1'], apMm: (s) => -22 * Math.sin((Math.PI * s) / 260), seed: 29 });
+    const lr = analyzeSpineCt(lumbar.volume);
+    const t = Object.fromEntries(lumbar.truth.map((v) => [v.label, v]));
+    const truthLordosis = sagittalDeg(t['L1']!.axis, t['S1']!.axis);
+    expect(truthLordosis).toBeGreaterThan(15);
+    expect(Math.abs(lr.measurements.lordosisL1S1!.angleDeg - truthLordosis)).toBeLessThan(2);
+    // Kyphosis: the thoracic spine bows posteriorly (+y) between T4 and T12; L1 shows the last rib.
+    const thoracic = buildSyntheticSpine({
+      levels: ['T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10', 'T11', 'T12', 'L1', 'L2'],
+      apMm: (s) => 25 * Math.sin((Math.PI * s) / 300),
+      seed: 31,
+    });
+    const tr = analyzeSpineCt(thoracic.volume);
+    const tt = Object.fromEntries(thoracic.truth.map((v) => [v.label, v]));
+    const truthKyphosis = sagittalDeg(tt['T4']!.axis, tt['T12']!.axis);
+    expect(truthKyphosis).toBeGreaterThan(15);
+    expect(scoreAgainstTruth(tr, inner(thoracic.truth)).identificationRate).toBe(1);
+    expect(Math.abs(tr.measurements.kyphosisT4T12!.angleDeg - truthKyphosis)).toBeLessThan(2);
+  });
+
+  it('is independent of the voxel grid orientation: feet-first flipped axes and an oblique 3 mm grid', () => {
+    const flipped: Mat3 = [-1, 0, 0, 0, 1, 0, 0, 0, -1];
+    const c = Math.cos((12 * Math.PI) / 180);
+    const s = Math.sin((12 * Math.PI) / 180);
+    const oblique: Mat3 = [1, 0, 0, 0, c, -s, 0, s, c];
+    for (const [direction, spacingMm] of [
+      [flipped, [1.5, 1.5, 1.5]],
+      [oblique, [1.2, 1.2, 3]],
+    ] as const) {
+      const syn = buildSyntheticSpine({ levels: ['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1'], direction, spacingMm, seed: 7 });
+      const result = analyzeSpineCt(syn.volume);
+      const score = scoreAgainstTruth(result, inner(syn.truth));
+      expect(score.identificationRate).toBe(1);
+      const nonSacral = Object.entries(score.errorsMm).filter(([l]) => l !== 'S1').map(([, e]) => e);
+      expect(Math.max(...nonSacral)).toBeLessThan(2.5);
+    }
+  });
+
+  it('labels a lumbar-only field of view (with a pedicle screw) from the sacrum and leaves a thoracic-only one unlabelled', () => {
+    const lumbar = buildSyntheticSpine({ levels: ['L2', 'L3', 'L4', 'L5', 'S1'], metalScrewAt: 'L4', seed: 9 });
+    const lr = analyzeSpineCt(lumbar.volume);
+    expect(lr.anchorsUsed.map((a) => a.kind)).toEqual(['sacrum']);
+    const ls = scoreAgainstTruth(lr, inner(lumbar.truth));
+    expect(ls.identificationRate).toBe(1);
+    expect(ls.errorsMm['L4']!).toBeLessThan(2);
+    // The 3000 HU screw (clipped at 2500) must not be read as a collapsed endplate.
+    expect(lr.findings.filter((f) => f.kind === 'vertebral-fracture')).toEqual([]);
+
+    const thoracic = buildSyntheticSpine({ levels: ['T6', 'T7', 'T8', 'T9', 'T10'], seed: 11 });
+    const tr = analyzeSpineCt(thoracic.volume);
+    expect(tr.status).toBe('ok');
+    expect(tr.anchorsUsed).toEqual([]);
+    expect(tr.vertebrae.length).toBeGreaterThanOrEqual(3);
+    for (const v of tr.vertebrae) {
+      expect(v.label).toBeNull();
+      expect(v.confidence).toBe(0);
+    }
+    expect(tr.vertebrae.filter((v) => !v.truncated).every((v) => v.region === 'thoracic')).toBe(true);
+    expect(tr.labellingNotes.join(' ')).toMatch(/no anatomical anchor/);
+    // Unlabelled bodies still sit on the truth centroids.
+    expect(scoreAgainstTruth(tr, inner(thoracic.truth), { requireLabel: false }).meanErrorMm).toBeLessThan(2);
+  });
+
+  it('reports six lumbar-type vertebrae as L6 with the alternative numbering', () => {
+    const syn = buildSyntheticSpine({ levels: ['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'L6', 'S1'], seed: 13 });
+    const result = analyzeSpineCt(syn.volume);
+    const l6 = result.vertebrae.find((v) => v.label === 'L6');
+    expect(l6).toBeDefined();
+    expect(l6!.alternativeLabel).toBe('S1');
+    expect(result.findings.some((f) => f.kind === 'transitional-anatomy')).toBe(true);
+    expect(scoreAgainstTruth(result, inner(syn.truth)).identificationRate).toBe(1);
+  });
+
+  it('grades a wedge fracture and low L1 density, and nothing else', () => {
+    const syn = buildSyntheticSpine({
+      levels: ['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1'],
+      anteriorHeightScale: { L2: 0.6 },
+      trabecularHu: { L1: 90 },
+      seed: 17,
+    });
+    const result = analyzeSpineCt(syn.volume);
+    expect(scoreAgainstTruth(result, inner(syn.truth)).identificationRate).toBe(1);
+    // Truth: anterior height at 70 % of the half-depth is 66 % of normal → 34 % loss → Genant 2.
+    const fractures = result.findings.filter((f) => f.kind === 'vertebral-fracture');
+    expect(fractures.map((f) => [f.level, f.grade])).toEqual([['L2', 'Genant grade 2']]);
+    const bmd = result.findings.find((f) => f.kind === 'low-bone-density');
+    expect(bmd?.grade).toBe('osteoporosis likely');
+    expect(Math.abs(bmd!.measuredValue - 90)).toBeLessThan(15);
+    expect(result.findings.filter((f) => f.kind === 'spondylolisthesis')).toEqual([]);
+  });
+
+  it('grades a 10 mm L4 anterolisthesis as Meyerding II', () => {
+    const syn = buildSyntheticSpine({ levels: ['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1'], slipMm: { L4: 10 }, seed: 23 });
+    const result = analyzeSpineCt(syn.volume);
+    expect(scoreAgainstTruth(result, inner(syn.truth)).identificationRate).toBe(1);
+    const slips = result.findings.filter((f) => f.kind === 'spondylolisthesis');
+    // Truth: 10 mm over L5's 34 mm AP depth = 29 % → Meyerding II.
+    expect(slips.map((f) => f.level)).toEqual(['L4-L5']);
+    expect(slips[0]!.grade).toMatch(/^Meyerding II/);
+    expect(Math.abs(slips[0]!.measuredValue - 29.4)).toBeLessThan(5);
+  });
+
+  it('applies a configured threshold table', () => {
+    const syn = buildSyntheticSpine({ levels: ['T12', 'L1', 'L2', 'L3', 'L4'], trabecularHu: { L1: 150 }, seed: 19 });
+    const defaults = analyzeSpineCt(syn.volume);
+    expect(defaults.findings.find((f) => f.kind === 'low-bone-density')?.grade).toBe('low bone density');
+    const strict = analyzeSpineCt(syn.volume, { thresholds: { boneDensity: { sensitiveHu: 120 } } });
+    expect(strict.findings.find((f) => f.kind === 'low-bone-density')).toBeUndefined();
+  });
+});
