@@ -22,3 +22,4 @@ export { planQuery, type QueryPlan, type PlannedMatch, type MatchCondition, type
 export { indexedAttributes, findIndexedAttribute, type IndexedAttribute } from './indexedAttributes.js';
 export { deriveUid } from './deriveUid.js';
 export { GroupCommitQueue, type GroupCommitQueueOptions } from './GroupCommitQueue.js';
+export { openAnnotationStore, attachAnnotationStore, annotationStoreOf, type AnnotationStore, type StoredMeasurement, type StoredCalibration, type ArchiveWithAnnotations } from './annotations/index.js';

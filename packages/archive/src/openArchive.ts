@@ -10,6 +10,7 @@ import { createArchiveService, type Archive, type ArchiveLogger } from './create
 import { FileSystemBlobStore } from './FileSystemBlobStore.js';
 import type { MetadataIndex } from './MetadataIndex.js';
 import { openMetadataIndex } from './openMetadataIndex.js';
+import { attachAnnotationStore, type ArchiveWithAnnotations } from './annotations/attachAnnotationStore.js';
 
 export interface OpenArchiveOptions {
   readonly dataDir: string;
@@ -29,7 +30,7 @@ export interface OpenArchiveOptions {
   readonly tagForKeyword?: (keyword: string) => string | undefined;
 }
 
-export async function openArchive(options: OpenArchiveOptions): Promise<Archive> {
+export async function openArchive(options: OpenArchiveOptions): Promise<ArchiveWithAnnotations> {
   if (typeof options.dataDir !== 'string' || options.dataDir === '') {
     throw new VertebraError('CONFIG_INVALID', 'a data directory is required', { subject: 'dataDir' });
   }
@@ -48,7 +49,8 @@ export async function openArchive(options: OpenArchiveOptions): Promise<Archive>
     await blobs.close();
     throw error;
   }
-  return createArchiveService({
+  // Issue 5: viewer measurements and calibrations live on the index's connection (annotations/).
+  return attachAnnotationStore(createArchiveService({
     index,
     blobs,
     ...(options.maxInstanceBytes === undefined ? {} : { maxInstanceBytes: options.maxInstanceBytes }),
@@ -57,5 +59,5 @@ export async function openArchive(options: OpenArchiveOptions): Promise<Archive>
     ...(options.commitBatchMaxItems === undefined ? {} : { commitBatchMaxItems: options.commitBatchMaxItems }),
     ...(options.commitBatchMaxDelayMs === undefined ? {} : { commitBatchMaxDelayMs: options.commitBatchMaxDelayMs }),
     ...(options.tagForKeyword === undefined ? {} : { tagForKeyword: options.tagForKeyword }),
-  });
+  }));
 }

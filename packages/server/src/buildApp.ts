@@ -9,6 +9,7 @@ import { registerErrorHandling } from './http/registerErrorHandling.js';
 import { dicomwebPrefix } from './dicomweb/dicomwebBaseUrl.js';
 import { registerDicomwebRoutes } from './dicomweb/registerDicomwebRoutes.js';
 import { registerWebApp } from './web/registerWebApp.js';
+import { registerRestRoutes } from './rest/registerRestRoutes.js';
 
 export interface AppLimits {
   /** Largest request body accepted (STOW-RS), bytes. Default 2 GiB. */
@@ -47,6 +48,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   app.get('/health', async () => ({ status: 'ok' }));
   await app.register(async (scope) => registerDicomwebRoutes(scope, { archive: deps.archive, limits }), { prefix: dicomwebPrefix });
+  await app.register(async (scope) => registerRestRoutes(scope, { archive: deps.archive }), { prefix: '/api' });
   if (deps.webDistDir !== undefined) await registerWebApp(app, { distDir: deps.webDistDir });
   return app;
 }

@@ -1,11 +1,12 @@
 /** The viewer shell: a header and either the worklist or one study, chosen by the URL hash. */
 import type { CornerstoneRuntime } from './cornerstone/initCornerstone.js';
+import type { VertebraApiClient } from '@vertebra/contracts';
 import type { DicomwebClient } from './dicomweb/DicomwebClient.js';
 import { useHashRoute } from './useHashRoute.js';
 import { StudyViewer } from './viewer/StudyViewer.js';
 import { Worklist } from './worklist/Worklist.js';
 
-export function App(props: { client: DicomwebClient; runtime: CornerstoneRuntime }) {
+export function App(props: { client: DicomwebClient; runtime: CornerstoneRuntime; api: VertebraApiClient }) {
   const route = useHashRoute();
   return (
     <div className="app">
@@ -19,7 +20,7 @@ export function App(props: { client: DicomwebClient; runtime: CornerstoneRuntime
         {route.page === 'worklist' ? (
           <Worklist client={props.client} />
         ) : (
-          <StudyViewer key={route.studyInstanceUid} client={props.client} runtime={props.runtime} studyInstanceUid={route.studyInstanceUid} />
+          <StudyViewer key={route.studyInstanceUid} client={props.client} runtime={props.runtime} api={props.api} studyInstanceUid={route.studyInstanceUid} />
         )}
       </main>
     </div>

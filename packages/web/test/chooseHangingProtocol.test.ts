@@ -41,9 +41,28 @@ describe('chooseHangingProtocol', () => {
   });
 
   it('shows anything else as one stack, and says when there is nothing to show', () => {
-    const mr = chooseHangingProtocol([series('t2', 'MR', 15), series('t1', 'MR', 20)]);
-    expect(mr).toMatchObject({ name: 'single-stack', viewports: [{ kind: 'stack', seriesInstanceUid: 't1' }] });
+    const other = chooseHangingProtocol([series('ot', 'OT', 15), series('us', 'US', 20)]);
+    expect(other).toMatchObject({ name: 'single-stack', viewports: [{ kind: 'stack', seriesInstanceUid: 'us' }] });
     expect(chooseHangingProtocol([series('sr', 'SR', 1)]).name).toBe('empty');
     expect(chooseHangingProtocol([]).viewports).toEqual([]);
+  });
+
+  it('hangs spine MR as sagittal T2, sagittal T1 and axial T2 side by side, whatever the series order', () => {
+    const mr = (uid: string, description: string, count: number): SeriesSummary => ({ ...series(uid, 'MR', count), description });
+    const protocol = chooseHangingProtocol([mr('ax', 'MR T2w axial', 20), mr('loc', 'localizer', 3), mr('t1', 'MR T1w sagittal', 15), mr('t2', 'SAG T2 TSE', 15)]);
+    expect(protocol.name).toBe('mr-spine');
+    expect(protocol.viewports.map((v) => [v.viewportId, v.kind, v.seriesInstanceUid])).toEqual([
+      ['mr-1', 'stack', 't2'],
+      ['mr-2', 'stack', 't1'],
+      ['mr-3', 'stack', 'ax'],
+    ]);
+    expect(chooseHangingProtocol([mr('a', 'x', 20), mr('b', 'y', 40)]).viewports.map((v) => v.seriesInstanceUid)).toEqual(['b', 'a']);
+    expect(chooseHangingProtocol([mr('only', 'MR T2w sagittal', 15)]).name).toBe('single-stack');
+  });
+
+  it('plays fluoroscopy (XA/RF) as cine from the first frame', () => {
+    const protocol = chooseHangingProtocol([series('xa1', 'XA', 1), series('xa2', 'XA', 3)]);
+    expect(protocol).toMatchObject({ name: 'cine', viewports: [{ viewportId: 'cine-1', kind: 'stack', seriesInstanceUid: 'xa2', startAtFirst: true }] });
+    expect(chooseHangingProtocol([series('xa1', 'XA', 1), series('xa2', 'XA', 3)], 'xa1').viewports[0]?.seriesInstanceUid).toBe('xa1');
   });
 });

@@ -27,11 +27,21 @@ describe('summarizeMeasurement', () => {
 
   it('names the calibration a length rests on', () => {
     expect(lengthCalibration('px')).toBe('none');
-    expect(lengthCalibration('mm')).toBe('pixel spacing');
+    expect(lengthCalibration('mm')).toBe('pixel-spacing');
     expect(lengthCalibration('mm Proj')).toBe('detector');
-    expect(lengthCalibration('mm ERMF')).toBe('magnification corrected');
+    expect(lengthCalibration('mm ERMF')).toBe('magnification-corrected');
     expect(lengthCalibration('mm User')).toBe('user');
     const ct = summarizeMeasurement({ annotationUID: 'a', metadata: { toolName: 'Length' }, data: { cachedStats: { t: { length: 5, unit: 'mm' } } } });
-    expect(ct?.calibration).toBe('pixel spacing');
+    expect(ct?.calibration).toBe('pixel-spacing');
+  });
+
+  it('summarizes heights, ellipse ROIs (mean, area, SD) and arrow labels', () => {
+    const height = summarizeMeasurement({ annotationUID: 'h', metadata: { toolName: 'Height' }, data: { cachedStats: { t: { height: 21.04, unit: 'mm ERMF' } } } });
+    expect(height).toMatchObject({ value: 21.04, calibration: 'magnification-corrected' });
+    expect(formatMeasurement(height!)).toBe('21.0 mm ERMF');
+    const roi = summarizeMeasurement({ annotationUID: 'e', metadata: { toolName: 'EllipticalROI' }, data: { cachedStats: { t: { mean: 212.4, stdDev: 31.2, area: 80.5, areaUnit: 'mm²', modalityUnit: 'HU' } } } });
+    expect(roi).toMatchObject({ value: 212.4, unit: 'HU', calibration: 'pixel-spacing', detail: 'area 80.5 mm² · SD 31.2' });
+    const arrow = summarizeMeasurement({ annotationUID: 'a', metadata: { toolName: 'ArrowAnnotate' }, data: { text: 'L4 pars defect', cachedStats: {} } });
+    expect(formatMeasurement(arrow!)).toBe('“L4 pars defect”');
   });
 });

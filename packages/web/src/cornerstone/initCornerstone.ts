@@ -9,7 +9,10 @@ import { init as dicomImageLoaderInit, wadors } from '@cornerstonejs/dicom-image
 import {
   addTool,
   AngleTool,
+  ArrowAnnotateTool,
   CobbAngleTool,
+  EllipticalROITool,
+  HeightTool,
   CrosshairsTool,
   init as toolsInit,
   LengthTool,
@@ -20,6 +23,7 @@ import {
   ZoomTool,
 } from '@cornerstonejs/tools';
 import type { DicomJsonDataset } from '../dicomweb/dicomJson.js';
+import { CalibrationLineTool } from './CalibrationLineTool.js';
 
 export interface CornerstoneRuntime {
   /** Hands one instance's WADO-RS metadata to the wadors loader for its image id. */
@@ -32,7 +36,7 @@ export function initCornerstone(): CornerstoneRuntime {
   // One core stays with the main thread (and software WebGL in CI); bench/viewer saw no gain from more on 2 cores.
   const workers = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
   dicomImageLoaderInit({ maxWebWorkers: workers });
-  for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, CrosshairsTool, LengthTool, AngleTool, CobbAngleTool, ProbeTool]) {
+  for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, CrosshairsTool, LengthTool, AngleTool, CobbAngleTool, ProbeTool, HeightTool, EllipticalROITool, ArrowAnnotateTool, CalibrationLineTool]) {
     addTool(tool);
   }
   return {

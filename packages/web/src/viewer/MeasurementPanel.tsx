@@ -1,12 +1,15 @@
 /**
  * Lists the measurements drawn in the open study (length, angle, Cobb angle, HU probe),
- * refreshed from Cornerstone's annotation events; each can be deleted. Not yet saved to the
- * server (issue 5, next step): they live as long as the page.
+ * refreshed from Cornerstone's annotation events, with the calibration each one used and
+ * whether it is saved on the server (MeasurementSync); each can be deleted, and the study's
+ * measurements can be downloaded as JSON (REST export).
  */
 import { eventTarget } from '@cornerstonejs/core';
 import { annotation, Enums as ToolEnums } from '@cornerstonejs/tools';
+import type { CalibrationSource } from '@vertebra/contracts';
 import { useEffect, useState } from 'react';
 import { measurementToolNames } from '../cornerstone/toolNames.js';
+import type { SyncState } from './MeasurementSync.js';
 import { formatMeasurement, summarizeMeasurement, type MeasurementSummary } from './summarizeMeasurement.js';
 
 function collect(): MeasurementSummary[] {
@@ -17,7 +20,23 @@ function collect(): MeasurementSummary[] {
     .filter((s): s is MeasurementSummary => s !== undefined);
 }
 
-export function MeasurementPanel(props: { onChanged?: () => void }) {
+const calibrationLabels: Record<CalibrationSource, string> = {
+  none: 'none (px)',
+  'pixel-spacing': 'pixel spacing',
+  detector: 'detector (ImagerPixelSpacing)',
+  'magnification-corrected': 'magnification corrected',
+  user: 'user',
+};
+
+export interface MeasurementPanelProps {
+  readonly sync?: SyncState;
+  /** JSON download of the study's measurements. */
+  readonly exportUrl?: string;
+  /** Calibration of the image an annotation is on (angles and probes; lengths read it from their unit). */
+  readonly calibrationOf?: (imageId: string | undefined) => CalibrationSource;
+}
+
+export function MeasurementPanel(props: MeasurementPanelProps) {
   const [rows, setRows] = useState<MeasurementSummary[]>([]);
   useEffect(() => {
     let frame = 0;
@@ -35,6 +54,7 @@ export function MeasurementPanel(props: { onChanged?: () => void }) {
       });
     };
     const events = [
+      ToolEnums.Events.ANNOTATION_ADDED,
       ToolEnums.Events.ANNOTATION_COMPLETED,
       ToolEnums.Events.ANNOTATION_MODIFIED,
       ToolEnums.Events.ANNOTATION_REMOVED,
@@ -47,42 +67,64 @@ export function MeasurementPanel(props: { onChanged?: () => void }) {
     };
   }, []);
 
+  const sync = props.sync;
   return (
-    <section className="measurements" aria-label="Measurements">
+    <section className="measurements" aria-label="Measurements" data-sync-state={sync?.status ?? 'off'}>
       <h2>Measurements</h2>
       {rows.length === 0 && <p className="muted">None yet: pick a tool and draw on an image.</p>}
       <ul>
-        {rows.map((row) => (
-          <li
-            key={row.uid}
-            className="measurement"
-            data-tool={row.toolName}
-            data-value={row.value ?? ''}
-            data-unit={row.unit}
-            data-index={row.index?.join(',') ?? ''}
-            data-world={row.worldLps?.map((v) => v.toFixed(3)).join(',') ?? ''}
-            data-points={row.pointsLps.map((p) => p.map((v) => v.toFixed(3)).join(',')).join(';')}
-            data-calibration={row.calibration ?? ''}
-          >
-            <span className="measurement-label">{row.label}</span>
-            <span className="measurement-value">{formatMeasurement(row)}</span>
-            {row.index !== undefined && <span className="muted"> at ({row.index.join(', ')})</span>}
-            {row.calibration !== undefined && <span className="muted small">calibration: {row.calibration}</span>}
-            <button
-              type="button"
-              className="link"
-              aria-label={`Delete ${row.label}`}
-              onClick={() => {
-                annotation.state.removeAnnotation(row.uid);
-                props.onChanged?.();
-              }}
+        {rows.map((row) => {
+          const calibration = row.calibration ?? props.calibrationOf?.(row.referencedImageId);
+          const saved = sync?.savedIds.has(row.uid) ?? false;
+          const savedValue = sync?.savedValues.get(row.uid);
+          return (
+            <li
+              key={row.uid}
+              className="measurement"
+              data-uid={row.uid}
+              data-tool={row.toolName}
+              data-value={row.value ?? ''}
+              data-unit={row.unit}
+              data-index={row.index?.join(',') ?? ''}
+              data-world={row.worldLps?.map((v) => v.toFixed(3)).join(',') ?? ''}
+              data-points={row.pointsLps.map((p) => p.map((v) => v.toFixed(3)).join(',')).join(';')}
+              data-calibration={calibration ?? ''}
+              data-saved={saved ? 'true' : 'false'}
+              data-saved-value={savedValue?.value ?? ''}
             >
-              ✕
-            </button>
-          </li>
-        ))}
+              <span className="measurement-label">{row.label}</span>
+              <span className="measurement-value">
+                {row.value === undefined && savedValue !== undefined && savedValue !== null
+                  ? `${savedValue.value.toFixed(savedValue.unit === 'deg' || savedValue.unit === 'mm' ? 1 : 2)} ${savedValue.unit === 'deg' ? '°' : savedValue.unit}`
+                  : formatMeasurement(row)}
+              </span>
+              {row.index !== undefined && <span className="muted"> at ({row.index.join(', ')})</span>}
+              {row.detail !== undefined && <span className="muted small">{row.detail}</span>}
+              {calibration !== undefined && <span className="muted small">calibration: {calibrationLabels[calibration]}</span>}
+              {sync !== undefined && <span className="muted small" title={saved ? 'saved on the server' : 'not saved yet'}>{saved ? '✓ saved' : '…'}</span>}
+              <button type="button" className="link" aria-label={`Delete ${row.label}`} onClick={() => annotation.state.removeAnnotation(row.uid)}>
+                ✕
+              </button>
+            </li>
+          );
+        })}
       </ul>
-      <p className="muted small">Not saved yet: measurements are kept until the page is closed.</p>
+      {sync?.status === 'error' && (
+        <p className="error" role="alert">
+          {sync.error}
+        </p>
+      )}
+      <p className="muted small">
+        {sync === undefined ? 'Not saved: no server connection.' : sync.status === 'saving' ? 'Saving…' : sync.status === 'loading' ? 'Loading saved measurements…' : 'Saved on the server.'}
+        {props.exportUrl !== undefined && (
+          <>
+            {' '}
+            <a className="export-measurements" href={props.exportUrl} download>
+              Export JSON
+            </a>
+          </>
+        )}
+      </p>
     </section>
   );
 }

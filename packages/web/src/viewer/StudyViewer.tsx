@@ -5,15 +5,33 @@
  * `data-viewer-state` on the root (loading / ready / error) and `data-render-state` on each
  * viewport say when pixels are on screen, so tests never sleep.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { eventTarget } from '@cornerstonejs/core';
+import { annotation as annotationApi, Enums as ToolEnums } from '@cornerstonejs/tools';
+import type { CalibrationSource, VertebraApiClient } from '@vertebra/contracts';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { CalibrationLineTool } from '../cornerstone/CalibrationLineTool.js';
 import type { CornerstoneRuntime } from '../cornerstone/initCornerstone.js';
 import { primaryTools, type PrimaryToolId } from '../cornerstone/toolNames.js';
 import type { DicomwebClient } from '../dicomweb/DicomwebClient.js';
 import type { SeriesSummary, StudySummary } from '../dicomweb/StudySummary.js';
 import { chooseHangingProtocol } from './chooseHangingProtocol.js';
 import { MeasurementPanel } from './MeasurementPanel.js';
+import { parseWadorsImageId } from './measurementCodec.js';
+import { MeasurementSync, type SyncState } from './MeasurementSync.js';
+import type { ResolvedCalibration } from './resolveCalibration.js';
 import { ViewerSession, type ViewportState } from './ViewerSession.js';
 import { windowPresets } from './windowPresets.js';
+
+/** A calibration line the user just drew, waiting for its true length. */
+interface CalibrationDraft {
+  readonly annotationUid: string;
+  readonly viewportId: string | undefined;
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly sopInstanceUid: string;
+  readonly points: readonly [readonly [number, number], readonly [number, number]];
+  readonly pixelLength: number;
+}
 
 type SeriesState =
   | { readonly status: 'loading' }
@@ -23,6 +41,8 @@ type SeriesState =
 export interface ViewerTestHooks {
   jumpToWorld(worldLps: [number, number, number]): void;
   worldToPage(viewportId: string, worldLps: [number, number, number]): [number, number] | undefined;
+  /** (column, row) of the image in a stack viewport, pixel centres at integers → page pixels. */
+  imageToPage(viewportId: string, image: [number, number]): [number, number] | undefined;
 }
 
 declare global {
@@ -31,14 +51,21 @@ declare global {
   }
 }
 
-export function StudyViewer(props: { client: DicomwebClient; runtime: CornerstoneRuntime; studyInstanceUid: string }) {
-  const { client, runtime, studyInstanceUid } = props;
+export function StudyViewer(props: { client: DicomwebClient; runtime: CornerstoneRuntime; api: VertebraApiClient; studyInstanceUid: string }) {
+  const { client, runtime, api, studyInstanceUid } = props;
+  const [syncState, setSyncState] = useState<SyncState | undefined>(undefined);
+  const [calibrations, setCalibrations] = useState<Record<string, ResolvedCalibration>>({});
+  const [calibrationDraft, setCalibrationDraft] = useState<CalibrationDraft | undefined>(undefined);
+  const [calibrationError, setCalibrationError] = useState<string | undefined>(undefined);
+  const [frames, setFrames] = useState<Record<string, { index: number; total: number; recommendedFps?: number }>>({});
+  const [cine, setCine] = useState<{ playing: boolean; fps: number | undefined }>({ playing: false, fps: undefined });
   const [seriesState, setSeriesState] = useState<SeriesState>({ status: 'loading' });
   const [preferredSeries, setPreferredSeries] = useState<string | undefined>(undefined);
   const [viewportStates, setViewportStates] = useState<Record<string, ViewportState>>({});
   const [tool, setTool] = useState<PrimaryToolId>('windowLevel');
   const [showHelp, setShowHelp] = useState(false);
   const elements = useRef(new Map<string, HTMLDivElement>());
+  const cineToggle = useRef<(() => void) | undefined>(undefined);
   const session = useRef<ViewerSession | undefined>(undefined);
 
   useEffect(() => {
@@ -73,13 +100,46 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
       protocol,
       elements: elements.current,
       onViewportState: (viewportId, state) => setViewportStates((s) => ({ ...s, [viewportId]: state })),
+      loadUserCalibration: async (seriesInstanceUid) => (await api.getCalibration(seriesInstanceUid))?.mmPerPixel,
+      onCalibration: (viewportId, calibration) => setCalibrations((c) => ({ ...c, [viewportId]: calibration })),
+      onFrame: (viewportId, frame) => setFrames((f) => ({ ...f, [viewportId]: frame })),
     });
     session.current = current;
+    const sync = new MeasurementSync({ api, studyInstanceUid, session: current, onState: setSyncState });
+    const syncAbort = new AbortController();
+    // A finished calibration line asks for its true length (the dialog below).
+    const onCalibrationLine = (event: Event): void => {
+      const drawn = (event as CustomEvent<{ annotation?: { annotationUID?: string; metadata?: { toolName?: string; referencedImageId?: string }; data?: { handles?: { points?: number[][] } } } }>).detail?.annotation;
+      if (drawn?.metadata?.toolName !== CalibrationLineTool.toolName || drawn.annotationUID === undefined) return;
+      const imageId = drawn.metadata.referencedImageId;
+      const ref = imageId === undefined ? undefined : parseWadorsImageId(imageId);
+      const [a, b] = drawn.data?.handles?.points ?? [];
+      if (imageId === undefined || ref === undefined || a === undefined || b === undefined) {
+        annotationApi.state.removeAnnotation(drawn.annotationUID);
+        return;
+      }
+      const [p, q] = [a, b].map((w) => current.worldToImage(imageId, w)) as [[number, number], [number, number]];
+      setCalibrationError(undefined);
+      setCalibrationDraft({
+        annotationUid: drawn.annotationUID,
+        viewportId: current.viewportOfImage(imageId),
+        studyInstanceUid: ref.studyInstanceUid,
+        seriesInstanceUid: ref.seriesInstanceUid,
+        sopInstanceUid: ref.sopInstanceUid,
+        points: [p, q],
+        pixelLength: Math.hypot(q[0] - p[0], q[1] - p[1]),
+      });
+    };
+    eventTarget.addEventListener(ToolEnums.Events.ANNOTATION_COMPLETED, onCalibrationLine);
     window.vertebraViewer = {
       jumpToWorld: (world) => current.jumpToWorld(world),
       worldToPage: (viewportId, world) => current.worldToPage(viewportId, world),
+      imageToPage: (viewportId, image) => current.imageToPage(viewportId, image),
     };
-    current.start().catch((error: unknown) => {
+    current
+      .start()
+      .then(() => sync.start(syncAbort.signal))
+      .catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       setViewportStates(Object.fromEntries(protocol.viewports.map((v) => [v.viewportId, { state: 'error', framesLoaded: 0, framesTotal: 0, error: message } satisfies ViewportState])));
     });
@@ -87,16 +147,76 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
     return () => {
       if (session.current === current) session.current = undefined;
       delete window.vertebraViewer;
+      eventTarget.removeEventListener(ToolEnums.Events.ANNOTATION_COMPLETED, onCalibrationLine);
+      syncAbort.abort();
+      sync.dispose();
       current.destroy();
+      setCalibrationDraft(undefined);
+      setCalibrations({});
+      setFrames({});
+      setCine({ playing: false, fps: undefined });
     };
-  }, [client, runtime, studyInstanceUid, protocol]);
+  }, [client, runtime, api, studyInstanceUid, protocol]);
+
+  const applyCalibration = (event: FormEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    const draft = calibrationDraft;
+    if (draft === undefined) return;
+    const knownLengthMm = Number(new FormData(event.currentTarget).get('knownLengthMm'));
+    api
+      .putCalibration(draft.seriesInstanceUid, {
+        studyInstanceUid: draft.studyInstanceUid,
+        sopInstanceUid: draft.sopInstanceUid,
+        knownLengthMm,
+        pixelLength: draft.pixelLength,
+        points: draft.points.map((p) => [Number(p[0].toFixed(3)), Number(p[1].toFixed(3))]),
+      })
+      .then((saved) => {
+        annotationApi.state.removeAnnotation(draft.annotationUid);
+        setCalibrationDraft(undefined);
+        session.current?.setUserCalibration(saved.seriesInstanceUid, saved.mmPerPixel);
+      })
+      .catch((error: unknown) => setCalibrationError(error instanceof Error ? error.message : String(error)));
+  };
+
+  const cancelCalibration = (): void => {
+    if (calibrationDraft !== undefined) annotationApi.state.removeAnnotation(calibrationDraft.annotationUid);
+    setCalibrationDraft(undefined);
+  };
+
+  const removeUserCalibration = (seriesInstanceUid: string): void => {
+    api
+      .deleteCalibration(seriesInstanceUid)
+      .then(() => session.current?.setUserCalibration(seriesInstanceUid, undefined))
+      .catch((error: unknown) => setCalibrationError(error instanceof Error ? error.message : String(error)));
+  };
+
+  const cineViewportId = protocol?.name === 'cine' ? protocol.viewports[0]?.viewportId : undefined;
+  const cineFrame = cineViewportId === undefined ? undefined : frames[cineViewportId];
+  const cineFps = cine.fps ?? Math.round(cineFrame?.recommendedFps ?? 15);
+  const toggleCine = (): void => {
+    if (cineViewportId === undefined) return;
+    if (cine.playing) session.current?.stopCine(cineViewportId);
+    else session.current?.playCine(cineViewportId, cineFps);
+    setCine((c) => ({ ...c, playing: !c.playing }));
+  };
+  const changeCineFps = (fps: number): void => {
+    if (!Number.isFinite(fps) || fps < 1 || fps > 60) return;
+    setCine((c) => ({ ...c, fps }));
+    if (cine.playing && cineViewportId !== undefined) session.current?.playCine(cineViewportId, fps);
+  };
+
+  cineToggle.current = cineViewportId === undefined ? undefined : toggleCine;
+
+  const calibrationOf = (imageId: string | undefined): CalibrationSource => session.current?.codecContext().calibrationOf(imageId) ?? 'pixel-spacing';
 
   useEffect(() => {
     session.current?.setPrimaryTool(tool);
   }, [tool, protocol]);
 
   const isCt = protocol?.name === 'ct-mpr' || (seriesState.status === 'ready' && seriesState.series.some((s) => s.modality === 'CT'));
-  const availableTools = primaryTools.filter((t) => !t.mprOnly || protocol?.name === 'ct-mpr');
+  const hasStacks = protocol?.viewports.some((v) => v.kind === 'stack') ?? false;
+  const availableTools = primaryTools.filter((t) => (!t.mprOnly || protocol?.name === 'ct-mpr') && (!t.stackOnly || hasStacks));
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
@@ -105,6 +225,10 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
       const match = availableTools.find((t) => t.key === key);
       if (match !== undefined) return setTool(match.id);
       if (key === 'r') return session.current?.reset();
+      if (key === ' ' && cineToggle.current !== undefined) {
+        event.preventDefault();
+        return cineToggle.current();
+      }
       if (key === '?') return setShowHelp((s) => !s);
       const preset = isCt ? windowPresets[Number(key) - 1] : undefined;
       if (preset !== undefined) session.current?.applyWindowPreset(preset);
@@ -184,6 +308,20 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
                 {p.label}
               </button>
             ))}
+          {cineViewportId !== undefined && (
+            <span className="cine-controls" data-cine={cine.playing ? 'playing' : 'stopped'}>
+              <span className="separator" />
+              <button type="button" className="cine-toggle" onClick={toggleCine} title="Play / pause (space)">
+                {cine.playing ? '❚❚ Pause' : '▶ Play'}
+              </button>
+              <label>
+                <input type="number" name="fps" min={1} max={60} value={cineFps} onChange={(event) => changeCineFps(Number(event.target.value))} aria-label="Frames per second" /> fps
+              </label>
+              <span className="muted">
+                frame {cineFrame === undefined ? '–' : cineFrame.index + 1}/{cineFrame?.total ?? '–'}
+              </span>
+            </span>
+          )}
           <span className="separator" />
           <button type="button" onClick={() => session.current?.reset()} title="Reset view (R)">
             Reset
@@ -203,6 +341,7 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
               ))}
               {isCt && windowPresets.map((p, i) => <li key={p.id}><kbd>{i + 1}</kbd> {p.label} window</li>)}
               <li><kbd>R</kbd> reset view</li>
+              {cineViewportId !== undefined && <li><kbd>Space</kbd> play / pause cine</li>}
               <li>Wheel: scroll slices · middle drag: pan · right drag: zoom · left drag: current tool</li>
             </ul>
           </div>
@@ -212,7 +351,7 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
           {protocol?.viewports.map((spec) => {
             const state = viewportStates[spec.viewportId] ?? { state: 'loading', framesLoaded: 0, framesTotal: 0 };
             return (
-              <div key={spec.viewportId} className="viewport-cell" data-viewport-id={spec.viewportId} data-render-state={state.state}>
+              <div key={spec.viewportId} className="viewport-cell" data-viewport-id={spec.viewportId} data-render-state={state.state} data-calibration={calibrations[spec.viewportId]?.source ?? ''} data-frame-index={frames[spec.viewportId]?.index ?? ''}>
                 <div
                   className="vt-viewport-element"
                   ref={(element) => {
@@ -221,6 +360,16 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
                   }}
                 />
                 <div className="viewport-label">{spec.label}</div>
+                {calibrations[spec.viewportId] !== undefined && (
+                  <div className="viewport-calibration" title="What lengths in this view rest on">
+                    {calibrations[spec.viewportId]?.description}
+                    {calibrations[spec.viewportId]?.source === 'user' && (
+                      <button type="button" className="link" onClick={() => removeUserCalibration(spec.seriesInstanceUid)} title="Remove the user calibration of this series">
+                        remove
+                      </button>
+                    )}
+                  </div>
+                )}
                 {state.state === 'loading' && (
                   <div className="viewport-progress" role="progressbar" aria-valuemin={0} aria-valuemax={state.framesTotal} aria-valuenow={state.framesLoaded}>
                     <div style={{ width: state.framesTotal > 0 ? `${(100 * state.framesLoaded) / state.framesTotal}%` : '0%' }} />
@@ -239,7 +388,27 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
           })}
         </div>
       </div>
-      <MeasurementPanel />
+      {calibrationDraft !== undefined && (
+        <form className="calibration-dialog" role="dialog" aria-label="Calibrate" onSubmit={applyCalibration}>
+          <h2>Calibrate series</h2>
+          <p>
+            The line is {calibrationDraft.pixelLength.toFixed(1)} px long. Its true length (mm), e.g. a ruler or a calibration sphere:
+          </p>
+          <input type="number" name="knownLengthMm" min="0.1" step="any" required autoFocus aria-label="Known length in mm" />
+          <div>
+            <button type="submit">Apply calibration</button>
+            <button type="button" onClick={cancelCalibration}>
+              Cancel
+            </button>
+          </div>
+          {calibrationError !== undefined && (
+            <p className="error" role="alert">
+              {calibrationError}
+            </p>
+          )}
+        </form>
+      )}
+      <MeasurementPanel {...(syncState === undefined ? {} : { sync: syncState })} exportUrl={api.exportUrl(studyInstanceUid)} calibrationOf={calibrationOf} />
     </section>
   );
 }

@@ -11,6 +11,7 @@ import {
   eventTarget,
   RenderingEngine,
   setVolumesForViewports,
+  utilities as coreUtilities,
   volumeLoader,
   type Types,
 } from '@cornerstonejs/core';
@@ -19,17 +20,23 @@ import {
   Enums as ToolEnums,
   PanTool,
   StackScrollTool,
+  annotation as annotationApi,
   ToolGroupManager,
+  utilities as toolUtilities,
   WindowLevelTool,
   ZoomTool,
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
+import type { CalibrationSource, Measurement } from '@vertebra/contracts';
 import type { DicomwebClient } from '../dicomweb/DicomwebClient.js';
 import { buildImageIds } from '../dicomweb/buildImageIds.js';
+import { numberValue } from '../dicomweb/dicomJson.js';
 import type { CornerstoneRuntime } from '../cornerstone/initCornerstone.js';
 import { primaryTools, type PrimaryToolId } from '../cornerstone/toolNames.js';
 import type { HangingProtocol, MprOrientation, ViewportSpec } from './chooseHangingProtocol.js';
 import { windowToVoiRange, type WindowPreset } from './windowPresets.js';
+import { parseWadorsImageId, toolNameByToolType, type CodecContext } from './measurementCodec.js';
+import { readImageSpacing, resolveCalibration, toCornerstoneCalibration, type ImageSpacingInfo, type ResolvedCalibration } from './resolveCalibration.js';
 
 export type ViewportRenderState = 'loading' | 'rendered' | 'error';
 
@@ -48,6 +55,12 @@ export interface ViewerSessionOptions {
   /** The viewport elements by viewport id (rendered by React before the session starts). */
   readonly elements: ReadonlyMap<string, HTMLDivElement>;
   readonly onViewportState: (viewportId: string, state: ViewportState) => void;
+  /** The series' user calibration (mm per pixel) saved on the server, if any; asked once per stack series. */
+  readonly loadUserCalibration?: (seriesInstanceUid: string) => Promise<number | undefined>;
+  /** The calibration each stack viewport's lengths rest on, whenever it is set or changes. */
+  readonly onCalibration?: (viewportId: string, calibration: ResolvedCalibration) => void;
+  /** Stack viewports: the image shown (0-based index of total), and the clip's recommended frame rate when the header has one. */
+  readonly onFrame?: (viewportId: string, frame: { readonly index: number; readonly total: number; readonly recommendedFps?: number }) => void;
 }
 
 const orientationAxis: Record<MprOrientation, CoreEnums.OrientationAxis> = {
@@ -85,6 +98,14 @@ export class ViewerSession {
   private readonly volumeIds = new Set<string>();
   private readonly cleanups: Array<() => void> = [];
   private primaryTool: PrimaryToolId = 'windowLevel';
+  /** Header spacing facts of every image id loaded into a stack viewport. */
+  private readonly imageSpacing = new Map<string, ImageSpacingInfo>();
+  /** Image ids shown per stack viewport. */
+  private readonly stackImageIds = new Map<string, readonly string[]>();
+  private readonly userCalibrations = new Map<string, number>();
+  private readonly imageCalibration = new Map<string, ResolvedCalibration>();
+  /** Frames per second from CineRate (0018,0040), RecommendedDisplayFrameRate (0008,2144) or FrameTime (0018,1063), per series. */
+  private readonly recommendedFps = new Map<string, number>();
   private destroyed = false;
   private firstImageMarked = false;
 
@@ -151,7 +172,21 @@ export class ViewerSession {
   private async imageIdsFor(seriesInstanceUid: string): Promise<string[]> {
     const { client, studyInstanceUid, runtime } = this.options;
     const instances = await client.seriesMetadata(studyInstanceUid, seriesInstanceUid);
-    const { imageIds } = buildImageIds({ client, studyInstanceUid, seriesInstanceUid, instances, register: (id, instance) => runtime.registerWadorsMetadata(id, instance) });
+    const { imageIds } = buildImageIds({
+      client,
+      studyInstanceUid,
+      seriesInstanceUid,
+      instances,
+      register: (id, instance) => {
+        runtime.registerWadorsMetadata(id, instance);
+        this.imageSpacing.set(id, readImageSpacing(instance));
+        if (!this.recommendedFps.has(seriesInstanceUid)) {
+          const frameTimeMs = numberValue(instance, '00181063');
+          const fps = numberValue(instance, '00180040') ?? numberValue(instance, '00082144') ?? (frameTimeMs !== undefined && frameTimeMs > 0 ? 1000 / frameTimeMs : undefined);
+          if (fps !== undefined && fps > 0 && fps <= 120) this.recommendedFps.set(seriesInstanceUid, fps);
+        }
+      },
+    });
     if (imageIds.length === 0) throw new Error(`series ${seriesInstanceUid} has no images`);
     return [...imageIds];
   }
@@ -243,14 +278,29 @@ export class ViewerSession {
   }
 
   private async loadStacks(seriesInstanceUid: string, specs: readonly ViewportSpec[]): Promise<void> {
+    const userCalibration = this.options.loadUserCalibration?.(seriesInstanceUid).catch(() => undefined);
     const imageIds = await this.imageIdsFor(seriesInstanceUid);
+    const mmPerPixel = await userCalibration;
+    if (mmPerPixel !== undefined) this.userCalibrations.set(seriesInstanceUid, mmPerPixel);
+    for (const imageId of imageIds) this.calibrateImage(imageId, seriesInstanceUid, false);
     await Promise.all(
       specs.map(async (spec) => {
         const viewport = this.renderingEngine.getViewport(spec.viewportId) as Types.IStackViewport;
         // One image per viewport when the protocol places single images (radiographs), else the whole stack.
         const ids = spec.imageIndex === undefined ? imageIds : imageIds.slice(Math.min(spec.imageIndex, imageIds.length - 1), Math.min(spec.imageIndex, imageIds.length - 1) + 1);
         this.report(spec.viewportId, { state: 'loading', framesLoaded: 0, framesTotal: ids.length });
-        const initialIndex = spec.imageIndex === undefined ? Math.floor(ids.length / 2) : 0;
+        this.stackImageIds.set(spec.viewportId, ids);
+        this.reportCalibration(spec.viewportId);
+        const initialIndex = spec.imageIndex === undefined && spec.startAtFirst !== true ? Math.floor(ids.length / 2) : 0;
+        const element = this.options.elements.get(spec.viewportId);
+        const fps = this.recommendedFps.get(seriesInstanceUid);
+        const onNewImage = (event: Event): void => {
+          const index = (event as CustomEvent<{ imageIdIndex?: number }>).detail?.imageIdIndex;
+          if (typeof index === 'number' && !this.destroyed) this.options.onFrame?.(spec.viewportId, { index, total: ids.length, ...(fps === undefined ? {} : { recommendedFps: fps }) });
+        };
+        element?.addEventListener(CoreEnums.Events.STACK_NEW_IMAGE, onNewImage);
+        this.cleanups.push(() => element?.removeEventListener(CoreEnums.Events.STACK_NEW_IMAGE, onNewImage));
+        this.options.onFrame?.(spec.viewportId, { index: initialIndex, total: ids.length, ...(fps === undefined ? {} : { recommendedFps: fps }) });
         await viewport.setStack(ids, initialIndex);
         if (this.destroyed) return;
         await this.waitForRender([spec.viewportId]);
@@ -266,6 +316,7 @@ export class ViewerSession {
     const setup = (groupId: string, group: ToolTypes.IToolGroup, withCrosshairs: boolean): void => {
       for (const tool of primaryTools) {
         if (tool.mprOnly && !withCrosshairs) continue;
+        if (tool.stackOnly && withCrosshairs) continue;
         if (tool.toolName === CrosshairsTool.toolName) {
           group.addTool(tool.toolName, {
             getReferenceLineColor: (viewportId: string) => referenceLineColors[viewportId] ?? 'rgb(200, 200, 200)',
@@ -375,7 +426,183 @@ export class ViewerSession {
     return [rect.left + x, rect.top + y];
   }
 
+  /**
+   * Sets the calibratedPixelSpacing Cornerstone reads for one projection image (see
+   * resolveCalibration.ts); `live` re-renders the viewports showing it, whose length
+   * annotations Cornerstone then recomputes (IMAGE_SPACING_CALIBRATED).
+   */
+  private calibrateImage(imageId: string, seriesInstanceUid: string, live: boolean): void {
+    const info = this.imageSpacing.get(imageId);
+    if (info === undefined) return;
+    const user = this.userCalibrations.get(seriesInstanceUid);
+    const resolved = resolveCalibration(info, user === undefined ? undefined : { mmPerPixel: user });
+    this.imageCalibration.set(imageId, resolved);
+    const calibration = toCornerstoneCalibration(info, resolved);
+    if (calibration === undefined) return;
+    if (live) toolUtilities.calibrateImageSpacing(imageId, this.renderingEngine, calibration as unknown as Parameters<typeof toolUtilities.calibrateImageSpacing>[2]);
+    else coreUtilities.calibratedPixelSpacingMetadataProvider.add(imageId, calibration as unknown as Parameters<typeof coreUtilities.calibratedPixelSpacingMetadataProvider.add>[1]);
+  }
+
+  private reportCalibration(viewportId: string): void {
+    const first = this.stackImageIds.get(viewportId)?.[0];
+    const resolved = first === undefined ? undefined : this.imageCalibration.get(first);
+    if (resolved !== undefined && !this.destroyed) this.options.onCalibration?.(viewportId, resolved);
+  }
+
+  /** Applies (or, with undefined, removes) the user calibration of a series to every image of it on screen. */
+  setUserCalibration(seriesInstanceUid: string, mmPerPixel: number | undefined): void {
+    if (mmPerPixel === undefined) this.userCalibrations.delete(seriesInstanceUid);
+    else this.userCalibrations.set(seriesInstanceUid, mmPerPixel);
+    for (const [viewportId, ids] of this.stackImageIds) {
+      let touched = false;
+      for (const imageId of ids) {
+        if (parseWadorsImageId(imageId)?.seriesInstanceUid !== seriesInstanceUid) continue;
+        this.calibrateImage(imageId, seriesInstanceUid, true);
+        touched = true;
+      }
+      if (touched) this.reportCalibration(viewportId);
+    }
+  }
+
+  /**
+   * World (LPS mm) → (column, row) on an image, pixel centres at integers (the contract's
+   * image space; Cornerstone's own image coordinates put them at +0.5).
+   */
+  worldToImage(imageId: string, world: readonly number[]): [number, number] {
+    const [x, y] = coreUtilities.worldToImageCoords(imageId, [world[0] ?? 0, world[1] ?? 0, world[2] ?? 0]) as unknown as [number, number];
+    return [x - 0.5, y - 0.5];
+  }
+
+  imageToWorld(imageId: string, image: readonly [number, number]): [number, number, number] {
+    const world = coreUtilities.imageToWorldCoords(imageId, [image[0] + 0.5, image[1] + 0.5] as Types.Point2);
+    return world === undefined ? [0, 0, 0] : [world[0], world[1], world[2]];
+  }
+
+  /** Page (CSS pixel) coordinates of an image point (column, row) of the image shown in a stack viewport; for tests. */
+  imageToPage(viewportId: string, image: readonly [number, number]): [number, number] | undefined {
+    const viewport = this.renderingEngine.getViewport(viewportId) as Types.IStackViewport | undefined;
+    const imageId = viewport?.getCurrentImageId();
+    return imageId === undefined ? undefined : this.worldToPage(viewportId, this.imageToWorld(imageId, image));
+  }
+
+  /** Plays a stack viewport as a loop at `fps` frames per second (Cornerstone's cine utility). */
+  playCine(viewportId: string, fps: number): void {
+    const element = this.options.elements.get(viewportId);
+    if (element !== undefined && !this.destroyed) toolUtilities.cine.playClip(element, { framesPerSecond: fps, loop: true });
+  }
+
+  stopCine(viewportId: string): void {
+    const element = this.options.elements.get(viewportId);
+    if (element !== undefined) toolUtilities.cine.stopClip(element);
+  }
+
+  /** Redraws every viewport (annotations removed from the state are not redrawn by Cornerstone itself). */
+  render(): void {
+    if (!this.destroyed) this.renderingEngine.render();
+  }
+
+  /** The series shown in a viewport. */
+  seriesOfViewport(viewportId: string): string | undefined {
+    return this.options.protocol.viewports.find((v) => v.viewportId === viewportId)?.seriesInstanceUid;
+  }
+
+  /** The viewport whose element an annotation was drawn in (stack: by image id). */
+  viewportOfImage(imageId: string): string | undefined {
+    for (const [viewportId, ids] of this.stackImageIds) if (ids.includes(imageId)) return viewportId;
+    return undefined;
+  }
+
+  /** What measurementCodec needs to turn this session's annotations into measurements. */
+  codecContext(): CodecContext {
+    const volume = this.options.protocol.viewports.find((v) => v.kind === 'volume');
+    return {
+      isStackImage: (imageId) => this.viewportOfImage(imageId) !== undefined,
+      worldToImage: (imageId, world) => this.worldToImage(imageId, world),
+      calibrationOf: (imageId): CalibrationSource => (imageId === undefined ? 'pixel-spacing' : (this.imageCalibration.get(imageId)?.source ?? 'pixel-spacing')),
+      ...(volume === undefined ? {} : { volumeSeriesInstanceUid: volume.seriesInstanceUid }),
+    };
+  }
+
+  /**
+   * Draws saved measurements again: image-space ones on the stack viewport showing their
+   * frame, world-space ones in the volume viewports of the same frame of reference whose
+   * view plane matches. Returns the ids that found a place.
+   */
+  restoreMeasurements(measurements: readonly Measurement[]): string[] {
+    const restored: string[] = [];
+    const textBox = { hasMoved: false, worldPosition: [0, 0, 0], worldBoundingBox: { topLeft: [0, 0, 0], topRight: [0, 0, 0], bottomLeft: [0, 0, 0], bottomRight: [0, 0, 0] } };
+    for (const m of measurements) {
+      const toolName = toolNameByToolType[m.toolType];
+      if (annotationApi.state.getAnnotation(m.id) !== undefined) continue;
+      if (m.coordinateSpace === 'image') {
+        const frame = m.frame ?? 1;
+        let placed = false;
+        for (const [viewportId, ids] of this.stackImageIds) {
+          const index = ids.findIndex((id) => {
+            const ref = parseWadorsImageId(id);
+            return ref?.seriesInstanceUid === m.seriesInstanceUid && ref.sopInstanceUid === m.sopInstanceUid && ref.frame === frame;
+          });
+          if (index < 0) continue;
+          const imageId = ids[index] as string;
+          const viewport = this.renderingEngine.getViewport(viewportId) as Types.IStackViewport | undefined;
+          if (viewport === undefined) continue;
+          const reference = { ...(viewport.getViewReference({ sliceIndex: index }) as Record<string, unknown>) };
+          delete reference.volumeId;
+          const points = m.points.map((p) => this.imageToWorld(imageId, [p[0] ?? 0, p[1] ?? 0]));
+          annotationApi.state.addAnnotation(
+            {
+              annotationUID: m.id,
+              highlighted: false,
+              invalidated: true,
+              isLocked: false,
+              isVisible: true,
+              metadata: { ...reference, toolName, referencedImageId: imageId },
+              data: { handles: { points, activeHandleIndex: null, textBox }, cachedStats: {}, label: m.label ?? '' },
+            } as unknown as Parameters<typeof annotationApi.state.addAnnotation>[0],
+            viewport.element,
+          );
+          placed = true;
+          break;
+        }
+        if (placed) restored.push(m.id);
+        continue;
+      }
+      const normal = m.view?.viewPlaneNormal;
+      for (const viewport of this.renderingEngine.getViewports()) {
+        if (this.stackImageIds.has(viewport.id)) continue;
+        const camera = viewport.getCamera();
+        const vpn = camera.viewPlaneNormal;
+        if (normal !== undefined && vpn !== undefined && Math.abs(vpn[0] * normal[0] + vpn[1] * normal[1] + vpn[2] * normal[2]) < 0.999) continue;
+        if (m.view?.frameOfReferenceUid !== undefined && viewport.getFrameOfReferenceUID() !== m.view.frameOfReferenceUid) continue;
+        const first = m.points[0] ?? [0, 0, 0];
+        annotationApi.state.addAnnotation(
+          {
+            annotationUID: m.id,
+            highlighted: false,
+            invalidated: true,
+            isLocked: false,
+            isVisible: true,
+            metadata: {
+              toolName,
+              FrameOfReferenceUID: viewport.getFrameOfReferenceUID(),
+              viewPlaneNormal: normal ?? vpn,
+              ...(m.view?.viewUp === undefined ? {} : { viewUp: m.view.viewUp }),
+              cameraFocalPoint: [...first],
+            },
+            data: { handles: { points: m.points.map((p) => [...p]), activeHandleIndex: null, textBox }, cachedStats: {}, label: m.label ?? '' },
+          } as unknown as Parameters<typeof annotationApi.state.addAnnotation>[0],
+          viewport.element,
+        );
+        restored.push(m.id);
+        break;
+      }
+    }
+    this.renderingEngine.render();
+    return restored;
+  }
+
   destroy(): void {
+    for (const viewportId of this.stackImageIds.keys()) this.stopCine(viewportId);
     this.destroyed = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     for (const id of [this.volumeToolGroupId, this.stackToolGroupId]) {

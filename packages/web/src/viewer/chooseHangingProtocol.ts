@@ -1,8 +1,10 @@
 /**
  * Spine hanging protocols by modality (issue 5): CT → axial, sagittal and coronal MPR of
  * the largest CT series; radiographs (CR/DX) → up to three images side by side (one per
- * series, or the images of a single series); anything else → one stack viewport.
- * MR and XA/RF cine protocols are still to come and fall back to a stack viewport.
+ * series, or the images of a single series); MR → sagittal T2, sagittal T1 and axial T2 side by
+ * side (recognised from SeriesDescription: T1/T2, sag/ax/tra; else the largest MR series);
+ * XA/RF (fluoroscopy, multi-frame) → one stack viewport played as cine from the first frame;
+ * anything else → one stack viewport.
  */
 import type { SeriesSummary } from '../dicomweb/StudySummary.js';
 
@@ -16,11 +18,13 @@ export interface ViewportSpec {
   readonly orientation?: MprOrientation;
   /** For stack viewports showing one image of a series: its index in the sorted series. */
   readonly imageIndex?: number;
+  /** Stack viewports: open on the first image (cine) instead of the middle one. */
+  readonly startAtFirst?: boolean;
   readonly label: string;
 }
 
 export interface HangingProtocol {
-  readonly name: 'ct-mpr' | 'radiographs' | 'single-stack' | 'empty';
+  readonly name: 'ct-mpr' | 'radiographs' | 'mr-spine' | 'cine' | 'single-stack' | 'empty';
   readonly viewports: readonly ViewportSpec[];
 }
 
@@ -90,6 +94,37 @@ export function chooseHangingProtocol(series: readonly SeriesSummary[], preferre
         label: seriesLabel(s),
       })),
     };
+  }
+
+  const mr = imaging.filter((s) => s.modality === 'MR');
+  if (mr.length >= 2 && (preferred === undefined || preferred.modality === 'MR')) {
+    const isT1 = (s: SeriesSummary): boolean => /(^|[^a-z0-9])t1/i.test(s.description);
+    const isT2 = (s: SeriesSummary): boolean => /(^|[^a-z0-9])t2/i.test(s.description);
+    const isSagittal = (s: SeriesSummary): boolean => /sag/i.test(s.description);
+    const isAxial = (s: SeriesSummary): boolean => /(^|[^a-z])(ax|tra)/i.test(s.description);
+    const wanted: Array<[string, (s: SeriesSummary) => boolean]> = [
+      ['sagittal T2', (s) => isSagittal(s) && isT2(s)],
+      ['sagittal T1', (s) => isSagittal(s) && isT1(s)],
+      ['axial T2', (s) => isAxial(s) && isT2(s)],
+    ];
+    const bySize = [...mr].sort(byInstancesDescending);
+    const chosen: SeriesSummary[] = [];
+    for (const [, matches] of wanted) {
+      const found = bySize.find((s) => matches(s) && !chosen.includes(s));
+      if (found !== undefined) chosen.push(found);
+    }
+    for (const s of bySize) if (chosen.length < maxRadiographViewports && !chosen.includes(s)) chosen.push(s);
+    const ordered = preferred === undefined || chosen[0] === preferred ? chosen : [preferred, ...chosen.filter((s) => s !== preferred)].slice(0, maxRadiographViewports);
+    return {
+      name: 'mr-spine',
+      viewports: ordered.map((s, i) => ({ viewportId: `mr-${i + 1}`, kind: 'stack' as const, seriesInstanceUid: s.seriesInstanceUid, label: seriesLabel(s) })),
+    };
+  }
+
+  const fluoroscopy = imaging.filter((s) => s.modality === 'XA' || s.modality === 'RF');
+  if (fluoroscopy.length > 0 && (preferred === undefined || fluoroscopy.includes(preferred))) {
+    const clip = preferred ?? ([...fluoroscopy].sort(byInstancesDescending)[0] as SeriesSummary);
+    return { name: 'cine', viewports: [{ viewportId: 'cine-1', kind: 'stack', seriesInstanceUid: clip.seriesInstanceUid, startAtFirst: true, label: seriesLabel(clip) }] };
   }
 
   const single = preferred ?? [...imaging].sort(byInstancesDescending)[0];

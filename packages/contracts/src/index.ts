@@ -1,0 +1,4 @@
+/** Public API of @vertebra/contracts: REST schemas (measurements, calibrations), their validators and a typed client. */
+export * from './measurementSchema.js';
+export * from './validateMeasurement.js';
+export * from './createVertebraApiClient.js';
