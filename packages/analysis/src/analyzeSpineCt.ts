@@ -157,8 +157,12 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     const c = 0.35 + 0.35 * Math.min(1, b.segment.contrast / 0.6) + 0.3 * b.edgeQuality;
     return Math.max(0, Math.min(1, c * (b.segment.complete ? 1 : 0.75)));
   });
+  // A centroid step far above the typical one means undetected vertebrae in between.
+  const steps = bodies.slice(1).map((b, i) => Math.hypot(...b.centroid.map((x, k) => x - bodies[i]!.centroid[k]!)));
+  const medianStep = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)] ?? 0;
   const labelling = labelVertebrae(
     bodies.map((b, i) => ({
+      gapAbove: i > 0 && steps[i - 1]! > Math.max(1.6 * medianStep, 30),
       ribScore: anchorScores[i]!.ribScore,
       sacralScore: anchorScores[i]!.sacralScore,
       discAbove: b.segment.complete || b.segment.upper > 0,

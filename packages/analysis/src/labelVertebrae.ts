@@ -18,6 +18,11 @@ export interface LabelInput {
   /** Cut by the field of view: absence of ribs on it is no evidence. */
   readonly truncated?: boolean;
   readonly detectionConfidence: number;
+  /**
+   * The previous detection is too far above to be the adjacent vertebra (vertebrae between them
+   * were not detected): labels are never counted across such a gap.
+   */
+  readonly gapAbove?: boolean;
 }
 
 export interface LabelOutput {
@@ -62,6 +67,9 @@ function shift(level: VertebraLevel, delta: number): VertebraLevel | null {
 
 export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
   const n = inputs.length;
+  // Runs of consecutive detections without a gap: an anchor labels only its own run.
+  const run: number[] = [];
+  for (let i = 0; i < n; i++) run.push(i === 0 ? 0 : run[i - 1]! + (inputs[i]!.gapAbove ? 1 : 0));
   const isSacral = inputs.map((v) => v.sacralScore >= 0.3);
   // Sacral segments only count from the first one downwards.
   const firstSacral = isSacral.indexOf(true);
@@ -101,7 +109,7 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
   }
   // Last-rib anchor: last rib-bearing vertebra followed by a rib-free one.
   let lastRib = -1;
-  for (let i = 0; i + 1 < n; i++) if (hasRibs[i] && !hasRibs[i + 1] && !inputs[i + 1]!.truncated) lastRib = i;
+  for (let i = 0; i + 1 < n; i++) if (hasRibs[i] && !hasRibs[i + 1] && !inputs[i + 1]!.truncated && run[i] === run[i + 1]) lastRib = i;
   if (lastRib >= 0) {
     anchors.push({
       kind: 'last-rib',
@@ -117,7 +125,7 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
   const firstRib = hasRibs.indexOf(true);
   let ribCount = -1;
   // Only a complete rib-free vertebra above counts (cervical in view), and only a plausible count.
-  if (firstRib > 0 && !hasRibs[firstRib - 1] && !inputs[firstRib - 1]!.truncated && lastRib >= firstRib && lastRib - firstRib + 1 >= 10) {
+  if (firstRib > 0 && !hasRibs[firstRib - 1] && !inputs[firstRib - 1]!.truncated && lastRib >= firstRib && run[firstRib] === run[lastRib] && lastRib - firstRib + 1 >= 10) {
     ribCount = lastRib - firstRib + 1;
     anchors.push({
       kind: 'rib-count',
@@ -130,6 +138,7 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
 
   const assignFrom = (anchorIndex: number, level: VertebraLevel, conf: number): void => {
     for (let i = 0; i < n; i++) {
+      if (run[i] !== run[anchorIndex]) continue;
       const lab = shift(level, i - anchorIndex);
       labels[i] = lab;
       confidences[i] = lab ? conf * Math.pow(0.97, Math.abs(i - anchorIndex)) * inputs[i]!.detectionConfidence : 0;
@@ -138,7 +147,11 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
 
   const ribConf = lastRib >= 0 ? anchors.find((x) => x.kind === 'last-rib')!.confidence : 0;
   const sacConf = s1 >= 0 ? anchors.find((x) => x.kind === 'sacrum')!.confidence : 0;
-  if (lastRib >= 0 && s1 >= 0) {
+  if (lastRib >= 0 && s1 >= 0 && run[lastRib] !== run[s1]) {
+    notes.push('undetected vertebrae between the last-rib and sacrum anchors: each labels only the vertebrae contiguous with it');
+    assignFrom(lastRib, 'T12', ribConf * 0.9);
+    assignFrom(s1, 'S1', sacConf * 0.9);
+  } else if (lastRib >= 0 && s1 >= 0) {
     const lumbarCount = s1 - lastRib - 1;
     if (lumbarCount === 5) {
       assignFrom(s1, 'S1', Math.min(1, (ribConf + sacConf) / 2 + 0.1));
@@ -183,6 +196,7 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
     if (ribCount === 13) {
       // Thoracic column T1..T13 from the first rib; lumbar below.
       for (let i = 0; i < n; i++) {
+        if (run[i] !== run[firstRib]) continue;
         const lab = i < firstRib ? shift('T1', i - firstRib) : i <= lastRib ? (i - firstRib === 12 ? 'T13' : shift('T1', i - firstRib)) : shift('L1', i - lastRib - 1);
         alternatives[i] = labels[i] ?? null;
         labels[i] = lab ?? null;
@@ -195,6 +209,10 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
     }
   }
 
+  const anchoredRuns = new Set(anchors.map((a) => run[a.vertebraIndex]));
+  if (anchors.length > 0 && run.some((r) => !anchoredRuns.has(r))) {
+    notes.push('vertebrae separated from the anchors by undetected vertebrae are left unlabelled');
+  }
   const regions: SpineRegion[] = labels.map((lab, i) => (lab ? regionOf(lab) : hasRibs[i] ? 'thoracic' : isSacral[i] ? 'sacral' : 'unknown'));
   for (let i = 0; i < n; i++) {
     // A rib-bearing vertebra labelled lumbar (or the reverse) lowers the confidence.

@@ -141,6 +141,29 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
     });
 
   program
+    .command('analyze')
+    .description('find, label and measure the vertebrae of a spine CT and grade findings (exit 0 also when no spine is found)')
+    .argument('<target>', 'DICOM file or folder, NIfTI file (.nii/.nii.gz, values in HU), or a Study Instance UID in the archive at --data')
+    .option('--data <dir>', 'data directory of the archive (for a Study Instance UID)')
+    .option('--json', 'print one JSON object (input, vertebrae, measurements, findings, ...)')
+    .option(...dbOption)
+    .action(async (target: string, opts: { data?: string; json?: boolean; databaseUrl?: string }) => {
+      // Loaded on demand: the analysis is not needed by the other commands.
+      const { analyzeCommand } = await import('./analyzeCommand.js');
+      setExitCode(
+        await analyzeCommand(
+          {
+            target,
+            ...(opts.data === undefined ? {} : { dataDir: opts.data }),
+            ...(opts.json ? { json: true } : {}),
+            ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+          },
+          io,
+        ),
+      );
+    });
+
+  program
     .command('phantom')
     .description('write synthetic spine cases (DICOM + groundTruth.json) from the phantom')
     .requiredOption('--preset <name>', `phantom preset, or 'suite' for the whole evaluation set`)

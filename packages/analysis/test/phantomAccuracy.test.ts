@@ -1,0 +1,153 @@
+/**
+ * Accuracy floors on phantom CTs (issue 6 evaluation, VerSe identification: nearest detection
+ * < 20 mm with the right label). Three suite cases rendered on a small grid (256² at 1.6 mm,
+ * 2 mm slices, lumbar field of view), written as DICOM by the phantom and assembled back.
+ * Floors are what this version measurably meets (measured values in the comments, 2026-11-26);
+ * Known gaps are not tests: `npm run eval` reports them, and a fix becomes a new floor here.
+ * The full evaluation with all figures is `npm run eval`.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assembleVolumeAsync } from '@vertebra/dicom';
+import { voxelToLps } from '@vertebra/geometry';
+import { findCobbAngles, generatePhantomCase, phantomSuite, type PhantomGroundTruth } from '@vertebra/phantom';
+import { analyzeSpineCt, labelVertebrae, type LabelInput, type SpineAnalysisResult } from '../src/index.js';
+import { scoreAgainstTruth, type TruthVertebra } from './support/scoreAgainstTruth.js';
+
+interface Case {
+  result: SpineAnalysisResult;
+  anatomy: PhantomGroundTruth;
+  /** Truth vertebrae whose body centroid lies ≥ 5 mm inside the scanned z range. */
+  inView: PhantomGroundTruth['vertebrae'];
+  truth: TruthVertebra[];
+}
+
+async function runCase(caseId: string): Promise<Case> {
+  const options = phantomSuite().find((c) => c.caseId === caseId)!;
+  const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, pixelSpacingMm: 1.6, sliceThicknessMm: 2 } });
+  const visit = phantom.groundTruth.visits[0]!;
+  const { volume } = await assembleVolumeAsync(phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes));
+  const [nx, ny, nz] = volume.dimensions;
+  const zs = [voxelToLps(volume, [0, 0, 0])[2], voxelToLps(volume, [nx - 1, ny - 1, nz - 1])[2]];
+  const inView = visit.anatomy.vertebrae.filter((v) => v.centroidLps[2] > Math.min(...zs) + 5 && v.centroidLps[2] < Math.max(...zs) - 5);
+  return { result: analyzeSpineCt(volume), anatomy: visit.anatomy, inView, truth: inView.map((v) => ({ label: v.level, centroidLps: v.centroidLps })) };
+}
+
+function heightErrorsMm(c: Case): number[] {
+  const score = scoreAgainstTruth(c.result, c.truth);
+  const errors: number[] = [];
+  for (const [label, v] of Object.entries(score.matched)) {
+    const t = c.inView.find((x) => x.level === label)!;
+    for (const k of ['anterior', 'middle', 'posterior'] as const) {
+      const got = v.heightsMm[k];
+      if (got !== null) errors.push(Math.abs(got - t.heightsMm[k]));
+    }
+  }
+  return errors;
+}
+
+/** No vertebra may carry a label that differs from the truth vertebra nearest to it. */
+function wrongLabels(c: Case): string[] {
+  const wrong: string[] = [];
+  for (const v of c.result.vertebrae) {
+    if (v.label === null) continue;
+    const nearest = [...c.anatomy.vertebrae].sort(
+      (a, b) => Math.hypot(...a.centroidLps.map((x, i) => x - v.centroidLps[i]!)) - Math.hypot(...b.centroidLps.map((x, i) => x - v.centroidLps[i]!)),
+    )[0]!;
+    const d = Math.hypot(...nearest.centroidLps.map((x, i) => x - v.centroidLps[i]!));
+    if (d < 20 && nearest.level !== v.label) wrong.push(`${v.label} is ${nearest.level}`);
+  }
+  return wrong;
+}
+
+describe('phantom accuracy: normal lumbar CT (normal-hfs-1mm on the small grid)', () => {
+  let c: Case;
+  beforeAll(async () => {
+    c = await runCase('normal-hfs-1mm');
+  });
+
+  it('identifies every lumbar vertebra in view with its body centroid within 1.5 mm', () => {
+    const score = scoreAgainstTruth(c.result, c.truth);
+    expect(c.truth.map((t) => t.label)).toEqual(['L1', 'L2', 'L3', 'L4', 'L5']);
+    expect(score.identificationRate).toBe(1); // measured 100 %
+    expect(score.meanErrorMm).toBeLessThan(1.5); // measured 0.82 mm
+    expect(score.maxErrorMm).toBeLessThan(2); // measured 0.89 mm
+    expect(wrongLabels(c)).toEqual([]);
+  });
+
+  it('measures body heights within 3 mm on average, lordosis within 2°, no false findings', () => {
+    const errors = heightErrorsMm(c);
+    expect(errors.length).toBeGreaterThanOrEqual(12);
+    expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeLessThan(3); // measured 2.08 mm (goal ≤ 1 mm)
+    expect(Math.max(...errors)).toBeLessThan(4.5); // measured 3.2 mm
+    expect(c.result.measurements.lordosisL1S1).not.toBeNull();
+    expect(Math.abs(c.result.measurements.lordosisL1S1!.angleDeg - c.anatomy.alignment.lumbarLordosisDeg)).toBeLessThan(2); // measured 0.73°
+    expect(c.result.measurements.cobb?.angleDeg ?? 0).toBeLessThan(2); // measured 0.29° (truth 0°)
+    expect(c.result.findings.filter((f) => f.kind !== 'transitional-anatomy')).toEqual([]);
+  });
+});
+
+describe('phantom accuracy: lumbar fracture (fracture-wedge-g3, L1 Genant 3 wedge)', () => {
+  let c: Case;
+  beforeAll(async () => {
+    c = await runCase('fracture-wedge-g3');
+  });
+
+  it('identifies every vertebra in view, centroids within 2.5 mm on average', () => {
+    const score = scoreAgainstTruth(c.result, c.truth);
+    expect(score.identificationRate).toBe(1); // measured 100 %
+    expect(score.meanErrorMm).toBeLessThan(2.5); // measured 1.63 mm (max 4.68 mm, the fractured L1)
+    expect(score.maxErrorMm).toBeLessThan(6);
+    expect(wrongLabels(c)).toEqual([]);
+  });
+
+  // Known gap (measured 2026-11-26, reported by npm run eval): the L1 wedge is not graded; a
+  // Genant 2 is reported at L4 instead and a Meyerding III slip at L5-S1 that the phantom lacks.
+});
+
+describe('phantom accuracy: left lumbar scoliosis (scoliosis-left-lumbar, Cobb 35° T11–L4)', () => {
+  let c: Case;
+  beforeAll(async () => {
+    c = await runCase('scoliosis-left-lumbar');
+  });
+
+  it('detects every body in view within 2 mm (by position) and never gives a wrong label', () => {
+    const score = scoreAgainstTruth(c.result, c.truth, { requireLabel: false });
+    expect(score.identificationRate).toBe(1); // detection rate, measured 100 %
+    expect(score.meanErrorMm).toBeLessThan(2);
+    expect(wrongLabels(c)).toEqual([]);
+  });
+
+  it('measures the in-view coronal Cobb angle within 10°', () => {
+    const truthCobb = findCobbAngles(c.inView)[0]?.angleDeg ?? 0;
+    expect(truthCobb).toBeGreaterThan(15); // 21.5° of the 35° curve lies in the lumbar field of view
+    expect(Math.abs((c.result.measurements.cobb?.angleDeg ?? 0) - truthCobb)).toBeLessThan(10); // measured 29.0° vs 21.5° (7.6°; goal ≤ 2°)
+  });
+
+  // Known gap (measured 2026-11-26, reported by npm run eval): the curved lumbar column is left
+  // unlabelled (no sacrum anchor accepted), so the VerSe identification rate is 0 here.
+});
+
+describe('labels are never counted across undetected vertebrae (bug found by npm run eval)', () => {
+  // normal-whole (C1 to the hips, 2.5 mm working grid) detected bodies at z = 538 (C1–C2) and
+  // 389 mm (T4) above a contiguous T11–S1 run, and the labeller named them T11 and T12.
+  const lumbar = (ribScore = 0): LabelInput => ({ ribScore, sacralScore: 0, discAbove: true, detectionConfidence: 0.9 });
+  const inputs: LabelInput[] = [
+    lumbar(0.5), // far above (a thoracic body), separated by a gap
+    { ...lumbar(0.5), gapAbove: true }, // T11
+    lumbar(0.5), // T12
+    lumbar(), lumbar(), lumbar(), lumbar(), lumbar(), // L1–L5
+    { ribScore: 0, sacralScore: 0.8, discAbove: true, detectionConfidence: 0.9 }, // S1
+  ];
+
+  it('labels the anchored run and leaves the body beyond the gap unlabelled', () => {
+    const out = labelVertebrae(inputs);
+    expect(out.labels).toEqual([null, 'T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+    expect(out.confidences[0]).toBe(0);
+    expect(out.notes.join(' ')).toMatch(/separated from the anchors by undetected vertebrae/);
+  });
+
+  it('without the gap flag the same column is counted through (the old behaviour)', () => {
+    const out = labelVertebrae(inputs.map(({ gapAbove: _gap, ...rest }) => rest));
+    expect(out.labels[0]).toBe('T10');
+  });
+});
