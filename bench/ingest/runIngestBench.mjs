@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { startOrthanc } from '../../scripts/lib/startOrthanc.mjs';
 import { request, runPool, stowBody } from '../lib/dicomweb.mjs';
 import { startVertebraChild } from '../lib/startVertebraChild.mjs';
+import { processCpuMs, threadCpuDelta, threadCpuMs } from '../lib/threadCpu.mjs';
 import { syntheticUid, writeSyntheticPart10 } from '../lib/writeSyntheticPart10.mjs';
 import { runScaleBench } from './runScaleBench.mjs';
 
@@ -167,12 +168,19 @@ async function main() {
   console.log(`${n} files, ${mb.toFixed(0)} MB. Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
 
   const results = [];
+  /** Server CPU ms per instance (all threads, from /proc), by server and mode. */
+  const cpuPerInstance = new Map();
   const withVertebra = async (name, fn) => {
     const server = await startVertebraChild({ dataDir: await freshDir(`vertebra-${name}`), nodeArgs: nodeArgs(name) });
     try {
+      const threads0 = threadCpuMs(server.pid);
       const ms = await fn(server);
+      const threads = threadCpuDelta(threads0, threadCpuMs(server.pid));
       const stored = await vertebraCount(server.httpUrl, studyInstanceUid);
       if (stored !== n) throw new Error(`Vertebra holds ${stored} of ${n} instances after ${name}`);
+      const cpu = [...threads.values()].reduce((a, b) => a + b, 0);
+      console.log(`    Vertebra server CPU ${(cpu / n).toFixed(2)} ms/instance (${[...threads].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${(v / n).toFixed(2)}`).join(', ')}); load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+      cpuPerInstance.set(`vertebra-${name}`, cpu / n);
       return rate(n, ms);
     } finally {
       await server.stop();
@@ -182,7 +190,11 @@ async function main() {
     if (!options.orthanc) return Number.NaN;
     const orthanc = await startOrthanc({ workDir: await freshDir(`orthanc-${name}`), httpPort: await freePort(), dicomPort: await freePort(), aeTitle: 'ORTHANC', ...orthancOptions });
     try {
+      const cpu0 = orthanc.pid === undefined ? Number.NaN : processCpuMs(orthanc.pid);
       const ms = await fn(orthanc);
+      const cpu = orthanc.pid === undefined ? Number.NaN : processCpuMs(orthanc.pid) - cpu0;
+      console.log(`    Orthanc server CPU ${(cpu / n).toFixed(2)} ms/instance`);
+      cpuPerInstance.set(`orthanc-${name}`, cpu / n);
       const stored = await orthancCount(orthanc.baseUrl);
       if (stored !== n) throw new Error(`Orthanc holds ${stored} of ${n} instances after ${name}`);
       return rate(n, ms);
@@ -190,8 +202,8 @@ async function main() {
       await orthanc.stop();
     }
   };
-  const record = (mode, vertebra, orthanc) => {
-    results.push({ mode, vertebra, orthanc, ratio: vertebra / orthanc });
+  const record = (mode, vertebra, orthanc, vertebraCpu = Number.NaN, orthancCpu = Number.NaN) => {
+    results.push({ mode, vertebra, orthanc, ratio: vertebra / orthanc, vertebraCpu, orthancCpu });
     console.log(`  ${mode}: Vertebra ${vertebra.toFixed(1)}/s, Orthanc ${orthanc.toFixed(1)}/s, ratio ${(vertebra / orthanc).toFixed(2)}`);
   };
 
@@ -200,7 +212,7 @@ async function main() {
     console.log(mode);
     const v = await withVertebra('stow', (s) => stowAll({ url: `${s.httpUrl}/dicomweb/studies`, buffers, batch: options.batch, connections: options.connections }));
     const o = await withOrthanc('stow', (o) => stowAll({ url: `${o.baseUrl}/dicom-web/studies`, buffers, batch: options.batch, connections: options.connections }));
-    record(mode, v, o);
+    record(mode, v, o, cpuPerInstance.get('vertebra-stow'), cpuPerInstance.get('orthanc-stow'));
   }
   if (options.modes.includes('cstore')) {
     for (const tcpNoDelay of [false, true]) {
@@ -208,12 +220,13 @@ async function main() {
       console.log(mode);
       const v = await withVertebra(`cstore${tcpNoDelay ? '-nodelay' : ''}`, (s) => storescu({ port: s.dimsePort, aeTitle: 'VERTEBRA', dir: slicesDir, tcpNoDelay }));
       const o = await withOrthanc('cstore', (o) => storescu({ port: o.dicomPort, aeTitle: 'ORTHANC', dir: slicesDir, tcpNoDelay }));
-      record(mode, v, o);
+      const vName = `vertebra-cstore${tcpNoDelay ? '-nodelay' : ''}`;
+      record(mode, v, o, cpuPerInstance.get(vName), cpuPerInstance.get('orthanc-cstore'));
       if (tcpNoDelay) {
         const mode2 = 'C-STORE, one storescu association, TCP_NODELAY=1 on client and on Orthanc';
         console.log(mode2);
         const o2 = await withOrthanc('cstore-both', (o) => storescu({ port: o.dicomPort, aeTitle: 'ORTHANC', dir: slicesDir, tcpNoDelay }), { tcpNoDelay: true });
-        record(mode2, v, o2);
+        record(mode2, v, o2, cpuPerInstance.get('vertebra-cstore-nodelay'), cpuPerInstance.get('orthanc-cstore-both'));
       }
     }
   }
@@ -229,13 +242,14 @@ async function main() {
     await check.stop();
     if (stored !== n) throw new Error(`Vertebra holds ${stored} of ${n} instances after import`);
     const o = await withOrthanc('rest', (o) => postInstances({ url: `${o.baseUrl}/instances`, buffers, connections: options.connections }));
-    record(mode, rate(n, importMs), o);
+    record(mode, rate(n, importMs), o, Number.NaN, cpuPerInstance.get('orthanc-rest'));
   }
 
-  console.log('\nResults (instances/s, higher is better):');
-  console.log('| mode | Vertebra | Orthanc | Vertebra/Orthanc |');
-  console.log('|---|---:|---:|---:|');
-  for (const r of results) console.log(`| ${r.mode} | ${r.vertebra.toFixed(1)} | ${r.orthanc.toFixed(1)} | ${r.ratio.toFixed(2)} |`);
+  console.log(`\nResults (instances/s, higher is better; server CPU ms per instance, all threads; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
+  console.log('| mode | Vertebra | Orthanc | Vertebra/Orthanc | Vertebra CPU ms/inst. | Orthanc CPU ms/inst. |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  const ms = (v) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
+  for (const r of results) console.log(`| ${r.mode} | ${r.vertebra.toFixed(1)} | ${r.orthanc.toFixed(1)} | ${r.ratio.toFixed(2)} | ${ms(r.vertebraCpu)} | ${ms(r.orthancCpu)} |`);
   await rm(work, { recursive: true, force: true });
 }
 

@@ -30,6 +30,12 @@ export interface IngestRequest {
   readonly source: IngestSource;
   /** Replace a different object already stored under the same SOP Instance UID. */
   readonly replace?: boolean;
+  /**
+   * The SHA-256 of `bytes` (64 lower-case hex digits) when the transport computed it while
+   * the bytes arrived (the DIMSE SCP hashes each PDV as it comes in, so the digest is ready
+   * when the last one is). Trusted: it names the blob. Computed by the archive when absent.
+   */
+  readonly sha256?: string;
 }
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'replaced' | 'rejected';

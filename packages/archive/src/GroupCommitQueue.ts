@@ -1,9 +1,12 @@
 /**
  * Group commit: concurrent callers submit items, and one flush commits a whole batch in a
- * single transaction (one fsync for many ingests). A flush starts when `maxItems` are
- * waiting or `maxDelayMs` after the first item arrived; flushes never overlap, and items
- * that arrive during a flush form the next batch. Each caller's promise settles with its
- * own item's result, or with the batch's error.
+ * single transaction (one fsync for many ingests). Flushes never overlap. With the default
+ * `maxDelayMs` 0 a flush starts as soon as the current event-loop turn ends when no flush
+ * is running (no waiting for company that may never come: one C-STORE association has one
+ * ingest in flight), and the items that arrive while a flush runs form the next batch, which
+ * starts when it ends; that is where batching comes from under load. With `maxDelayMs` > 0
+ * an idle queue waits that long after the first item for more (or until `maxItems`). Each
+ * caller's promise settles with its own item's result, or with the batch's error.
  */
 export interface GroupCommitQueueOptions<T, R> {
   /** Commits a batch; returns one result per item, in order. */
@@ -24,13 +27,14 @@ export class GroupCommitQueue<T, R> {
   readonly #maxDelayMs: number;
   #waiting: Pending<T, R>[] = [];
   #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
   #flushing: Promise<void> | null = null;
   #closed = false;
 
   constructor(options: GroupCommitQueueOptions<T, R>) {
     this.#commit = options.commit;
     this.#maxItems = Math.max(1, options.maxItems ?? 256);
-    this.#maxDelayMs = Math.max(0, options.maxDelayMs ?? 2);
+    this.#maxDelayMs = Math.max(0, options.maxDelayMs ?? 0);
   }
 
   submit(item: T): Promise<R> {
@@ -47,6 +51,12 @@ export class GroupCommitQueue<T, R> {
       this.#startFlush();
       return;
     }
+    if (this.#maxDelayMs === 0) {
+      // Submissions of the same event-loop turn (parts of one STOW request whose blobs became
+      // durable together) still share the flush.
+      this.#immediate ??= setImmediate(() => this.#startFlush());
+      return;
+    }
     this.#timer ??= setTimeout(() => this.#startFlush(), this.#maxDelayMs);
   }
 
@@ -54,6 +64,10 @@ export class GroupCommitQueue<T, R> {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = null;
+    }
+    if (this.#immediate) {
+      clearImmediate(this.#immediate);
+      this.#immediate = null;
     }
     if (this.#flushing || this.#waiting.length === 0) return;
     const batch = this.#waiting.splice(0, this.#maxItems);

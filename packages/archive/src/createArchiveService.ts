@@ -2,14 +2,15 @@
  * The one ingest path and the one query path of the archive (ArchiveService), over a
  * MetadataIndex and a BlobStore.
  *
- * Ingest: validate with the fast header reader (bad input → outcome 'rejected' with the
- * catalogue code and a message naming the source, never a throw), derive missing Study /
- * Series Instance UIDs deterministically (deriveUid; recorded as warnings), compute the
- * SHA-256, short-cut duplicates and conflicts that are already visible, write the blob
- * durably (BlobStore.put: temp + fsync + rename + directory fsync), then hand the index
- * rows to the group-commit queue, which commits many ingests in one transaction. A row
- * therefore never exists without its durable blob, and a crash before the commit leaves at
- * most an unreferenced blob file, never a partial instance.
+ * Ingest: parse once (readDicomInstance: the header validates; bad input → outcome
+ * 'rejected' with the catalogue code and a message naming the source, never a throw), derive
+ * missing Study / Series Instance UIDs deterministically (deriveUid; recorded as warnings),
+ * compute the SHA-256, short-cut duplicates and conflicts that are already visible, start the
+ * durable blob write (BlobStore.put: data and directory entry flushed) and build the DICOM
+ * JSON while the disk works, then, once the put resolved, hand the index rows to the
+ * group-commit queue, which commits at once when idle and batches what arrives during a
+ * commit. A row therefore never exists without its durable blob, and a crash before the
+ * commit leaves at most an unreferenced blob file, never a partial instance.
  *
  * Blob lifetime: a blob is shared by every ingest of the same bytes. Blobs made unreferenced
  * by a replacement (or written by an ingest that lost a race) are deleted only when no
@@ -18,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { VertebraError, isVertebraError, type ErrorCode } from '@vertebra/errors';
-import { dicomToJson, readDicomHeader, type DicomHeader } from '@vertebra/dicom';
+import { readDicomInstance, type DicomHeader, type DicomInstance } from '@vertebra/dicom';
 import type {
   ArchiveService,
   DicomJsonDataset,
@@ -30,7 +31,7 @@ import type {
   QueryRequest,
   QueryResult,
 } from './ArchiveService.js';
-import type { BlobStore } from './BlobStore.js';
+import { isBlobKey, type BlobStore } from './BlobStore.js';
 import { deriveUid } from './deriveUid.js';
 import { GroupCommitQueue } from './GroupCommitQueue.js';
 import type { IndexWriteItem, IndexWriteOutcome, MetadataIndex } from './MetadataIndex.js';
@@ -50,7 +51,7 @@ export interface CreateArchiveServiceOptions {
   readonly logger?: ArchiveLogger;
   /** Prefix of the BulkDataURIs stored in instance metadata. Default '/dicomweb'. */
   readonly bulkDataBaseUri?: string;
-  /** Group commit: most ingests per transaction (default 256) and longest wait for a batch (default 2 ms). */
+  /** Group commit: most ingests per transaction (default 256) and how long an idle queue waits for more (default 0: commit at once; see GroupCommitQueue). */
   readonly commitBatchMaxItems?: number;
   readonly commitBatchMaxDelayMs?: number;
   /** Resolves a DICOM keyword the index does not hold to its tag, for includefield. */
@@ -225,13 +226,14 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
       return rejected(label, 'ARCHIVE_TOO_LARGE', `the object has ${bytes.byteLength} bytes, more than the limit of ${maxInstanceBytes} bytes`);
     }
 
-    let header: DicomHeader;
+    let instance: DicomInstance;
     try {
-      header = readDicomHeader(bytes, { subject: label });
+      instance = readDicomInstance(bytes, { subject: label });
     } catch (error) {
       if (isVertebraError(error)) return rejected(label, error.code, error.message);
       return rejected(label, 'DICOM_MALFORMED', `the data set cannot be parsed: ${(error as Error).message}`);
     }
+    const header: DicomHeader = instance.header;
     const base = { sopClassUid: header.sopClassUid, sopInstanceUid: header.sopInstanceUid };
     if (header.transferSyntaxUid === '') {
       return rejected(label, 'DICOM_MISSING_TRANSFER_SYNTAX', 'the file meta information has no Transfer Syntax UID (0002,0010)', base);
@@ -241,7 +243,10 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
     }
     const identity = identityOf(header);
     const ids = { ...base, studyInstanceUid: identity.studyInstanceUid, seriesInstanceUid: identity.seriesInstanceUid, warnings: identity.warnings };
-    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (request.sha256 !== undefined && !isBlobKey(request.sha256)) {
+      return rejected(label, 'INTERNAL', `the transport passed ${JSON.stringify(String(request.sha256).slice(0, 80))} as the SHA-256 of the object`, ids);
+    }
+    const sha = request.sha256 ?? createHash('sha256').update(bytes).digest('hex');
 
     // Fast answers for what the index already shows; the transaction re-checks under its lock.
     let stored: Awaited<ReturnType<MetadataIndex['findInstance']>>;
@@ -258,15 +263,31 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
       return rejected(label, 'ARCHIVE_INSTANCE_CONFLICT', conflictMessage(header.sopInstanceUid, stored.sha256, sha), ids);
     }
 
+    retain(sha);
+    // The blob write starts now (open and flushes on the pool, the write into the page cache
+    // as soon as the file is open) and the DICOM JSON is built while the disk works. The row is submitted only after
+    // the put resolved, so no row ever references a blob that is not durable.
+    let putting: Promise<void>;
+    try {
+      const pendingDelete = deleting.get(sha);
+      if (pendingDelete) await pendingDelete;
+      putting = blobs.put(sha, bytes);
+    } catch (error) {
+      putting = Promise.reject(error);
+    }
+    // Settled (never an unhandled rejection) while the JSON is built; awaited below.
+    const put = putting.then(() => null, (error: unknown) => error ?? new Error('the blob store failed'));
+
     let metadata: DicomJsonDataset;
     try {
       const instancePath = `${bulkBase}/studies/${identity.studyInstanceUid}/series/${identity.seriesInstanceUid}/instances/${header.sopInstanceUid}/bulkdata`;
-      metadata = dicomToJson(bytes, {
-        subject: label,
-        transferSyntaxUid: header.transferSyntaxUid,
+      metadata = instance.toJson({
         bulkDataUriFor: (tag, context) => `${instancePath}/${[...context.path.map((p) => p.replace(/\[(\d+)\]$/, '/$1')), tag].join('/')}`,
       }) as DicomJsonDataset;
     } catch (error) {
+      await put;
+      release(sha);
+      void collect(sha);
       if (isVertebraError(error)) return rejected(label, error.code, error.message, ids);
       return rejected(label, 'DICOM_MALFORMED', `the data set cannot be converted to DICOM JSON: ${(error as Error).message}`, ids);
     }
@@ -316,12 +337,10 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
       replace: request.replace === true,
     };
 
-    retain(sha);
     let outcome: IndexWriteOutcome;
     try {
-      const pendingDelete = deleting.get(sha);
-      if (pendingDelete) await pendingDelete;
-      await blobs.put(sha, bytes);
+      const putError = await put;
+      if (putError !== null) throw putError;
       outcome = await queue.submit(item);
     } catch (error) {
       release(sha);

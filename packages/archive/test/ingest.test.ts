@@ -3,6 +3,7 @@
  * conflicts and replacement, every kind of bad input, the real jp2k sample with empty
  * Study/Series UIDs, concurrent ingest, restart and temp-file recovery.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,24 @@ async function snapshot(archive: Archive, dataDir: string) {
 
 describe.each(archiveBackends)('archive ingest on $name', (backend) => {
   afterAll(() => backend.cleanup());
+
+  it('uses a digest computed by the transport and refuses one that is not a SHA-256', async () => {
+    const { archive, dataDir } = await backend.open();
+    try {
+      const x = makeTestInstance({ instanceNumber: 3 });
+      const sha256 = createHash('sha256').update(x.bytes).digest('hex');
+      const bad = await archive.ingest({ bytes: x.bytes, source: source('bad.dcm'), sha256: '../etc' });
+      expect(bad).toMatchObject({ outcome: 'rejected', error: { code: 'INTERNAL' } });
+      expect(await archive.ingest({ bytes: x.bytes, source: source('x.dcm'), sha256 })).toMatchObject({ outcome: 'stored' });
+      const [record] = await archive.listInstances({ studyInstanceUid: x.studyInstanceUid });
+      expect(record?.sha256).toBe(sha256);
+      expect(blobFiles(dataDir)).toEqual([`${sha256.slice(0, 2)}/${sha256}`]);
+      // The same bytes again, with or without the digest: a duplicate.
+      expect(await archive.ingest({ bytes: x.bytes, source: source('x.dcm') })).toMatchObject({ outcome: 'duplicate' });
+    } finally {
+      await archive.close();
+    }
+  });
 
   it('stores an instance and returns it byte-identical, with listing and DICOM JSON metadata', async () => {
     const { archive, dataDir } = await backend.open();

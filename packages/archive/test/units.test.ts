@@ -73,6 +73,28 @@ describe('GroupCommitQueue', () => {
     await expect(queue.submit(1)).rejects.toThrow(/closed/);
   });
 
+  it('commits a lone item at once and batches exactly what arrives during a commit (default: no delay)', async () => {
+    const batches: number[][] = [];
+    let release: (() => void) | null = null;
+    const queue = new GroupCommitQueue<number, number>({
+      commit: async (items) => {
+        batches.push([...items]);
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        return [...items];
+      },
+    });
+    const first = queue.submit(1);
+    // The first commit starts without anything else arriving (no waiting for a batch to fill).
+    while (release === null) await new Promise((resolve) => setImmediate(resolve));
+    const rest = [queue.submit(2), queue.submit(3), queue.submit(4)];
+    expect(batches).toEqual([[1]]);
+    (release as () => void)();
+    expect(await first).toBe(1);
+    expect(await Promise.all(rest)).toEqual([2, 3, 4]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    await queue.close();
+  });
+
   it('rejects every item of a failed batch and keeps working', async () => {
     let fail = true;
     const queue = new GroupCommitQueue<number, number>({ maxDelayMs: 1, commit: async (items) => { if (fail) throw new Error('disk full'); return [...items]; } });
@@ -101,6 +123,29 @@ describe('FileSystemBlobStore', () => {
       await reopened.delete(sha);
       expect(await reopened.has(sha)).toBe(false);
       await reopened.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('FileSystemBlobStore leftovers', () => {
+  it('repairs a leftover under the final name (shorter or longer than the blob) by rewriting it in place', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'vertebra-blobs-'));
+    try {
+      const store = await FileSystemBlobStore.open({ root });
+      const bytes = new Uint8Array(10_000).map((_, i) => i % 251);
+      for (const leftover of [bytes.subarray(0, 1234), new Uint8Array(20_000).fill(9)]) {
+        const sha = 'cd'.repeat(32);
+        writeFileSync(join(root, 'blobs', 'cd', sha), leftover);
+        await store.put(sha, bytes);
+        expect(Buffer.from(await store.get(sha)).equals(Buffer.from(bytes))).toBe(true);
+        await store.put(sha, bytes); // a second put of the same bytes changes nothing
+        expect(Buffer.from(await store.get(sha)).equals(Buffer.from(bytes))).toBe(true);
+        await store.delete(sha);
+      }
+      expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+      await store.close();
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

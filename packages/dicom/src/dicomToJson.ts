@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import type { DataSet, Element } from 'dicom-parser';
 import { VertebraError } from '@vertebra/errors';
-import { isUtf8CharacterSet, parseDataSet, stringOf, TransferSyntax } from './parseDataSet.js';
+import { isUtf8CharacterSet, parseDataSet, stringOf, TransferSyntax, type ParsedDataSet } from './parseDataSet.js';
 
 const require = createRequire(import.meta.url);
 interface DictionaryEntry {
@@ -245,6 +245,11 @@ export function dicomToJson(bytes: Uint8Array, options: DicomToJsonOptions = {})
     ...(options.subject === undefined ? {} : { subject: options.subject }),
     ...(options.transferSyntaxUid === undefined ? {} : { transferSyntaxUid: options.transferSyntaxUid }),
   });
+  return jsonOfParsed(parsed, options);
+}
+
+/** DICOM JSON of an already parsed whole data set (readDicomInstance). Throws VertebraError only. */
+export function jsonOfParsed(parsed: ParsedDataSet, options: Omit<DicomToJsonOptions, 'transferSyntaxUid'> = {}): DicomJsonDataset {
   const { dataSet } = parsed;
   const source = dataSet.byteArray;
   const pixelRepresentationElement = dataSet.elements.x00280103;

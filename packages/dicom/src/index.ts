@@ -1,6 +1,7 @@
 /** Public API of @vertebra/dicom: Part 10 reading, DICOM JSON, pixel decoding, volume assembly, NIfTI reading. */
 export type { DicomHeader } from './DicomHeader.js';
 export { readDicomHeader, type ReadDicomHeaderOptions } from './readDicomHeader.js';
+export { readDicomInstance, type DicomInstance, type DicomInstanceJsonOptions } from './readDicomInstance.js';
 export { isValidUid, isSafeUid } from './isValidUid.js';
 export {
   dicomToJson,

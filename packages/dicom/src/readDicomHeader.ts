@@ -8,7 +8,7 @@
 import { VertebraError } from '@vertebra/errors';
 import type { DicomHeader } from './DicomHeader.js';
 import { isSafeUid, isValidUid } from './isValidUid.js';
-import { isUtf8CharacterSet, numberOf, numbersOf, parseDataSet, stringOf, textOf, uint16Of } from './parseDataSet.js';
+import { isUtf8CharacterSet, numberOf, numbersOf, parseDataSet, stringOf, textOf, uint16Of, type ParsedDataSet } from './parseDataSet.js';
 
 export interface ReadDicomHeaderOptions {
   /** Names the data in error messages and warnings (file path, STOW part, C-STORE sender). */
@@ -71,9 +71,29 @@ export function readDicomHeader(bytes: Uint8Array, options: ReadDicomHeaderOptio
 }
 
 function readHeader(bytes: Uint8Array, options: ReadDicomHeaderOptions): DicomHeader {
+  return headerOf(parseDataSet(bytes, { ...options, untilTag: 'x7fe00010' }), options);
+}
+
+/**
+ * The header of an already parsed data set (whole, or up to Pixel Data). For readDicomInstance,
+ * which parses once for both the header and DICOM JSON. Throws like readDicomHeader.
+ */
+export function headerOfParsed(parsed: ParsedDataSet, options: ReadDicomHeaderOptions = {}): DicomHeader {
+  try {
+    return headerOf(parsed, options);
+  } catch (error) {
+    if (error instanceof VertebraError) throw error;
+    throw new VertebraError('DICOM_MALFORMED', `the data set cannot be parsed: ${error instanceof Error ? error.message : String(error)}`, {
+      ...(options.subject === undefined ? {} : { subject: options.subject }),
+      cause: error,
+    });
+  }
+}
+
+function headerOf(parsed: ParsedDataSet, options: ReadDicomHeaderOptions): DicomHeader {
   const subject = options.subject;
-  const parsed = parseDataSet(bytes, { ...options, untilTag: 'x7fe00010' });
   const { dataSet } = parsed;
+  let bytes: Uint8Array;
   const warnings: string[] = [];
   const errorOptions = subject === undefined ? {} : { subject };
   const what = subject ?? 'the data set';

@@ -50,7 +50,8 @@ function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   let size = 0;
   for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
+  // Every byte is overwritten below: no zero fill.
+  const out = Buffer.allocUnsafe(size);
   let offset = 0;
   for (const c of chunks) {
     out.set(c, offset);

@@ -5,15 +5,26 @@
  * into P-DATA-TF PDVs; returning the stored bytes avoids a dcmjs parse + re-encode on
  * every C-STORE sub-operation and C-FIND response. The few naturalized elements kept
  * (SOPClassUID, SOPInstanceUID) are what CStoreRequest reads for its command set.
+ * A received C-STORE data set is kept as the PDV fragments it arrived in (`parts`, views on
+ * the PDUs): the SCP copies them once, straight into the Part 10 file it ingests.
  */
 import dimse from 'dcmjs-dimse';
 
 export class RawDataset extends dimse.Dataset {
-  readonly encoded: Uint8Array;
+  /** The encoded data set in one or more consecutive pieces. */
+  readonly parts: readonly Uint8Array[];
+  #joined: Uint8Array | undefined;
 
-  constructor(encoded: Uint8Array, transferSyntaxUid: string, elements: Record<string, unknown> = {}) {
+  constructor(encoded: Uint8Array | readonly Uint8Array[], transferSyntaxUid: string, elements: Record<string, unknown> = {}) {
     super(elements, transferSyntaxUid);
-    this.encoded = encoded;
+    this.parts = encoded instanceof Uint8Array ? [encoded] : encoded;
+    if (this.parts.length === 1) this.#joined = this.parts[0];
+  }
+
+  /** The encoded data set as one array (joined on first use when it came in pieces). */
+  get encoded(): Uint8Array {
+    this.#joined ??= Buffer.concat(this.parts);
+    return this.#joined;
   }
 
   override getDenaturalizedDataset(): Buffer {

@@ -8,12 +8,14 @@
  * association, with A-ABORT and C-CANCEL handling. The archive owns every rule.
  */
 import type { Socket } from 'node:net';
+import { createHash, type Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import dimse from 'dcmjs-dimse';
 import type { ArchiveService, InstanceRecord, QueryLevel } from '@vertebra/archive';
 import { toVertebraError, errorCatalogue, DimseStatus } from '@vertebra/errors';
 import { RawDataset } from './RawDataset.js';
-import { wrapDatasetAsPart10 } from './part10Framing.js';
+import { joinPart10, part10Prefix, wrapDatasetAsPart10 } from './part10Framing.js';
+import { encodeCommandSet } from './encodeCommandSet.js';
 import { encodeIdentifier, jsonString, parseIdentifier } from './queryIdentifier.js';
 import { StoreSubOperations, type SubOperationCounts } from './StoreSubOperations.js';
 
@@ -39,6 +41,11 @@ export interface VertebraScpContext {
   readonly checkCalledAe: boolean;
   /** Sets TCP_NODELAY on outgoing C-MOVE associations too. */
   readonly noDelay: boolean;
+  /**
+   * Maximum PDU length we announce for receiving (PS3.8 D.1, A-ASSOCIATE-AC user information),
+   * whatever the peer announced for itself (see startDimseServer for the default).
+   */
+  readonly maxReceivePduBytes: number;
 }
 
 const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason } = dimse.constants;
@@ -100,16 +107,46 @@ function chooseSyntax(context: PresentationContext, allowed: (ts: string) => boo
   return context.getTransferSyntaxUids().find(allowed);
 }
 
-/** A collecting Writable for C-STORE data sets: keeps the received PDV bytes untouched. */
+/**
+ * A collecting Writable for C-STORE data sets: keeps the received PDV bytes untouched and
+ * feeds them, behind the Part 10 prefix the instance will be stored with, to a SHA-256 as
+ * they arrive. The digest (the blob's name) is then ready with the last PDV: hashing 512 KB
+ * happens while the network delivers them instead of after, on the C-STORE's critical path.
+ */
 class ChunkCollector extends Writable {
   readonly chunks: Buffer[] = [];
-  constructor() {
+  readonly prefix: Uint8Array | undefined;
+  readonly #hash: Hash | undefined;
+  constructor(prefix?: Uint8Array) {
     super({ highWaterMark: 1 << 30 });
+    this.prefix = prefix;
+    this.#hash = prefix ? createHash('sha256').update(prefix) : undefined;
   }
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.chunks.push(chunk);
+    this.#hash?.update(chunk);
     callback();
   }
+  /** SHA-256 (hex) of prefix + chunks; once. */
+  digest(): string | undefined {
+    return this.#hash?.digest('hex');
+  }
+}
+
+/** The Part 10 file of a received data set, assembled while it arrived (ChunkCollector). */
+interface ReceivedPart10 {
+  readonly prefix: Uint8Array;
+  readonly sha256: string;
+  /** The UIDs the prefix was made with. */
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+}
+
+function affectedUids(request: CStoreRequest): { sopClassUid: string; sopInstanceUid: string } {
+  return {
+    sopClassUid: request.getAffectedSopClassUid().replace(/\0/g, '').trim(),
+    sopInstanceUid: (request as unknown as { getAffectedSopInstanceUid(): string }).getAffectedSopInstanceUid().replace(/\0/g, '').trim(),
+  };
 }
 
 function setCounts(response: Response, counts: SubOperationCounts, final: boolean): void {
@@ -149,6 +186,10 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
     private readonly activeSubOperations = new Set<StoreSubOperations>();
     /** C-MOVE / C-GET in progress by message ID, for C-CANCEL. */
     private readonly cancellations = new Map<number, StoreSubOperations>();
+    /** The UIDs each C-STORE data set's Part 10 prefix was made with. */
+    private readonly collectorUids = new WeakMap<ChunkCollector, { sopClassUid: string; sopInstanceUid: string }>();
+    /** Received data sets whose Part 10 prefix and digest were made while they arrived. */
+    private readonly receivedPart10 = new WeakMap<RawDataset, ReceivedPart10>();
 
     constructor(socket: Socket, opts?: ConstructorParameters<typeof dimse.Scp>[1]) {
       super(socket, opts);
@@ -215,6 +256,27 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
       this.sendAssociationAccept();
     }
 
+    /**
+     * A-ASSOCIATE-AC with our own maximum receive PDU length. dcmjs-dimse would announce the
+     * smaller of the peer's maximum and its implementation default, which ties what the peer
+     * may send us to what the peer can receive (storescu: 16 KiB). After the AC, the peer's
+     * maximum is restored on the association: it limits the PDUs we send.
+     */
+    override sendAssociationAccept(): void {
+      const association = (this as unknown as { association: Association }).association;
+      const peerMaxPdu = association.getMaxPduLength();
+      const implementation = dimse.Implementation as unknown as { getMaxPduLength(): number; setMaxPduLength(bytes: number): void };
+      const implementationMaxPdu = implementation.getMaxPduLength();
+      association.setMaxPduLength(context.maxReceivePduBytes);
+      implementation.setMaxPduLength(context.maxReceivePduBytes);
+      try {
+        super.sendAssociationAccept();
+      } finally {
+        implementation.setMaxPduLength(implementationMaxPdu);
+        association.setMaxPduLength(peerMaxPdu);
+      }
+    }
+
     override associationReleaseRequested(): void {
       this.sendAssociationReleaseResponse();
     }
@@ -237,18 +299,40 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
       callback(response);
     }
 
-    override createStoreWritableStream(): Writable {
-      return new ChunkCollector();
+    override createStoreWritableStream(pc: PresentationContext, request: CStoreRequest): Writable {
+      try {
+        const uids = affectedUids(request);
+        const prefix = part10Prefix({
+          ...uids,
+          transferSyntaxUid: pc.getAcceptedTransferSyntaxUid() ?? '1.2.840.10008.1.2',
+          sourceAeTitle: this.callingAeTitle,
+        });
+        const collector = new ChunkCollector(prefix);
+        this.collectorUids.set(collector, uids);
+        return collector;
+      } catch {
+        return new ChunkCollector(); // handleStore wraps and the archive hashes, as without a prefix
+      }
     }
 
     override createDatasetFromStoreWritableStream(writable: Writable, pc: PresentationContext, callback: (dataset: InstanceType<typeof dimse.Dataset>) => void): void {
-      const chunks = (writable as ChunkCollector).chunks;
-      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      callback(new RawDataset(bytes, pc.getAcceptedTransferSyntaxUid() ?? '1.2.840.10008.1.2'));
+      // The fragments stay as received (views on the PDUs); handleStore copies them once.
+      const collector = writable as ChunkCollector;
+      const dataset = new RawDataset(collector.chunks, pc.getAcceptedTransferSyntaxUid() ?? '1.2.840.10008.1.2');
+      const uids = this.collectorUids.get(collector);
+      const sha256 = collector.digest();
+      if (collector.prefix && uids && sha256) this.receivedPart10.set(dataset, { prefix: collector.prefix, sha256, ...uids });
+      callback(dataset);
     }
 
     override cStoreRequest(request: CStoreRequest, callback: (response: InstanceType<typeof dimse.responses.CStoreResponse>) => void): void {
-      void this.handleStore(request).then(callback);
+      void this.handleStore(request).then((response) => {
+        // The response's command set is encoded directly (encodeCommandSet), not through dcmjs.
+        const commandDataset = response.getCommandDataset() as unknown as { getElements(): Record<string, unknown>; getDenaturalizedCommandDataset(): Buffer };
+        const libraryEncoding = commandDataset.getDenaturalizedCommandDataset.bind(commandDataset);
+        commandDataset.getDenaturalizedCommandDataset = () => encodeCommandSet(commandDataset.getElements()) ?? libraryEncoding();
+        callback(response);
+      });
     }
 
     private async handleStore(request: CStoreRequest): Promise<InstanceType<typeof dimse.responses.CStoreResponse>> {
@@ -257,17 +341,22 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
       try {
         const dataset = request.getDataset();
         if (!(dataset instanceof RawDataset)) throw new Error('no data set in the C-STORE request');
-        const sopClassUid = request.getAffectedSopClassUid().replace(/\0/g, '').trim();
-        const sopInstanceUid = (request as unknown as { getAffectedSopInstanceUid(): string }).getAffectedSopInstanceUid().replace(/\0/g, '').trim();
-        const bytes = wrapDatasetAsPart10({
-          dataset: dataset.encoded,
-          sopClassUid,
-          sopInstanceUid,
-          transferSyntaxUid: dataset.getTransferSyntaxUid(),
-          sourceAeTitle: this.callingAeTitle,
-        });
+        const { sopClassUid, sopInstanceUid } = affectedUids(request);
+        const received = this.receivedPart10.get(dataset);
+        // Assembled while receiving (prefix hashed with the PDVs) when the UIDs agree; else wrapped now.
+        const assembled = received && received.sopClassUid === sopClassUid && received.sopInstanceUid === sopInstanceUid ? received : undefined;
+        const bytes = assembled
+          ? joinPart10(assembled.prefix, dataset.parts)
+          : wrapDatasetAsPart10({
+              dataset: dataset.parts,
+              sopClassUid,
+              sopInstanceUid,
+              transferSyntaxUid: dataset.getTransferSyntaxUid(),
+              sourceAeTitle: this.callingAeTitle,
+            });
         const result = await archive.ingest({
           bytes,
+          ...(assembled ? { sha256: assembled.sha256 } : {}),
           source: {
             kind: 'c-store',
             label,

@@ -10,7 +10,8 @@ import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '@vertebra
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT']);
 
 export interface WrapDatasetOptions {
-  readonly dataset: Uint8Array;
+  /** The data set, whole or in consecutive pieces (copied once into the result). */
+  readonly dataset: Uint8Array | readonly Uint8Array[];
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly transferSyntaxUid: string;
@@ -45,8 +46,8 @@ function textValue(text: string, pad: number): Uint8Array {
   return padded;
 }
 
-/** Returns preamble + DICM + file meta group + the data set bytes (copied once). */
-export function wrapDatasetAsPart10(options: WrapDatasetOptions): Uint8Array {
+/** Preamble + "DICM" + the file meta group for a data set received with these UIDs (PS3.10 7.1). */
+export function part10Prefix(options: Omit<WrapDatasetOptions, 'dataset'>): Uint8Array {
   const elements: Uint8Array[] = [
     metaElement(0x0001, 'OB', new Uint8Array([0, 1])),
     metaElement(0x0002, 'UI', textValue(options.sopClassUid, 0)),
@@ -61,7 +62,7 @@ export function wrapDatasetAsPart10(options: WrapDatasetOptions): Uint8Array {
   const lengthValue = new Uint8Array(4);
   new DataView(lengthValue.buffer).setUint32(0, groupLength, true);
   const header = metaElement(0x0000, 'UL', lengthValue);
-  const out = new Uint8Array(132 + header.length + groupLength + options.dataset.length);
+  const out = new Uint8Array(132 + header.length + groupLength);
   out.set([0x44, 0x49, 0x43, 0x4d], 128);
   let offset = 132;
   out.set(header, offset);
@@ -70,8 +71,28 @@ export function wrapDatasetAsPart10(options: WrapDatasetOptions): Uint8Array {
     out.set(element, offset);
     offset += element.length;
   }
-  out.set(options.dataset, offset);
   return out;
+}
+
+/** `prefix` followed by the data set pieces, copied once into one array. */
+export function joinPart10(prefix: Uint8Array, dataset: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  const pieces = dataset instanceof Uint8Array ? [dataset] : dataset;
+  let length = prefix.length;
+  for (const piece of pieces) length += piece.length;
+  // Every byte is overwritten: no zero fill.
+  const out = Buffer.allocUnsafe(length);
+  out.set(prefix, 0);
+  let offset = prefix.length;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
+  }
+  return out;
+}
+
+/** Returns preamble + DICM + file meta group + the data set bytes (copied once). */
+export function wrapDatasetAsPart10(options: WrapDatasetOptions): Uint8Array {
+  return joinPart10(part10Prefix(options), options.dataset);
 }
 
 export interface SplitPart10 {

@@ -6,6 +6,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dimse from 'dcmjs-dimse';
@@ -178,6 +179,8 @@ describe('DIMSE SCP with dcmtk and Orthanc', () => {
       expect(record, g.sopInstanceUid).toBeDefined();
       const stored = await archive.readInstance(record!);
       expect(Buffer.from(datasetBytes(stored)).equals(Buffer.from(datasetBytes(g.bytes)))).toBe(true);
+      // The SCP hashes while receiving: the blob's name must be the digest of what was stored.
+      expect(createHash('sha256').update(stored).digest('hex')).toBe(record!.sha256);
     }
     const again = await runTool('storescu', ['-v', ...scu(), generated[0]!.path]);
     expect(again.code, again.stderr).toBe(0);
