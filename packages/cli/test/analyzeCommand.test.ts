@@ -13,22 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNifti } from '@vertebra/dicom';
 import { voxelToLps } from '@vertebra/geometry';
 import { encodeNifti, writePhantomCase, type PhantomCaseGroundTruth } from '@vertebra/phantom';
-import type { CliIo } from '../src/CliIo.js';
-import { runCli } from '../src/runCli.js';
+import { runCliCaptured } from './support/runCliCaptured.js';
 
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, stderrIsTty: false };
-  const code = await runCli({ args, io, repoRoot: '/nonexistent' });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 interface JsonVertebra {
   label: string | null;

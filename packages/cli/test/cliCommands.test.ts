@@ -9,34 +9,17 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The command functions themselves (src/runCli.ts), not the package entry, which also loads the server stack.
-import type { CliIo } from '../src/CliIo.js';
 import type { ExportManifest } from '../src/exportCommand.js';
 import type { IngestSummary } from '../src/ingestFiles.js';
 import type { LsPatient } from '../src/lsCommand.js';
-import { runCli } from '../src/runCli.js';
+import { runCliCaptured } from './support/runCliCaptured.js';
 import { findDemoSources } from '../src/findDemoSources.js';
 import { loadDemoData } from '../src/loadDemoData.js';
 import { openArchive } from '@vertebra/archive';
 // Plain-JS synthetic Part 10 writer shared with the benchmarks (no dependency on the code under test).
 import { syntheticUid, writeSyntheticPart10 } from '../../../bench/lib/writeSyntheticPart10.mjs';
 
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stderrIsTty: false,
-  };
-  const code = await runCli({ args, io, repoRoot: '/nonexistent' });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 const runId = `${process.pid}${Date.now()}`;
 const studyUid = syntheticUid(runId, 1);

@@ -10,22 +10,9 @@ import os from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phantomPresetNames, type PhantomCaseGroundTruth } from '@vertebra/phantom';
-import type { CliIo } from '../src/CliIo.js';
-import { runCli } from '../src/runCli.js';
+import { runCliCaptured, type CapturedCliRun } from './support/runCliCaptured.js';
 
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, stderrIsTty: false };
-  const code = await runCli({ args, io, repoRoot: '/nonexistent' });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -44,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('vertebra phantom', () => {
-  let first: Captured;
+  let first: CapturedCliRun;
   const outA = (): string => join(root, 'a');
 
   beforeAll(async () => {
