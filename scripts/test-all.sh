@@ -8,6 +8,7 @@ bash scripts/setup-system.sh
 echo "== typecheck (tsc -b, project references)"
 npx tsc -b
 npm run --silent typecheck -w packages/web
+npx tsc -p tsconfig.tests.json
 echo "== lint (package boundaries, import cycles)"
 npx depcruise packages --config .dependency-cruiser.cjs
 echo "== tests (vitest)"

@@ -328,10 +328,10 @@ export function buildSyntheticSpine(options: SyntheticSpineOptions): SyntheticSp
         for (let i = 0; i < dims[0]; i++, q++) {
           const l = labels[q]!;
           if (!l) continue;
-          sums[4 * l] += i;
-          sums[4 * l + 1] += j;
-          sums[4 * l + 2] += k;
-          sums[4 * l + 3] += 1;
+          sums[4 * l]! += i;
+          sums[4 * l + 1]! += j;
+          sums[4 * l + 2]! += k;
+          sums[4 * l + 3]! += 1;
         }
       }
     }

@@ -59,7 +59,8 @@ describe('PduFramedSocket', () => {
 
 describe('encodeCommandSet', () => {
   it('encodes C-STORE responses byte for byte as dcmjs-dimse does', () => {
-    const request = new dimse.requests.CStoreRequest();
+    // The library's typings require a data set; the response only needs the request's message id.
+    const request = new (dimse.requests.CStoreRequest as unknown as new () => InstanceType<typeof dimse.requests.CStoreRequest>)();
     const cases: Array<[number, string | undefined]> = [[0x0000, undefined], [0xb000, 'DERIVED_STUDY_UID'], [0xa700, 'odd'], [0xc000, '']];
     for (const [status, comment] of cases) {
       const response = dimse.responses.CStoreResponse.fromRequest(request);
