@@ -11,10 +11,12 @@ import { loadPixelCodecs } from '@vertebra/dicom';
 import { deeplyNestedFile, generateFuzzCase, loadBaseFiles, type BaseFile } from './fuzzCorpus.js';
 import { replayFuzzCase, runFuzzCase, type FuzzOutcome } from './replayFuzzCase.js';
 
-const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
-const COUNT = Number(process.env.FUZZ_COUNT ?? 2000);
+const replay = process.env.FUZZ_REPLAY?.split(':').map(Number);
+const SEED = replay?.[0] ?? Number(process.env.FUZZ_SEED ?? 20261126);
+/** FUZZ_REPLAY=seed:index runs that one case (and writes its bytes to the temp folder). */
+const FIRST = replay?.[1] ?? 0;
+const COUNT = replay === undefined ? Number(process.env.FUZZ_COUNT ?? 2000) : 1;
 const HANG_MS = 2000;
-const replay = process.env.FUZZ_REPLAY;
 
 interface Failure {
   readonly index: number;
@@ -53,20 +55,18 @@ describe('parser fuzz', () => {
     expect(runFuzzCase(deeplyNestedFile(63, true))[1]?.result).toBe('accepted');
   });
 
-  it.runIf(replay !== undefined)('replays one case (FUZZ_REPLAY=seed:index)', () => {
-    const [seed, index] = (replay ?? '').split(':').map(Number);
-    const { fuzzCase, path, outcomes } = replayFuzzCase(seed ?? SEED, index ?? 0, bases);
-    console.log(JSON.stringify({ seed: fuzzCase.seed, index: fuzzCase.index, base: fuzzCase.base, mutations: fuzzCase.mutations, path, outcomes }, null, 2));
-  });
-
-  it.runIf(replay === undefined)(`feeds ${COUNT} mutated files (seed ${SEED}) to the parser: no crash, no hang, every rejection catalogued`, () => {
+  it(`feeds ${COUNT} mutated files (seed ${SEED}) to the parser: no crash, no hang, every rejection catalogued`, () => {
+    if (replay !== undefined) {
+      const { fuzzCase, path, outcomes } = replayFuzzCase(SEED, FIRST, bases);
+      console.log(JSON.stringify({ seed: fuzzCase.seed, index: fuzzCase.index, base: fuzzCase.base, mutations: fuzzCase.mutations, path, outcomes }, null, 2));
+    }
     const failures: Failure[] = [];
     const codes = new Map<string, number>();
     const wrapped = new Map<string, { count: number; index: number; target: string }>();
     let accepted = 0;
     let maxMs = 0;
     let maxCase = -1;
-    for (let index = 0; index < COUNT; index += 1) {
+    for (let index = FIRST; index < FIRST + COUNT; index += 1) {
       const fuzzCase = generateFuzzCase(SEED, index, bases);
       const outcomes = runFuzzCase(fuzzCase.bytes);
       for (const outcome of outcomes) {
