@@ -114,6 +114,8 @@ export interface GeneratePhantomCaseOptions {
   readonly seed?: number;
   readonly modalities?: readonly string[];
   readonly overrides?: PhantomParameterOverrides;
+  /** Applied to the later visit on top of the preset's follow-up changes (e.g. post-operative implants). */
+  readonly followUpOverrides?: PhantomParameterOverrides;
   readonly ct?: CtOptions;
   readonly xr?: XrOptions;
   readonly mr?: MrOptions;
@@ -276,7 +278,11 @@ export function generatePhantomCase(options: GeneratePhantomCaseOptions): Phanto
   const first = mergePhantomParameters(base, { ...options.overrides, seed, patient: { patientId, ...options.overrides?.patient } });
   visitParameters.push({ parameters: first, daysLater: 0, description: preset.description });
   if (preset.followUp !== undefined) {
-    visitParameters.push({ parameters: mergePhantomParameters(first, preset.followUp.overrides), daysLater: preset.followUp.daysLater, description: preset.followUp.description });
+    const later = mergePhantomParameters(first, preset.followUp.overrides);
+    const parameters = options.followUpOverrides === undefined ? later : mergePhantomParameters(later, options.followUpOverrides);
+    visitParameters.push({ parameters, daysLater: preset.followUp.daysLater, description: preset.followUp.description });
+  } else if (options.followUpOverrides !== undefined) {
+    throw new VertebraError('REQUEST_INVALID_PARAMETER', `preset ${presetName} has no follow-up visit; followUpOverrides needs the followup preset`, { subject: 'followUpOverrides' });
   }
   const ctOptions = options.ct ?? {};
   const xrOptions = options.xr ?? {};

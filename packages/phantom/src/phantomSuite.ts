@@ -54,6 +54,7 @@ const entries: readonly SuiteEntry[] = [
   { id: 'noisy-low-dose', preset: 'normal', options: { overrides: { noiseHu: 45 }, ct: { sliceThicknessMm: 1 } } },
   { id: 'noise-free', preset: 'normal', options: { overrides: { noiseHu: 0 } } },
   { id: 'followup-scoliosis', preset: 'followup' },
+  { id: 'followup-postop', preset: 'followup', options: { followUpOverrides: { implants: { screwLevels: ['T12', 'L1', 'L2'], rods: true } } } },
 ];
 
 /** The suite's cases; seeds are fixed so the suite is reproducible. */

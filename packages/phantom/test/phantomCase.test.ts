@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assembleVolume, readDicomHeader, readNifti } from '@vertebra/dicom';
+import { assembleVolume, decodeFrame, readDicomHeader, readNifti } from '@vertebra/dicom';
 import { generatePhantomCase, type GeneratePhantomCaseOptions, type PhantomCase } from '../src/generatePhantomCase.js';
 import { projectPointToDetector } from '../src/projectRadiograph.js';
 import { phantomPresetNames } from '../src/phantomPresets.js';
@@ -179,5 +179,24 @@ describe('generatePhantomCase', () => {
     expect(new Set(patientIds)).toEqual(new Set(['PH-FOLLOWUP-7']));
     const json = JSON.parse(new TextDecoder().decode(followup.files.find((file) => file.path.endsWith('groundTruth.json'))!.bytes));
     expect(json.visits).toHaveLength(2);
+  });
+
+  it('renders a post-operative follow-up visit with screws and rods when asked', () => {
+    const followup = generatePhantomCase({ preset: 'followup', ...small, modalities: ['ct'], followUpOverrides: { implants: { screwLevels: ['T12', 'L1', 'L2'], rods: true } } });
+    const [first, second] = followup.groundTruth.visits;
+    expect(first!.anatomy.implants).toBeNull();
+    expect(second!.anatomy.implants).toEqual({ screwLevels: ['T12', 'L1', 'L2'], rods: true });
+    // Metal (HU ~ 3000) appears only in the later CT.
+    const maxHu = (visit: number): number => {
+      let max = -Infinity;
+      for (const file of followup.files.filter((f) => f.path.includes(`visit${visit}/CT/`))) {
+        const frame = decodeFrame(file.bytes, 0);
+        for (const value of frame.pixels) max = Math.max(max, value * frame.rescaleSlope + frame.rescaleIntercept);
+      }
+      return max;
+    };
+    expect(maxHu(1)).toBeLessThan(2500);
+    expect(maxHu(2)).toBeGreaterThan(2500);
+    expect(() => generatePhantomCase({ preset: 'normal', ...small, followUpOverrides: { implants: null } })).toThrowError(/no follow-up visit/);
   });
 });
