@@ -5,43 +5,16 @@
  * patient's two studies); an expected error exits with its catalogue code and one line on stderr.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const cliMain = join(repoRoot, 'packages/cli/dist/main.js');
-
-/** Builds the CLI (tsc -b, incremental), one build at a time across test workers. */
-async function ensureBuilt(): Promise<void> {
-  const lock = join(os.tmpdir(), 'vertebra-tsc-build.lock');
-  for (let waited = 0; ; waited += 200) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch {
-      if (waited > 300_000) throw new Error(`build lock ${lock} held too long`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    await promisify(execFile)(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: repoRoot });
-  } catch (error) {
-    // Type errors still emit JavaScript (tsc -b reports them; `npm test` fails on them first).
-    if (!existsSync(cliMain)) throw error;
-    console.warn(`tsc -b packages/cli reported errors; testing the emitted build: ${(error as { stdout?: string }).stdout?.slice(0, 500) ?? ''}`);
-  } finally {
-    await rmdir(lock);
-  }
-}
+import { cliMain, ensureCliBuilt } from '../../../scripts/lib/ensureCliBuilt.mjs';
 
 let root: string;
 beforeAll(async () => {
-  await ensureBuilt();
+  await ensureCliBuilt();
   root = await mkdtemp(join(os.tmpdir(), 'vertebra-serve-'));
 }, 300_000);
 

@@ -7,48 +7,21 @@
  * must read back with its recorded SHA-256 (no partial instance is visible), and no temp
  * file may be left. A few rounds run in the normal suite; the stress version is separate.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliMain, ensureCliBuilt } from '../../../../scripts/lib/ensureCliBuilt.mjs';
 import { openArchive } from '@vertebra/archive';
 // Plain-JS synthetic Part 10 writer shared with the benchmarks (independent of the code under test).
 import { syntheticUid, writeSyntheticPart10 } from '../../../../bench/lib/writeSyntheticPart10.mjs';
 
-const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
-const cliMain = join(repoRoot, 'packages/cli/dist/main.js');
 const instanceCount = 300;
 const perRequest = 3;
 const inFlight = 3;
 const rounds = 3;
-
-/** Builds the CLI (tsc -b, incremental), one build at a time across test workers. */
-async function ensureBuilt(): Promise<void> {
-  const lock = join(os.tmpdir(), 'vertebra-tsc-build.lock');
-  for (let waited = 0; ; waited += 200) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch {
-      if (waited > 300_000) throw new Error(`build lock ${lock} held too long`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    await promisify(execFile)(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: repoRoot });
-  } catch (error) {
-    // Type errors still emit JavaScript (tsc -b reports them; `npm test` fails on them first).
-    if (!existsSync(cliMain)) throw error;
-    console.warn(`tsc -b packages/cli reported errors; testing the emitted build: ${(error as { stdout?: string }).stdout?.slice(0, 500) ?? ''}`);
-  } finally {
-    await rmdir(lock);
-  }
-}
 
 interface RunningServer {
   child: ChildProcess;
@@ -110,7 +83,7 @@ let root: string;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  await ensureBuilt();
+  await ensureCliBuilt();
   root = await mkdtemp(join(os.tmpdir(), 'vertebra-crash-'));
   for (let i = 0; i < instanceCount; i += 1) {
     const seriesUid = syntheticUid(runId, 1, 1 + (i % 2));
