@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { VertebraError } from '@vertebra/errors';
 import {
   decodeFrame,
   decodeFrameAsync,
@@ -12,22 +11,12 @@ import {
   type NaturalizedDataset,
   type PixelArray,
 } from '@vertebra/dicom';
-import { dcmtk, jp2kFiles, makeTempDir, readBytes, syntheticDataset, syntheticPixels, type SyntheticImageSpec } from './testData.js';
+import { codeOf, dcmtk, jp2kFiles, makeTempDir, readBytes, syntheticDataset, syntheticPixels, type SyntheticImageSpec } from './testData.js';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(VertebraError);
-    return (error as VertebraError).code;
-  }
-  return 'NO_ERROR';
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VertebraError } from '@vertebra/errors';
 import { isValidUid, readDicomHeader } from '@vertebra/dicom';
-import { crDir, dcmtk, findTag, jp2kFiles, makeTempDir, metaEnd, readBytes } from './testData.js';
+import { codeOf, crDir, dcmtk, findTag, jp2kFiles, makeTempDir, metaEnd, readBytes } from './testData.js';
 import { join } from 'node:path';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(VertebraError);
-    return (error as VertebraError).code;
-  }
-  return 'NO_ERROR';
-}
 
 const cr1 = readBytes(join(crDir, 'CR1.dcm'));
 let temp: ReturnType<typeof makeTempDir>;

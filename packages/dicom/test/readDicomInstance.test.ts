@@ -4,19 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { VertebraError } from '@vertebra/errors';
 import { dicomToJson, readDicomHeader, readDicomInstance } from '@vertebra/dicom';
-import { crDir, dcmtk, jp2kFiles, makeTempDir, readBytes } from './testData.js';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(VertebraError);
-    return (error as VertebraError).code;
-  }
-  return 'NO_ERROR';
-}
+import { codeOf, crDir, dcmtk, jp2kFiles, makeTempDir, readBytes } from './testData.js';
 
 const bulkDataUriFor = (tag: string, context: { path: readonly string[] }): string => `/bulk/${[...context.path, tag].join('/')}`;
 

@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { VertebraError } from '@vertebra/errors';
 import { lpsToVoxel, mat3Column, voxelToLps, type Mat3, type Vec3, type Volume } from '@vertebra/geometry';
 import { assembleVolume, loadPixelCodecs, readNifti } from '@vertebra/dicom';
-import { jp2kFiles, readBytes, sharedData } from './testData.js';
+import { codeOf, jp2kFiles, readBytes, sharedData } from './testData.js';
 
 
 /** Axis code per voxel axis (the direction each index increases toward), e.g. 'LAS', 'PIR'. */
@@ -85,16 +84,6 @@ function writeNifti(spec: SyntheticNifti): Uint8Array {
     else view.setInt16(at, value, le);
   });
   return out;
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(VertebraError);
-    return (error as VertebraError).code;
-  }
-  return 'NO_ERROR';
 }
 
 beforeAll(async () => {

@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
+import { VertebraError } from '@vertebra/errors';
 
 export const sharedData = resolve(import.meta.dirname, '../../../../shared/data');
 export const jp2kDir = join(sharedData, 'ct-abdomen-dicom-jp2k');
@@ -127,4 +129,15 @@ export function syntheticDataset(spec: SyntheticImageSpec = {}): Record<string, 
     PixelData: pixels,
     ...(spec.attributes ?? {}),
   };
+}
+
+/** The catalogue code a call throws (asserting it is a VertebraError), or 'NO_ERROR'. */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(VertebraError);
+    return (error as VertebraError).code;
+  }
+  return 'NO_ERROR';
 }
