@@ -36,6 +36,12 @@ export interface IngestRequest {
    * when the last one is). Trusted: it names the blob. Computed by the archive when absent.
    */
   readonly sha256?: string;
+  /**
+   * The identity the transport announced (C-STORE Affected SOP Class/Instance UID, PS3.7
+   * 9.1.1.1): a data set that names another SOP Class or Instance UID is rejected
+   * (DICOM_UID_MISMATCH) before anything is stored.
+   */
+  readonly expectedUids?: { readonly sopClassUid: string; readonly sopInstanceUid: string };
 }
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'replaced' | 'rejected';

@@ -19,13 +19,15 @@
  * resolved). A put that finds the name taken rewrites the same bytes in place (never
  * truncating first, so a reader of a complete blob sees the same bytes throughout), trims
  * any excess, and syncs: that repairs a leftover and is harmless for a complete blob.
- * Unreferenced files (leftovers, blobs of ingests that failed) are deleted by the archive.
+ * Unreferenced files of failed ingests are deleted by the archive; crash leftovers are moved
+ * to `<root>/quarantine/blobs/` by sweepOrphanBlobs when the archive opens (listBlobs,
+ * quarantine, restoreFromQuarantine below).
  * `tmp/` is kept only to remove the temp files of versions that wrote through it.
  * Directory fsyncs requested while one for the same directory is running are coalesced
  * into one follow-up fsync (group fsync).
  */
 import { closeSync, constants as fsConstants, fdatasync as fsFdatasync, fstatSync, ftruncateSync, open as fsOpen, write as fsWrite, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VertebraError } from '@vertebra/errors';
 import { isBlobKey, type BlobStore } from './BlobStore.js';
@@ -50,6 +52,9 @@ const fdWrite = (fd: number, bytes: Uint8Array, offset: number, length: number, 
   new Promise((resolve, reject) => fsWrite(fd, bytes, offset, length, position, (error, written) => (error ? reject(error) : resolve(written))));
 const fdDatasync = (fd: number): Promise<void> => new Promise((resolve, reject) => fsFdatasync(fd, (error) => (error ? reject(error) : resolve())));
 
+/** What quarantine() did with one blob file. */
+export type QuarantineOutcome = 'moved' | 'too-young' | 'changed' | 'missing';
+
 interface DirectorySync {
   running: Promise<void> | null;
   next: Promise<void> | null;
@@ -58,6 +63,7 @@ interface DirectorySync {
 export class FileSystemBlobStore implements BlobStore {
   readonly #blobRoot: string;
   readonly #tempRoot: string;
+  readonly #quarantineRoot: string;
   readonly #fsync: boolean;
   readonly #syncWriteMaxBytes: number;
   readonly #dirSyncs = new Map<string, DirectorySync>();
@@ -66,6 +72,7 @@ export class FileSystemBlobStore implements BlobStore {
   private constructor(options: FileSystemBlobStoreOptions) {
     this.#blobRoot = join(options.root, 'blobs');
     this.#tempRoot = join(options.root, 'tmp');
+    this.#quarantineRoot = join(options.root, 'quarantine', 'blobs');
     this.#fsync = options.unsafeNoFsync !== true;
     this.#syncWriteMaxBytes = options.syncWriteMaxBytes ?? defaultSyncWriteMaxBytes;
   }
@@ -213,6 +220,61 @@ export class FileSystemBlobStore implements BlobStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+  }
+
+  /** Names of the blob files only (no stat): the cheap first step of a sweep. */
+  async listBlobKeys(): Promise<string[]> {
+    const out: string[] = [];
+    for (const dir of await readdir(this.#blobRoot)) {
+      if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+      for (const name of await readdir(join(this.#blobRoot, dir))) if (isBlobKey(name) && name.slice(0, 2) === dir) out.push(name);
+    }
+    return out;
+  }
+
+  /** Where quarantined blobs go: `<root>/quarantine/blobs/<sha256>`. */
+  get quarantineDirectory(): string {
+    return this.#quarantineRoot;
+  }
+
+  /**
+   * Moves one blob file to the quarantine folder (an atomic rename on the same filesystem),
+   * unless it was modified at or after `modifiedBeforeMs` (a writer may still be about to
+   * reference it) or, when `expectedMtimeMs` is given, modified since it was listed.
+   */
+  async quarantine(sha256: string, options: { modifiedBeforeMs: number; expectedMtimeMs?: number }): Promise<QuarantineOutcome> {
+    const { file } = this.#pathOf(sha256);
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await stat(file)).mtimeMs;
+    } catch {
+      return 'missing';
+    }
+    if (mtimeMs >= options.modifiedBeforeMs) return 'too-young';
+    if (options.expectedMtimeMs !== undefined && mtimeMs !== options.expectedMtimeMs) return 'changed';
+    await mkdir(this.#quarantineRoot, { recursive: true });
+    try {
+      await rename(file, join(this.#quarantineRoot, sha256));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      throw error;
+    }
+    await this.#syncDirectory(this.#quarantineRoot);
+    return 'moved';
+  }
+
+  /** Puts a quarantined blob back under its name (when the name is still free); true when moved back. */
+  async restoreFromQuarantine(sha256: string): Promise<boolean> {
+    const { dir, file } = this.#pathOf(sha256);
+    if (await this.has(sha256)) return false;
+    try {
+      await rename(join(this.#quarantineRoot, sha256), file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    await this.#syncDirectory(dir);
+    return true;
   }
 
   async recover(): Promise<{ removedTempFiles: number }> {

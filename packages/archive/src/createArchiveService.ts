@@ -241,6 +241,19 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
     if (!isStorableSopClass(header.sopClassUid)) {
       return rejected(label, 'DICOM_SOP_CLASS_NOT_SUPPORTED', `SOP Class UID ${header.sopClassUid} is not a storage SOP class`, base);
     }
+    const expected = request.expectedUids;
+    if (expected !== undefined) {
+      // PS3.4 B.2.3 / PS3.7 9.3.1.1: the object must be the one the transport announced; storing it
+      // under another UID would acknowledge an instance the archive does not hold.
+      for (const [field, tag, actual] of [
+        ['sopClassUid', 'SOP Class UID (0008,0016)', header.sopClassUid],
+        ['sopInstanceUid', 'SOP Instance UID (0008,0018)', header.sopInstanceUid],
+      ] as const) {
+        if (expected[field] !== actual) {
+          return rejected(label, 'DICOM_UID_MISMATCH', `the data set's ${tag} ${actual} differs from the announced ${expected[field]}; nothing was stored`, base);
+        }
+      }
+    }
     const identity = identityOf(header);
     const ids = { ...base, studyInstanceUid: identity.studyInstanceUid, seriesInstanceUid: identity.seriesInstanceUid, warnings: identity.warnings };
     if (request.sha256 !== undefined && !isBlobKey(request.sha256)) {

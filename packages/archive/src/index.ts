@@ -3,7 +3,8 @@ export * from './ArchiveService.js';
 export { openArchive, type OpenArchiveOptions } from './openArchive.js';
 export { createArchiveService, type Archive, type ArchiveLogger, type CreateArchiveServiceOptions } from './createArchiveService.js';
 export type { BlobStore } from './BlobStore.js';
-export { FileSystemBlobStore, type FileSystemBlobStoreOptions } from './FileSystemBlobStore.js';
+export { FileSystemBlobStore, type FileSystemBlobStoreOptions, type QuarantineOutcome } from './FileSystemBlobStore.js';
+export { sweepOrphanBlobs, defaultOrphanBlobMinAgeMs, type SweepOrphanBlobsOptions, type SweepOrphanBlobsReport } from './sweepOrphanBlobs.js';
 export type {
   MetadataIndex,
   IndexWriteItem,
@@ -23,3 +24,4 @@ export { indexedAttributes, findIndexedAttribute, type IndexedAttribute } from '
 export { deriveUid } from './deriveUid.js';
 export { GroupCommitQueue, type GroupCommitQueueOptions } from './GroupCommitQueue.js';
 export { openAnnotationStore, attachAnnotationStore, annotationStoreOf, type AnnotationStore, type StoredMeasurement, type StoredCalibration, type ArchiveWithAnnotations } from './annotations/index.js';
+export * from './security/index.js';

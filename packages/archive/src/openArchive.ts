@@ -10,7 +10,9 @@ import { createArchiveService, type Archive, type ArchiveLogger } from './create
 import { FileSystemBlobStore } from './FileSystemBlobStore.js';
 import type { MetadataIndex } from './MetadataIndex.js';
 import { openMetadataIndex } from './openMetadataIndex.js';
+import { sweepOrphanBlobs } from './sweepOrphanBlobs.js';
 import { attachAnnotationStore, type ArchiveWithAnnotations } from './annotations/attachAnnotationStore.js';
+import { attachSecurityStore, type ArchiveWithSecurity } from './security/attachSecurityStore.js';
 
 export interface OpenArchiveOptions {
   readonly dataDir: string;
@@ -28,9 +30,11 @@ export interface OpenArchiveOptions {
   readonly commitBatchMaxDelayMs?: number;
   /** Resolves a DICOM keyword outside the index to its tag ('GGGGEEEE'), for includefield. */
   readonly tagForKeyword?: (keyword: string) => string | undefined;
+  /** Orphan sweep on open (sweepOrphanBlobs): unreferenced blob files older than this are quarantined. Default 60 000; 0 only when no other process writes. */
+  readonly orphanBlobMinAgeMs?: number;
 }
 
-export async function openArchive(options: OpenArchiveOptions): Promise<ArchiveWithAnnotations> {
+export async function openArchive(options: OpenArchiveOptions): Promise<ArchiveWithSecurity<ArchiveWithAnnotations>> {
   if (typeof options.dataDir !== 'string' || options.dataDir === '') {
     throw new VertebraError('CONFIG_INVALID', 'a data directory is required', { subject: 'dataDir' });
   }
@@ -49,8 +53,15 @@ export async function openArchive(options: OpenArchiveOptions): Promise<ArchiveW
     await blobs.close();
     throw error;
   }
-  // Issue 5: viewer measurements and calibrations live on the index's connection (annotations/).
-  return attachAnnotationStore(createArchiveService({
+  // Issue 3: crash leftovers (blob files no row references) go to quarantine/blobs/ before any ingest of ours.
+  try {
+    await sweepOrphanBlobs({ index, blobs, ...(options.logger === undefined ? {} : { logger: options.logger }), ...(options.orphanBlobMinAgeMs === undefined ? {} : { minAgeMs: options.orphanBlobMinAgeMs }) });
+  } catch (error) {
+    options.logger?.warn('archive: the orphan blob sweep failed; continuing without it', { error: (error as Error).message });
+  }
+  // Issue 5: viewer measurements and calibrations live on the index's connection (annotations/);
+  // issue 3: users, tokens, sessions, the audit trail and secrets too (security/).
+  const withAnnotations = await attachAnnotationStore(createArchiveService({
     index,
     blobs,
     ...(options.maxInstanceBytes === undefined ? {} : { maxInstanceBytes: options.maxInstanceBytes }),
@@ -60,4 +71,5 @@ export async function openArchive(options: OpenArchiveOptions): Promise<ArchiveW
     ...(options.commitBatchMaxDelayMs === undefined ? {} : { commitBatchMaxDelayMs: options.commitBatchMaxDelayMs }),
     ...(options.tagForKeyword === undefined ? {} : { tagForKeyword: options.tagForKeyword }),
   }));
+  return attachSecurityStore(withAnnotations);
 }

@@ -51,6 +51,28 @@ describe.each(archiveBackends)('archive ingest on $name', (backend) => {
     }
   });
 
+  it('rejects an object whose SOP Class or Instance UID is not the one the transport announced, storing nothing', async () => {
+    const { archive, dataDir } = await backend.open();
+    try {
+      const x = makeTestInstance({ instanceNumber: 4 });
+      const otherUid = `${x.sopInstanceUid}.9`;
+      for (const expectedUids of [
+        { sopClassUid: ctImageStorage, sopInstanceUid: otherUid },
+        { sopClassUid: '1.2.840.10008.5.1.4.1.1.4', sopInstanceUid: x.sopInstanceUid },
+      ]) {
+        const result = await archive.ingest({ bytes: x.bytes, source: source('announced.dcm'), expectedUids });
+        expect(result).toMatchObject({ outcome: 'rejected', error: { code: 'DICOM_UID_MISMATCH' } });
+        expect(result.error?.message).toMatch(/differs from the announced .*nothing was stored/);
+      }
+      expect(await archive.listInstances({ studyInstanceUid: x.studyInstanceUid })).toEqual([]);
+      expect(blobFiles(dataDir)).toEqual([]);
+      const matching = await archive.ingest({ bytes: x.bytes, source: source('announced.dcm'), expectedUids: { sopClassUid: ctImageStorage, sopInstanceUid: x.sopInstanceUid } });
+      expect(matching.outcome).toBe('stored');
+    } finally {
+      await archive.close();
+    }
+  });
+
   it('stores an instance and returns it byte-identical, with listing and DICOM JSON metadata', async () => {
     const { archive, dataDir } = await backend.open();
     try {

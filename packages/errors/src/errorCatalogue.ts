@@ -44,6 +44,8 @@ export const errorCatalogue = {
   DICOM_MISSING_SOP_INSTANCE_UID: { httpStatus: 400, dimseStatus: DimseStatus.dataSetDoesNotMatchSopClass, exitCode: 65, summary: 'no SOP Instance UID in the data set or the file meta information' },
   DICOM_MISSING_SOP_CLASS_UID: { httpStatus: 400, dimseStatus: DimseStatus.dataSetDoesNotMatchSopClass, exitCode: 65, summary: 'no SOP Class UID in the data set or the file meta information' },
   DICOM_INVALID_UID: { httpStatus: 400, dimseStatus: DimseStatus.dataSetDoesNotMatchSopClass, exitCode: 65, summary: 'a UID is not a valid DICOM UID (PS3.5 9.1: digits and dots, at most 64 characters)' },
+  DICOM_UID_MISMATCH: { httpStatus: 409, dimseStatus: DimseStatus.dataSetDoesNotMatchSopClass, exitCode: 65, summary: 'the data set names another SOP Class or Instance UID than the request announced' },
+  DEIDENTIFICATION_FAILED: { httpStatus: 500, dimseStatus: DimseStatus.processingFailure, exitCode: 65, summary: 'an identifying attribute survived de-identification; nothing was written' },
   DICOM_SOP_CLASS_NOT_SUPPORTED: { httpStatus: 400, dimseStatus: DimseStatus.sopClassNotSupported, exitCode: 65, summary: 'the SOP class is not a storage SOP class this archive accepts' },
   DICOM_DECODE_FAILED: { httpStatus: 422, dimseStatus: DimseStatus.processingFailure, exitCode: 65, summary: 'the pixel data cannot be decoded' },
   DICOM_NO_PIXEL_DATA: { httpStatus: 404, dimseStatus: DimseStatus.processingFailure, exitCode: 65, summary: 'the instance has no pixel data' },
@@ -63,6 +65,13 @@ export const errorCatalogue = {
   DIMSE_UNKNOWN_DESTINATION: { httpStatus: 400, dimseStatus: DimseStatus.moveDestinationUnknown, exitCode: 64, summary: 'the move destination AE title is not configured' },
   DIMSE_PEER_FAILED: { httpStatus: 502, dimseStatus: DimseStatus.unableToProcess, exitCode: 69, summary: 'the remote DICOM peer failed or refused the operation' },
   CONFIG_INVALID: { httpStatus: 500, dimseStatus: DimseStatus.unableToProcess, exitCode: 78, summary: 'the configuration is invalid' },
+  AUTH_REQUIRED: { httpStatus: 401, dimseStatus: DimseStatus.refusedNotAuthorized, exitCode: 77, summary: 'authentication is required (HTTP Basic, a bearer token or a session)' },
+  AUTH_INVALID_CREDENTIALS: { httpStatus: 401, dimseStatus: DimseStatus.refusedNotAuthorized, exitCode: 77, summary: 'the user name, password or token is not valid' },
+  AUTH_FORBIDDEN: { httpStatus: 403, dimseStatus: DimseStatus.refusedNotAuthorized, exitCode: 77, summary: 'this role may not perform the operation' },
+  AUTH_CSRF_FAILED: { httpStatus: 403, dimseStatus: DimseStatus.refusedNotAuthorized, exitCode: 77, summary: 'the request lacks the session\'s CSRF token (X-CSRF-Token header)' },
+  AUTH_RATE_LIMITED: { httpStatus: 429, dimseStatus: DimseStatus.outOfResources, exitCode: 75, summary: 'too many failed attempts; try again later' },
+  USER_EXISTS: { httpStatus: 409, dimseStatus: DimseStatus.unableToProcess, exitCode: 65, summary: 'a user with this name already exists' },
+  USER_NOT_FOUND: { httpStatus: 404, dimseStatus: DimseStatus.unableToProcess, exitCode: 67, summary: 'no such user' },
   INTERNAL: { httpStatus: 500, dimseStatus: DimseStatus.processingFailure, exitCode: 70, summary: 'an internal error occurred' },
 } as const satisfies Record<string, ErrorDefinition>;
 
