@@ -1,5 +1,5 @@
 /**
- * A small typed client of the Vertebra REST API (`/api`): measurements and series
+ * A small typed client of the Vertebra REST API (`/api`): the session, measurements and series
  * calibrations. Works with any fetch (browser, Node 20); failures throw ApiError carrying
  * the error catalogue code and the server's message (which names the field at fault).
  */
@@ -13,6 +13,7 @@ import type {
   SeriesCalibrationInput,
   SeriesCalibrationResponse,
 } from './measurementSchema.js';
+import type { SessionInfo } from './sessionSchema.js';
 
 /** The part of fetch the client uses. */
 export type FetchLike = (
@@ -45,12 +46,22 @@ export interface VertebraApiClient {
   getCalibration(seriesInstanceUid: string, signal?: AbortSignal): Promise<SeriesCalibration | null>;
   putCalibration(seriesInstanceUid: string, input: SeriesCalibrationInput): Promise<SeriesCalibration>;
   deleteCalibration(seriesInstanceUid: string): Promise<void>;
+  /** Who is signed in (401 ApiError AUTH_REQUIRED when nobody). */
+  getSession(signal?: AbortSignal): Promise<SessionInfo>;
+  /** Ends the cookie session. */
+  logout(): Promise<void>;
+  /** Records in the audit trail that the user opened the study in the viewer. */
+  markStudyViewed(studyInstanceUid: string): Promise<void>;
 }
 
 export interface VertebraApiClientOptions {
   /** e.g. '/api' in the browser or 'http://127.0.0.1:8042/api'. */
   readonly baseUrl: string;
   readonly fetch?: FetchLike;
+  /** Extra headers for every request, read at call time (the viewer's CSRF token, credentials of a script). */
+  readonly requestHeaders?: () => Readonly<Record<string, string>>;
+  /** Called with every 401 before the ApiError is thrown (the viewer sends the user to /login). */
+  readonly onUnauthorized?: () => void;
 }
 
 export function createVertebraApiClient(options: VertebraApiClientOptions): VertebraApiClient {
@@ -61,11 +72,16 @@ export function createVertebraApiClient(options: VertebraApiClientOptions): Vert
   async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const response = await doFetch(`${base}${path}`, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: {
+        ...options.requestHeaders?.(),
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       ...(signal === undefined ? {} : { signal }),
     });
     if (!response.ok) {
+      if (response.status === 401) options.onUnauthorized?.();
       const text = await response.text();
       let parsed: { code?: unknown; message?: unknown } = {};
       try {
@@ -95,5 +111,8 @@ export function createVertebraApiClient(options: VertebraApiClientOptions): Vert
     },
     putCalibration: (seriesInstanceUid, input) => call<SeriesCalibration>('PUT', `/series/${enc(seriesInstanceUid)}/calibration`, input),
     deleteCalibration: (seriesInstanceUid) => call<void>('DELETE', `/series/${enc(seriesInstanceUid)}/calibration`),
+    getSession: (signal) => call<SessionInfo>('GET', '/session', undefined, signal),
+    logout: () => call<void>('DELETE', '/session'),
+    markStudyViewed: (studyInstanceUid) => call<void>('POST', `/studies/${enc(studyInstanceUid)}/viewed`),
   };
 }

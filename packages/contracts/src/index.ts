@@ -2,3 +2,4 @@
 export * from './measurementSchema.js';
 export * from './validateMeasurement.js';
 export * from './createVertebraApiClient.js';
+export * from './sessionSchema.js';

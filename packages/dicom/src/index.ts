@@ -60,4 +60,4 @@ export {
   type ProfileAttribute,
   type ResolvedAction,
 } from './deidentify/basicProfileActions.js';
-export { pseudonymousUid, patientPseudonym, patientNamePseudonym, dateOffsetDays, type DeidentificationKey } from './deidentify/pseudonyms.js';
+export { pseudonymousUid, patientPseudonym, patientNamePseudonym, dateOffsetDays, shiftDate, type DeidentificationKey } from './deidentify/pseudonyms.js';

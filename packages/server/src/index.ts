@@ -3,3 +3,8 @@ export * from './buildApp.js';
 export * from './dimse/startDimseServer.js';
 export * from './startVertebraServer.js';
 export * from './web/registerWebApp.js';
+export * from './auth/permissions.js';
+export { routeAccessOf, type RouteAccessEntry } from './auth/registerAuth.js';
+export type { HttpAuditAction, Principal, RouteAccess } from './auth/routeAccess.js';
+export { createAuditWriter, type AuditWriter, type AuditWriterOptions } from './audit/createAuditWriter.js';
+export type { AuditSink } from './audit/AuditSink.js';

@@ -1,13 +1,20 @@
 /**
- * Starts a whole Vertebra server on one data directory: opens the archive, builds the
- * HTTP app (DICOMweb PS3.18, REST, /health), listens, starts the DIMSE SCP (PS3.7/PS3.8),
- * and closes all of them, in reverse order, on `close()`. Signal handling belongs to the
- * caller (the `vertebra serve` command); this function installs no process handlers.
+ * Starts a whole Vertebra server on one data directory: opens the archive, creates the
+ * first 'admin' user when there is none (issue 3: no default password; the generated one
+ * is returned once), creates the one audit writer both transports record to, builds the
+ * HTTP app (DICOMweb PS3.18, REST, /health; HTTPS with `tls`), listens, starts the DIMSE
+ * SCP (PS3.7/PS3.8; DICOM TLS with `tls`, PS3.15 B.1/B.9; only `allowedPeers`), and
+ * closes all of them, in reverse order, on `close()` (the audit writer last but the
+ * archive, so that the last records are written). Signal handling belongs to the caller
+ * (the `vertebra serve` command); this function installs no process handlers.
  */
-import { openArchive, type ArchiveService } from '@vertebra/archive';
+import { ensureAdminUser, openArchive, securityStoreOf, type ArchiveLogger, type ArchiveService } from '@vertebra/archive';
 import { VertebraError } from '@vertebra/errors';
 import { buildApp } from './buildApp.js';
+import { createAuditWriter } from './audit/createAuditWriter.js';
 import { startDimseServer } from './dimse/startDimseServer.js';
+import { loadTlsCredentials } from './dimse/loadTlsCredentials.js';
+import type { TlsOptions } from './dimse/TlsOptions.js';
 
 type DimseOptions = Parameters<typeof startDimseServer>[0];
 type AppOptions = Parameters<typeof buildApp>[0];
@@ -29,8 +36,16 @@ export interface StartVertebraServerOptions {
   readonly limits?: AppOptions['limits'];
   /** Logger of the HTTP app (Fastify logger options). */
   readonly logger?: AppOptions['logger'];
+  /** Logger of the archive (ingest replacements, storage failures, the orphan-blob sweep at open). */
+  readonly archiveLogger?: ArchiveLogger;
   /** Logger of the DIMSE SCP. */
   readonly dimseLogger?: DimseOptions['logger'];
+  /** Password of the 'admin' user created on first start (no users yet); generated when absent. */
+  readonly adminPassword?: string;
+  /** DIMSE peers allowed to associate; none (deny all) when absent or empty. */
+  readonly allowedPeers?: DimseOptions['allowedPeers'];
+  /** HTTPS for the HTTP app and DICOM TLS for the SCP (PS3.15 B.1 / B.9). */
+  readonly tls?: TlsOptions;
 }
 
 export interface VertebraServer {
@@ -40,6 +55,8 @@ export interface VertebraServer {
   readonly dimsePort: number | null;
   /** The archive the server serves, for in-process callers (the demo loader, tests). */
   readonly archive: ArchiveService;
+  /** The 'admin' password generated on this first start (no users and no `adminPassword`), to show once. */
+  readonly generatedAdminPassword?: string;
   close(): Promise<void>;
 }
 
@@ -59,9 +76,13 @@ export async function startVertebraServer(options: StartVertebraServerOptions): 
   checkPort('httpPort', httpPort);
   if (dimsePort !== null) checkPort('dimsePort', dimsePort);
 
+  // Read before anything is opened: a missing certificate is a configuration error, not a half-started server.
+  const tlsSettings = options.tls === undefined ? undefined : await loadTlsCredentials(options.tls);
+
   const archive = await openArchive({
     dataDir: options.dataDir,
     ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
+    ...(options.archiveLogger === undefined ? {} : { logger: options.archiveLogger }),
   });
   const cleanups: Array<() => Promise<void>> = [() => archive.close()];
   const closeAll = async (): Promise<void> => {
@@ -77,12 +98,32 @@ export async function startVertebraServer(options: StartVertebraServerOptions): 
   };
 
   try {
+    const store = securityStoreOf(archive);
+    if (store === undefined) throw new VertebraError('INTERNAL', 'the archive has no security store', { subject: options.dataDir });
+    const admin = await ensureAdminUser(store, options.adminPassword === undefined ? {} : { password: options.adminPassword });
+
+    // One writer for both transports; until the HTTP app's logger exists, failures go to the DIMSE logger.
+    let appLog: { error(object: object, message: string): void } | undefined;
+    const audit = createAuditWriter({
+      store,
+      logger: {
+        error: (object, message) => {
+          if (appLog) appLog.error(object, message);
+          else options.dimseLogger?.error(`${message} ${JSON.stringify(object)}`);
+        },
+      },
+    });
+    cleanups.push(() => audit.close());
+
     const app = await buildApp({
       archive,
+      audit,
+      ...(tlsSettings === undefined ? {} : { https: tlsSettings }),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.webDistDir === undefined ? {} : { webDistDir: options.webDistDir }),
     });
+    appLog = app.log;
     cleanups.push(() => app.close());
     try {
       await app.listen({ host, port: httpPort });
@@ -107,6 +148,9 @@ export async function startVertebraServer(options: StartVertebraServerOptions): 
           ...(options.aeTitle === undefined ? {} : { aeTitle: options.aeTitle }),
           ...(options.remoteAes === undefined ? {} : { remoteAes: options.remoteAes }),
           ...(options.dimseLogger === undefined ? {} : { logger: options.dimseLogger }),
+          ...(options.allowedPeers === undefined ? {} : { allowedPeers: options.allowedPeers }),
+          ...(options.tls === undefined ? {} : { tls: options.tls }),
+          audit,
         });
       } catch (error) {
         if (error instanceof VertebraError) throw error;
@@ -120,9 +164,10 @@ export async function startVertebraServer(options: StartVertebraServerOptions): 
     }
 
     return {
-      httpUrl: `http://${urlHost}:${boundPort}`,
+      httpUrl: `${tlsSettings === undefined ? 'http' : 'https'}://${urlHost}:${boundPort}`,
       dimsePort: boundDimsePort,
       archive,
+      ...(admin.generatedPassword === undefined ? {} : { generatedAdminPassword: admin.generatedPassword }),
       close: closeAll,
     };
   } catch (error) {

@@ -1,11 +1,12 @@
 /**
  * The SCP behaviour of Vertebra's DIMSE server (PS3.4 Annexes A, B, C; PS3.7; PS3.8),
  * as a dcmjs-dimse Scp subclass bound to its dependencies: association negotiation
- * (called AE check, optional calling-AE allow-list, Verification, every Storage SOP
+ * (called AE check, calling-AE allow-list denying by default, Verification, every Storage SOP
  * class in the common transfer syntaxes, Patient/Study Root FIND, MOVE, GET), C-ECHO,
  * C-STORE into `archive.ingest` (data set bytes kept as received, wrapped as Part 10),
  * C-FIND through `archive.query`, C-MOVE to configured AEs and C-GET on the same
  * association, with A-ABORT and C-CANCEL handling. The archive owns every rule.
+ * Rejected associations, C-STORE, C-FIND, C-MOVE and C-GET are audited (AssociationAudit).
  */
 import type { Socket } from 'node:net';
 import { createHash, type Hash } from 'node:crypto';
@@ -18,6 +19,9 @@ import { joinPart10, part10Prefix, wrapDatasetAsPart10 } from './part10Framing.j
 import { encodeCommandSet } from './encodeCommandSet.js';
 import { encodeIdentifier, jsonString, parseIdentifier } from './queryIdentifier.js';
 import { StoreSubOperations, type SubOperationCounts } from './StoreSubOperations.js';
+import type { AuditSink } from '../audit/AuditSink.js';
+import { AssociationAudit } from './AssociationAudit.js';
+import { matchAllowedPeer, normalizeAddress, type ResolvedPeer } from './matchAllowedPeer.js';
 
 export interface DimseLogger {
   info(message: string): void;
@@ -34,8 +38,12 @@ export interface VertebraScpContext {
   readonly archive: ArchiveService;
   readonly aeTitle: string;
   readonly remoteAes: Readonly<Record<string, RemoteAe>>;
-  /** When set, only these calling AE titles may associate. */
-  readonly allowedCallingAes: ReadonlySet<string> | undefined;
+  /** Peers that may associate (matchAllowedPeer); empty: nobody (deny by default). */
+  readonly allowedPeers: readonly ResolvedPeer[];
+  /** Where DIMSE activity is audited; none when absent. */
+  readonly audit: AuditSink | undefined;
+  /** Audit look-ups in flight (AssociationAudit), awaited by the server's close(). */
+  readonly pendingAudits: Set<Promise<unknown>>;
   readonly logger: DimseLogger;
   /** Reject associations whose called AE title is not ours. */
   readonly checkCalledAe: boolean;
@@ -169,6 +177,23 @@ function removeFromQueue(queue: unknown[] | undefined, request: unknown): void {
   if (index >= 0) queue.splice(index, 1);
 }
 
+/** Instances selected for a retrieve, by study. */
+function countByStudy(records: readonly InstanceRecord[]): Map<string, number> {
+  const studies = new Map<string, number>();
+  for (const record of records) studies.set(record.studyInstanceUid, (studies.get(record.studyInstanceUid) ?? 0) + 1);
+  return studies;
+}
+
+/** The matching keys of a C-MOVE / C-GET identifier, for the audit record; {} when unreadable. */
+function identifierMatch(request: DimseRequest): Record<string, string> {
+  try {
+    const dataset = (request as unknown as { getDataset(): { getElements(): Record<string, unknown> } | undefined }).getDataset();
+    return parseIdentifier(dataset?.getElements() ?? {}).match;
+  } catch {
+    return {};
+  }
+}
+
 function finalStatus(counts: SubOperationCounts): number {
   if (counts.failed === 0 && counts.warning === 0) return Status.Success;
   if (counts.completed === 0 && counts.warning === 0) return STATUS_SUBOPS_ALL_FAILED;
@@ -180,6 +205,9 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
 
   return class VertebraScp extends dimse.Scp {
     private readonly remoteAddress: string | undefined;
+    private readonly audit: AssociationAudit;
+    /** C-STOREs being ingested, for the audit summary at the end of the association. */
+    private readonly storesInFlight = new Set<Promise<unknown>>();
     private callingAeTitle = '';
     private readonly cancelled = new Set<number>();
     private aborted = false;
@@ -194,13 +222,21 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
     constructor(socket: Socket, opts?: ConstructorParameters<typeof dimse.Scp>[1]) {
       super(socket, opts);
       this.remoteAddress = socket.remoteAddress;
+      this.audit = new AssociationAudit({ sink: context.audit, archive, source: normalizeAddress(socket.remoteAddress) || 'unknown', pending: context.pendingAudits });
       this.on('networkError', (error: Error) => {
         logger.warn(`DIMSE connection ${this.describePeer()}: ${error.message}`);
         this.stopSubOperations();
         // Unreadable PDUs, timeouts and socket errors end the connection (PS3.8 9.1.5).
         socket.destroy();
       });
-      this.on('close', () => this.stopSubOperations());
+      this.on('close', () => {
+        this.stopSubOperations();
+        // However the association ended (release, abort, a dropped connection): what it
+        // stored, once the C-STOREs still being ingested have finished.
+        const written = Promise.allSettled([...this.storesInFlight]).then(() => this.audit.storesFinished());
+        context.pendingAudits.add(written);
+        void written.finally(() => context.pendingAudits.delete(written));
+      });
     }
 
     private describePeer(): string {
@@ -228,14 +264,18 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
 
     override associationRequested(association: Association): void {
       this.callingAeTitle = association.getCallingAeTitle().trim();
+      this.audit.callingAeTitle = this.callingAeTitle;
       const calledAeTitle = association.getCalledAeTitle().trim();
       if (context.checkCalledAe && calledAeTitle !== context.aeTitle) {
         logger.warn(`association from ${this.describePeer()} rejected: called AE title "${calledAeTitle}" is not "${context.aeTitle}"`);
         this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized);
         return;
       }
-      if (this.callingAeTitle === '' || (context.allowedCallingAes && !context.allowedCallingAes.has(this.callingAeTitle))) {
-        logger.warn(`association from ${this.describePeer()} rejected: calling AE title not recognized`);
+      // PS3.8 9.3.4: A-ASSOCIATE-RJ, permanent, service-user, reason 3 "calling-AE-title-not-recognized".
+      const check = this.callingAeTitle === '' ? ({ allowed: false, message: 'the calling AE title is empty' } as const) : matchAllowedPeer(context.allowedPeers, this.callingAeTitle, this.remoteAddress);
+      if (!check.allowed) {
+        logger.warn(`association from ${this.describePeer()} rejected: ${check.message}`);
+        this.audit.associationRejected(check.message);
         this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized);
         return;
       }
@@ -326,7 +366,10 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
     }
 
     override cStoreRequest(request: CStoreRequest, callback: (response: InstanceType<typeof dimse.responses.CStoreResponse>) => void): void {
-      void this.handleStore(request).then((response) => {
+      const handled = this.handleStore(request);
+      this.storesInFlight.add(handled);
+      void handled.finally(() => this.storesInFlight.delete(handled));
+      void handled.then((response) => {
         // The response's command set is encoded directly (encodeCommandSet), not through dcmjs.
         const commandDataset = response.getCommandDataset() as unknown as { getElements(): Record<string, unknown>; getDenaturalizedCommandDataset(): Buffer };
         const libraryEncoding = commandDataset.getDenaturalizedCommandDataset.bind(commandDataset);
@@ -357,6 +400,7 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
         const result = await archive.ingest({
           bytes,
           ...(assembled ? { sha256: assembled.sha256 } : {}),
+          expectedUids: { sopClassUid, sopInstanceUid },
           source: {
             kind: 'c-store',
             label,
@@ -364,6 +408,7 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
             ...(this.remoteAddress === undefined ? {} : { remoteAddress: this.remoteAddress }),
           },
         });
+        this.audit.stored(result.studyInstanceUid || undefined, result.outcome !== 'rejected');
         if (result.outcome === 'rejected') {
           const code = result.error?.code ?? 'INTERNAL';
           response.setStatus(errorCatalogue[code].dimseStatus);
@@ -378,6 +423,7 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
           response.setStatus(Status.Success);
         }
       } catch (thrown) {
+        this.audit.stored(undefined, false);
         const error = toVertebraError(thrown, 'INTERNAL', label);
         logger.error(`${label}: ${error.message}`);
         response.setStatus(error.dimseStatus);
@@ -391,17 +437,19 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
     }
 
     private async handleFind(request: CFindRequest): Promise<Array<InstanceType<typeof dimse.responses.CFindResponse>>> {
+      let identifier: ReturnType<typeof parseIdentifier> | undefined;
       const failure = (status: number, message: string): Array<InstanceType<typeof dimse.responses.CFindResponse>> => {
         const response = dimse.responses.CFindResponse.fromRequest(request);
         response.setStatus(status);
         response.setErrorComment(errorComment(message));
         logger.warn(`C-FIND from ${this.describePeer()}: ${message}`);
+        this.audit.find({ level: identifier?.level ?? 'unknown', match: identifier?.match ?? {}, outcome: 'failure', reason: message });
         return [response];
       };
       try {
         const dataset = request.getDataset();
         if (!dataset) return failure(STATUS_IDENTIFIER_MISMATCH, 'the C-FIND request has no identifier');
-        const identifier = parseIdentifier(dataset.getElements());
+        identifier = parseIdentifier(dataset.getElements());
         if (!identifier.level) return failure(STATUS_IDENTIFIER_MISMATCH, 'QueryRetrieveLevel must be PATIENT, STUDY, SERIES or IMAGE');
         const model = request.getAffectedSopClassUid().trim();
         if (identifier.level === 'PATIENT' && !PATIENT_ROOT.has(model)) {
@@ -419,8 +467,16 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
           responses.push(pending);
         }
         const final = dimse.responses.CFindResponse.fromRequest(request);
-        final.setStatus(this.cancelled.delete(messageId) ? STATUS_CANCEL : Status.Success);
+        const wasCancelled = this.cancelled.delete(messageId);
+        final.setStatus(wasCancelled ? STATUS_CANCEL : Status.Success);
         responses.push(final);
+        this.audit.find({
+          level: identifier.level,
+          match: identifier.match,
+          outcome: wasCancelled ? 'failure' : 'success',
+          matches: responses.length - 1,
+          ...(wasCancelled ? { reason: 'cancelled' } : {}),
+        });
         return responses;
       } catch (thrown) {
         const error = toVertebraError(thrown, 'INTERNAL', 'C-FIND');
@@ -486,8 +542,10 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
       const destinationAe = String(request.getCommandDataset().getElement('MoveDestination') ?? '').trim();
       const destination = context.remoteAes[destinationAe];
       if (!destination) {
+        const message = `move destination "${destinationAe}" is not configured`;
         logger.warn(`C-MOVE from ${this.describePeer()}: unknown destination "${destinationAe}"`);
-        respond(errorCatalogue.DIMSE_UNKNOWN_DESTINATION.dimseStatus, undefined, `move destination "${destinationAe}" is not configured`);
+        this.audit.retrieve({ action: 'c-move', destination: destinationAe, outcome: 'failure', studies: new Map(), identifier: identifierMatch(request), reason: message });
+        respond(errorCatalogue.DIMSE_UNKNOWN_DESTINATION.dimseStatus, undefined, message);
         return;
       }
       let records: InstanceRecord[];
@@ -496,6 +554,7 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
         records = await this.selectInstances(dataset?.getElements() ?? {}, request.getAffectedSopClassUid().trim());
       } catch (thrown) {
         const message = thrown instanceof Error ? thrown.message : String(thrown);
+        this.audit.retrieve({ action: 'c-move', destination: destinationAe, outcome: 'failure', studies: new Map(), identifier: identifierMatch(request), reason: message });
         respond(thrown instanceof RangeError ? STATUS_IDENTIFIER_MISMATCH : DimseStatus.unableToProcess, undefined, message);
         return;
       }
@@ -519,8 +578,23 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
       const counts = await subOperations.finished;
       this.activeSubOperations.delete(subOperations);
       this.cancellations.delete(messageId);
+      const status = this.cancelled.delete(messageId) || counts.cancelled > 0 ? STATUS_CANCEL : finalStatus(counts);
+      this.auditRetrieve('c-move', destinationAe, request, records, status, counts);
       if (this.aborted) return;
-      respond(this.cancelled.delete(messageId) || counts.cancelled > 0 ? STATUS_CANCEL : finalStatus(counts), counts);
+      respond(status, counts);
+    }
+
+    private auditRetrieve(action: 'c-move' | 'c-get', destination: string, request: DimseRequest, records: readonly InstanceRecord[], status: number, counts: SubOperationCounts): void {
+      const reason = this.aborted ? 'association aborted' : status === STATUS_CANCEL ? 'cancelled' : undefined;
+      this.audit.retrieve({
+        action,
+        destination,
+        outcome: status === Status.Success && !this.aborted ? 'success' : 'failure',
+        studies: countByStudy(records),
+        counts,
+        identifier: identifierMatch(request),
+        ...(reason === undefined ? {} : { reason }),
+      });
     }
 
     /** Opens an association to the move destination and runs the sub-operations on it. */
@@ -571,6 +645,7 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
         records = await this.selectInstances(request.getDataset()?.getElements() ?? {}, request.getAffectedSopClassUid().trim());
       } catch (thrown) {
         const message = thrown instanceof Error ? thrown.message : String(thrown);
+        this.audit.retrieve({ action: 'c-get', destination: this.callingAeTitle, outcome: 'failure', studies: new Map(), identifier: identifierMatch(request), reason: message });
         respond(thrown instanceof RangeError ? STATUS_IDENTIFIER_MISMATCH : DimseStatus.unableToProcess, undefined, message);
         return;
       }
@@ -597,8 +672,10 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
       const counts = await subOperations.finished;
       this.activeSubOperations.delete(subOperations);
       this.cancellations.delete(messageId);
+      const status = this.cancelled.delete(messageId) || counts.cancelled > 0 ? STATUS_CANCEL : finalStatus(counts);
+      this.auditRetrieve('c-get', this.callingAeTitle, request, records, status, counts);
       if (this.aborted) return;
-      respond(this.cancelled.delete(messageId) || counts.cancelled > 0 ? STATUS_CANCEL : finalStatus(counts), counts);
+      respond(status, counts);
     }
   };
 }

@@ -10,9 +10,12 @@
  *   GET    /series/{series}/calibration           → { calibration | null }
  *   PUT    /series/{series}/calibration           → SeriesCalibration
  *   DELETE /series/{series}/calibration           → 204
+ *   POST   /studies/{study}/viewed                → 204 (the viewer opened the study: audit 'viewer-open')
  *
  * A body that breaks the contract is a 400 REQUEST_INVALID_PARAMETER whose message starts
  * with the field's path; an unknown study, series, instance or measurement is a 404.
+ * Reading needs 'dicom:read', changing 'annotation:write' (issue 3); reads and changes are
+ * audited with the study they concern.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -30,6 +33,7 @@ import {
   type Validated,
 } from '@vertebra/contracts';
 import { VertebraError } from '@vertebra/errors';
+import '../auth/routeAccess.js';
 
 export interface RestRoutesOptions {
   readonly archive: ArchiveService;
@@ -96,12 +100,12 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
     if (instances.length === 0) throw new VertebraError('ARCHIVE_NOT_FOUND', `series ${seriesInstanceUid} is not in study ${studyInstanceUid} in the archive`, { subject: 'seriesInstanceUid' });
   };
 
-  app.get<{ Params: { study: string } }>('/studies/:study/measurements', async (request) => {
+  app.get<{ Params: { study: string } }>('/studies/:study/measurements', { config: { permission: 'dicom:read', audit: 'annotation-read' } }, async (request) => {
     const study = uidParam(request.params.study, 'study');
     return { measurements: (await store().listMeasurements(study)).map(toMeasurement) };
   });
 
-  app.post<{ Params: { study: string } }>('/studies/:study/measurements', async (request, reply) => {
+  app.post<{ Params: { study: string } }>('/studies/:study/measurements', { config: { permission: 'annotation:write', audit: 'annotation-write' } }, async (request, reply) => {
     const study = uidParam(request.params.study, 'study');
     const input = checked(validateMeasurementInput(request.body));
     const bodyStudy = (request.body as { studyInstanceUid?: unknown }).studyInstanceUid;
@@ -123,7 +127,7 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
     return reply.status(201).header('location', `${request.url.split('?')[0]?.replace(/\/studies\/[^/]+\/measurements$/, '') ?? ''}/measurements/${encodeURIComponent(record.id)}`).send(toMeasurement(record));
   });
 
-  app.get<{ Params: { study: string } }>('/studies/:study/measurements/export', async (request, reply) => {
+  app.get<{ Params: { study: string } }>('/studies/:study/measurements/export', { config: { permission: 'dicom:read', audit: 'annotation-read' } }, async (request, reply) => {
     const study = uidParam(request.params.study, 'study');
     const exported: MeasurementExport = {
       format: 'vertebra-measurements',
@@ -139,13 +143,14 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
       .send(JSON.stringify(exported, null, 2));
   });
 
-  app.put<{ Params: { id: string } }>('/measurements/:id', async (request) => {
+  app.put<{ Params: { id: string } }>('/measurements/:id', { config: { permission: 'annotation:write', audit: 'annotation-write' } }, async (request) => {
     const id = request.params.id;
     if (!isMeasurementId(id)) throw new VertebraError('REQUEST_INVALID_PARAMETER', `${JSON.stringify(id)} is not a measurement id`, { subject: 'id' });
     const input = checked(validateMeasurementInput(request.body));
     if (input.id !== undefined && input.id !== id) throw new VertebraError('REQUEST_INVALID_PARAMETER', `${JSON.stringify(input.id)} differs from the id in the path (${id})`, { subject: 'id' });
     const existing = await store().getMeasurement(id);
     if (existing === undefined) throw new VertebraError('ARCHIVE_NOT_FOUND', `no measurement ${id}`, { subject: 'id' });
+    request.auditFacts.studyInstanceUid = existing.studyInstanceUid;
     if (input.seriesInstanceUid !== existing.seriesInstanceUid || (input.sopInstanceUid ?? '') !== existing.sopInstanceUid) {
       await requireImage(existing.studyInstanceUid, input.seriesInstanceUid, input.sopInstanceUid);
     }
@@ -162,22 +167,24 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
     return toMeasurement(record);
   });
 
-  app.delete<{ Params: { id: string } }>('/measurements/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/measurements/:id', { config: { permission: 'annotation:write', audit: 'annotation-write' } }, async (request, reply) => {
     const id = request.params.id;
     if (!isMeasurementId(id)) throw new VertebraError('REQUEST_INVALID_PARAMETER', `${JSON.stringify(id)} is not a measurement id`, { subject: 'id' });
+    request.auditFacts.studyInstanceUid = (await store().getMeasurement(id))?.studyInstanceUid ?? null;
     if (!(await store().deleteMeasurement(id))) throw new VertebraError('ARCHIVE_NOT_FOUND', `no measurement ${id}`, { subject: 'id' });
     return reply.status(204).send();
   });
 
-  app.get<{ Params: { series: string } }>('/series/:series/calibration', async (request) => {
+  app.get<{ Params: { series: string } }>('/series/:series/calibration', { config: { permission: 'dicom:read' } }, async (request) => {
     const series = uidParam(request.params.series, 'series');
     const stored = await store().getCalibration(series);
     return { calibration: stored === undefined ? null : toCalibration(stored) };
   });
 
-  app.put<{ Params: { series: string } }>('/series/:series/calibration', async (request) => {
+  app.put<{ Params: { series: string } }>('/series/:series/calibration', { config: { permission: 'annotation:write', audit: 'annotation-write' } }, async (request) => {
     const series = uidParam(request.params.series, 'series');
     const input = checked(validateSeriesCalibrationInput(request.body));
+    request.auditFacts.studyInstanceUid = input.studyInstanceUid;
     await seriesStudy(series, input.studyInstanceUid);
     if (input.sopInstanceUid !== undefined) await requireImage(input.studyInstanceUid, series, input.sopInstanceUid);
     const time = now();
@@ -192,9 +199,18 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
     return toCalibration(stored);
   });
 
-  app.delete<{ Params: { series: string } }>('/series/:series/calibration', async (request, reply) => {
+  app.delete<{ Params: { series: string } }>('/series/:series/calibration', { config: { permission: 'annotation:write', audit: 'annotation-write' } }, async (request, reply) => {
     const series = uidParam(request.params.series, 'series');
+    request.auditFacts.studyInstanceUid = (await store().getCalibration(series))?.studyInstanceUid ?? null;
     if (!(await store().deleteCalibration(series))) throw new VertebraError('ARCHIVE_NOT_FOUND', `series ${series} has no user calibration`, { subject: 'series' });
+    return reply.status(204).send();
+  });
+
+  // The viewer reports that it opened a study (audit 'viewer-open'; the patient is looked up by the audit hook).
+  app.post<{ Params: { study: string } }>('/studies/:study/viewed', { config: { permission: 'dicom:read', audit: 'viewer-open' } }, async (request, reply) => {
+    const study = uidParam(request.params.study, 'study');
+    const found = await archive.query({ level: 'STUDY', match: { StudyInstanceUID: study }, includeFields: ['PatientID'], limit: 1 });
+    if (found.rows.length === 0) throw new VertebraError('ARCHIVE_NOT_FOUND', `no study ${study} in the archive`, { subject: 'study' });
     return reply.status(204).send();
   });
 }

@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import '../auth/routeAccess.js';
 
 export interface WebAppOptions {
   /** Directory holding the viewer build: index.html and assets/. */
@@ -16,7 +17,7 @@ export interface WebAppOptions {
 }
 
 /** URL prefixes that belong to the server's APIs, never to the viewer. */
-export const reservedApiPrefixes: readonly string[] = ['/dicomweb', '/api', '/health'];
+export const reservedApiPrefixes: readonly string[] = ['/dicomweb', '/api', '/health', '/login'];
 
 const hashedAssetCacheSeconds = 365 * 24 * 60 * 60;
 
@@ -63,6 +64,8 @@ export async function registerWebApp(app: FastifyInstance, options: WebAppOption
     reply.header('cache-control', 'no-cache');
     return reply.sendFile('index.html', { cacheControl: false });
   };
-  app.get('/', handler);
-  app.get('/*', handler);
+  // The viewer's files need a signed-in user of any role (issue 3); the login page is at /login.
+  const access = { config: { permission: 'self' } } as const;
+  app.get('/', access, handler);
+  app.get('/*', access, handler);
 }

@@ -26,8 +26,8 @@ describe('dicomweb-client against /dicomweb', () => {
     server = await startTestServer();
     previousXhr = (globalThis as Record<string, unknown>).XMLHttpRequest;
     (globalThis as Record<string, unknown>).XMLHttpRequest = require('xhr2');
-    const { api } = require('dicomweb-client') as { api: { DICOMwebClient: new (options: { url: string }) => unknown } };
-    client = new api.DICOMwebClient({ url: server.dicomweb });
+    const { api } = require('dicomweb-client') as { api: { DICOMwebClient: new (options: { url: string; headers?: Record<string, string> }) => unknown } };
+    client = new api.DICOMwebClient({ url: server.dicomweb, headers: { ...server.authHeaders } });
   });
   afterAll(async () => {
     (globalThis as Record<string, unknown>).XMLHttpRequest = previousXhr;

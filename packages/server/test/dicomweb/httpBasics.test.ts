@@ -1,5 +1,5 @@
 /**
- * The app shell from buildApp: /health without auth, JSON errors from the catalogue,
+ * The app shell from buildApp: /health without auth (the one public data-free route), JSON errors from the catalogue,
  * unknown routes, and unexpected errors answered as 500 without internals or PHI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,13 +35,13 @@ describe('buildApp', () => {
   });
 
   it('answers unknown routes with a JSON 404', async () => {
-    const response = await fetch(`${server.origin}/nope`);
+    const response = await fetch(`${server.origin}/nope`, { headers: server.authHeaders });
     expect(response.status).toBe(404);
     expect(((await response.json()) as { code: string }).code).toBe('REQUEST_ROUTE_NOT_FOUND');
   });
 
   it('answers unexpected errors with 500 and no internals in the body', async () => {
-    const response = await fetch(`${server.dicomweb}/studies`);
+    const response = await fetch(`${server.dicomweb}/studies`, { headers: server.authHeaders });
     expect(response.status).toBe(500);
     const text = await response.text();
     expect(JSON.parse(text).code).toBe('INTERNAL');

@@ -19,7 +19,7 @@ describe('QIDO-RS', () => {
   ];
 
   async function qido(path: string, headers: Record<string, string> = {}) {
-    const response = await fetch(`${server.dicomweb}${path}`, { headers: { accept: 'application/dicom+json', ...headers } });
+    const response = await fetch(`${server.dicomweb}${path}`, { headers: { ...server.authHeaders, accept: 'application/dicom+json', ...headers } });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : null };
   }
@@ -33,7 +33,7 @@ describe('QIDO-RS', () => {
       ),
     );
     const { body, contentType } = multipartBody(parts);
-    const response = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    const response = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': contentType }, body });
     expect(response.status).toBe(200);
   });
   afterAll(async () => {
@@ -135,7 +135,7 @@ describe('QIDO-RS', () => {
   });
 
   it('answers 406 when the client accepts only XML', async () => {
-    const result = await fetch(`${server.dicomweb}/studies`, { headers: { accept: 'multipart/related; type="application/dicom+xml"' } });
+    const result = await fetch(`${server.dicomweb}/studies`, { headers: { ...server.authHeaders, accept: 'multipart/related; type="application/dicom+xml"' } });
     expect(result.status).toBe(406);
   });
 });

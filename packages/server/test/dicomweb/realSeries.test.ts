@@ -29,7 +29,7 @@ describe.runIf(existsSync(seriesDir))('real JPEG 2000 CT series over DICOMweb', 
       files.map((f) => f.bytes),
       { preamble: '\r\n' },
     );
-    const response = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    const response = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': contentType }, body });
     stowStatus = response.status;
     stowResponse = (await response.json()) as Json;
   }, 120_000);
@@ -47,13 +47,13 @@ describe.runIf(existsSync(seriesDir))('real JPEG 2000 CT series over DICOMweb', 
   });
 
   it('groups into one series, found by QIDO with ModalitiesInStudy=CT', async () => {
-    const studies = (await (await fetch(`${server.dicomweb}/studies?ModalitiesInStudy=CT`, { headers: { accept: 'application/dicom+json' } })).json()) as Json[];
+    const studies = (await (await fetch(`${server.dicomweb}/studies?ModalitiesInStudy=CT`, { headers: { ...server.authHeaders, accept: 'application/dicom+json' } })).json()) as Json[];
     expect(studies).toHaveLength(1);
     const studyUid = String(studies[0]!['0020000D']?.Value?.[0]);
-    const series = (await (await fetch(`${server.dicomweb}/studies/${studyUid}/series`)).json()) as Json[];
+    const series = (await (await fetch(`${server.dicomweb}/studies/${studyUid}/series`, { headers: server.authHeaders })).json()) as Json[];
     expect(series).toHaveLength(1);
     const seriesUid = String(series[0]!['0020000E']?.Value?.[0]);
-    const instances = (await (await fetch(`${server.dicomweb}/studies/${studyUid}/series/${seriesUid}/instances`)).json()) as Json[];
+    const instances = (await (await fetch(`${server.dicomweb}/studies/${studyUid}/series/${seriesUid}/instances`, { headers: server.authHeaders })).json()) as Json[];
     expect(instances).toHaveLength(20);
   });
 
@@ -67,7 +67,7 @@ describe.runIf(existsSync(seriesDir))('real JPEG 2000 CT series over DICOMweb', 
   it('returns the stored JPEG 2000 bytes byte-identical for transfer-syntax=* and for the original syntax', async () => {
     const { url, file } = await firstInstance();
     for (const ts of ['*', '1.2.840.10008.1.2.4.90']) {
-      const response = await fetch(url, { headers: { accept: `multipart/related; type="application/dicom"; transfer-syntax=${ts}` } });
+      const response = await fetch(url, { headers: { ...server.authHeaders, accept: `multipart/related; type="application/dicom"; transfer-syntax=${ts}` } });
       expect(response.status).toBe(200);
       const [part] = parseMultipartResponse(new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type') ?? '');
       expect(part!.headers['content-type']).toBe('application/dicom; transfer-syntax=1.2.840.10008.1.2.4.90');
@@ -77,7 +77,7 @@ describe.runIf(existsSync(seriesDir))('real JPEG 2000 CT series over DICOMweb', 
 
   it('transcodes to Explicit VR Little Endian on request, and the result decodes to the CT range', async () => {
     const { url } = await firstInstance();
-    const response = await fetch(url, { headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.1' } });
+    const response = await fetch(url, { headers: { ...server.authHeaders, accept: 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.1' } });
     expect(response.status).toBe(200);
     const [part] = parseMultipartResponse(new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type') ?? '');
     expect(part!.headers['content-type']).toBe('application/dicom; transfer-syntax=1.2.840.10008.1.2.1');
@@ -102,17 +102,17 @@ describe.runIf(existsSync(seriesDir))('real JPEG 2000 CT series over DICOMweb', 
 
   it('transcodes by default (no transfer-syntax parameter means Explicit VR Little Endian, PS3.18 8.7.3.5)', async () => {
     const { url } = await firstInstance();
-    const response = await fetch(url, { headers: { accept: 'multipart/related; type="application/dicom"' } });
+    const response = await fetch(url, { headers: { ...server.authHeaders, accept: 'multipart/related; type="application/dicom"' } });
     const [part] = parseMultipartResponse(new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type') ?? '');
     expect(part!.headers['content-type']).toBe('application/dicom; transfer-syntax=1.2.840.10008.1.2.1');
   });
 
   it('points the metadata Pixel Data BulkDataURI at decoded frames', async () => {
     const { url } = await firstInstance();
-    const [metadata] = (await (await fetch(`${url}/metadata`)).json()) as (Json & Record<string, { BulkDataURI?: string }>)[];
+    const [metadata] = (await (await fetch(`${url}/metadata`, { headers: server.authHeaders })).json()) as (Json & Record<string, { BulkDataURI?: string }>)[];
     const uri = metadata!['7FE00010']?.BulkDataURI;
     expect(uri).toBe(`${url}/frames/1`);
-    const response = await fetch(uri!, { headers: { accept: 'multipart/related; type="application/octet-stream"' } });
+    const response = await fetch(uri!, { headers: { ...server.authHeaders, accept: 'multipart/related; type="application/octet-stream"' } });
     expect(response.status).toBe(200);
     const [pixels] = parseMultipartResponse(new Uint8Array(await response.arrayBuffer()), response.headers.get('content-type') ?? '');
     expect(pixels!.bytes.length).toBe(512 * 512 * 2);
@@ -120,13 +120,13 @@ describe.runIf(existsSync(seriesDir))('real JPEG 2000 CT series over DICOMweb', 
 
   it('serves frames as the stored JPEG 2000 codestream or as decoded little-endian pixels', async () => {
     const { url } = await firstInstance();
-    const original = await fetch(`${url}/frames/1`, { headers: { accept: 'multipart/related; type="image/jp2"; transfer-syntax=1.2.840.10008.1.2.4.90' } });
+    const original = await fetch(`${url}/frames/1`, { headers: { ...server.authHeaders, accept: 'multipart/related; type="image/jp2"; transfer-syntax=1.2.840.10008.1.2.4.90' } });
     expect(original.status).toBe(200);
     const [codestream] = parseMultipartResponse(new Uint8Array(await original.arrayBuffer()), original.headers.get('content-type') ?? '');
     expect(codestream!.headers['content-type']).toBe('image/jp2; transfer-syntax=1.2.840.10008.1.2.4.90');
     // A J2K codestream starts with SOC (FF 4F) followed by SIZ (FF 51).
     expect([...codestream!.bytes.subarray(0, 4)]).toEqual([0xff, 0x4f, 0xff, 0x51]);
-    const raw = await fetch(`${url}/frames/1`, { headers: { accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1' } });
+    const raw = await fetch(`${url}/frames/1`, { headers: { ...server.authHeaders, accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1' } });
     expect(raw.status).toBe(200);
     const [pixels] = parseMultipartResponse(new Uint8Array(await raw.arrayBuffer()), raw.headers.get('content-type') ?? '');
     expect(pixels!.bytes.length).toBe(512 * 512 * 2);
@@ -134,7 +134,7 @@ describe.runIf(existsSync(seriesDir))('real JPEG 2000 CT series over DICOMweb', 
 
   it('renders a PNG of a slice', async () => {
     const { url } = await firstInstance();
-    const response = await fetch(`${url}/rendered?window=40,400,linear`, { headers: { accept: 'image/png' } });
+    const response = await fetch(`${url}/rendered?window=40,400,linear`, { headers: { ...server.authHeaders, accept: 'image/png' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/png');
   });

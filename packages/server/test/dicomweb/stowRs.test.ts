@@ -12,7 +12,7 @@ async function stow(server: TestServer, parts: Uint8Array[], options: { preamble
   const { body, contentType } = multipartBody(parts, options);
   const response = await fetch(`${server.dicomweb}${options.path ?? '/studies'}`, {
     method: 'POST',
-    headers: { 'content-type': contentType, accept: 'application/dicom+json' },
+    headers: { ...server.authHeaders, 'content-type': contentType, accept: 'application/dicom+json' },
     body,
   });
   const text = await response.text();
@@ -120,7 +120,7 @@ describe('STOW-RS', () => {
     const { body } = multipartBody([a.bytes], { boundary: 'b1', partType: 'application/pdf' });
     const response = await fetch(`${server.dicomweb}/studies`, {
       method: 'POST',
-      headers: { 'content-type': 'multipart/related; boundary=b1' },
+      headers: { ...server.authHeaders, 'content-type': 'multipart/related; boundary=b1' },
       body,
     });
     expect(response.status).toBe(409);
@@ -129,14 +129,14 @@ describe('STOW-RS', () => {
   });
 
   it('answers 415 for a body that is not multipart/related and 400 for a malformed one', async () => {
-    const json = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const json = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': 'application/json' }, body: '{}' });
     expect(json.status).toBe(415);
-    const noBoundary = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': 'multipart/related; type="application/dicom"' }, body: 'x' });
+    const noBoundary = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': 'multipart/related; type="application/dicom"' }, body: 'x' });
     expect(noBoundary.status).toBe(400);
     expect(((await noBoundary.json()) as { code: string }).code).toBe('REQUEST_MALFORMED_MULTIPART');
     const truncated = await fetch(`${server.dicomweb}/studies`, {
       method: 'POST',
-      headers: { 'content-type': 'multipart/related; type="application/dicom"; boundary=zz' },
+      headers: { ...server.authHeaders, 'content-type': 'multipart/related; type="application/dicom"; boundary=zz' },
       body: '--zz\r\nContent-Type: application/dicom\r\n\r\nDICM-but-the-body-stops-here',
     });
     expect(truncated.status).toBe(400);
@@ -158,7 +158,7 @@ describe('STOW-RS limits', () => {
     const parts = [1, 2].map((n) => makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: newUid(), instanceNumber: n, rows: 80, columns: 80 }).bytes);
     const { body, contentType } = multipartBody(parts);
     expect(body.length).toBeGreaterThan(20_000);
-    const response = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    const response = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': contentType }, body });
     expect(response.status).toBe(413);
     const error = (await response.json()) as { code: string; message: string };
     expect(error.code).toBe('REQUEST_BODY_TOO_LARGE');
@@ -180,7 +180,7 @@ describe('STOW-RS limits', () => {
     });
     const response = await fetch(`${server.dicomweb}/studies`, {
       method: 'POST',
-      headers: { 'content-type': contentType },
+      headers: { ...server.authHeaders, 'content-type': contentType },
       body: stream,
       duplex: 'half',
     } as RequestInit);
@@ -193,7 +193,7 @@ describe('STOW-RS limits', () => {
     const study = newUid();
     const parts = [1, 2, 3].map((n) => makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: newUid(), instanceNumber: n, rows: 4, columns: 4 }).bytes);
     const { body, contentType } = multipartBody(parts);
-    const response = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    const response = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': contentType }, body });
     expect(response.status).toBe(413);
     expect(((await response.json()) as { message: string }).message).toContain('maxInstancesPerRequest');
   });

@@ -27,7 +27,7 @@ describe('WADO-RS', () => {
     a = makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: series, instanceNumber: 1, iccProfileBytes: 3000 });
     b = makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: series, instanceNumber: 2 });
     const { body, contentType } = multipartBody([a.bytes, b.bytes], { preamble: '\r\n' });
-    const response = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    const response = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': contentType }, body });
     expect(response.status).toBe(200);
     instancePath = `/studies/${study}/series/${series}/instances/${a.sopInstanceUid}`;
   });
@@ -36,7 +36,7 @@ describe('WADO-RS', () => {
   });
 
   async function get(path: string, accept?: string) {
-    const response = await fetch(path.startsWith('http') ? path : `${server.dicomweb}${path}`, { headers: accept === undefined ? {} : { accept } });
+    const response = await fetch(path.startsWith('http') ? path : `${server.dicomweb}${path}`, { headers: accept === undefined ? { ...server.authHeaders } : { ...server.authHeaders, accept } });
     return { status: response.status, contentType: response.headers.get('content-type') ?? '', bytes: new Uint8Array(await response.arrayBuffer()) };
   }
 
@@ -124,7 +124,7 @@ describe('WADO-RS', () => {
     const multiSeries = newUid();
     const multi = makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: multiSeries, numberOfFrames: 3, rows: 8, columns: 10 });
     const native = multipartBody([multi.bytes]);
-    expect((await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': native.contentType }, body: native.body })).status).toBe(200);
+    expect((await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': native.contentType }, body: native.body })).status).toBe(200);
     const path = `/studies/${study}/series/${multiSeries}/instances/${multi.sopInstanceUid}`;
     const result = await get(`${path}/frames/3,1`, 'multipart/related; type="application/octet-stream"');
     expect(result.status).toBe(200);
@@ -145,7 +145,7 @@ describe('WADO-RS', () => {
       execFileSync('dcmcrle', [join(dir, 'in.dcm'), join(dir, 'out.dcm')]);
       const rle = new Uint8Array(await readFile(join(dir, 'out.dcm')));
       const stowed = multipartBody([rle]);
-      expect((await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': stowed.contentType }, body: stowed.body })).status).toBe(200);
+      expect((await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': stowed.contentType }, body: stowed.body })).status).toBe(200);
       const rlePath = `/studies/${study}/series/${multiSeries}/instances/${rleSource.sopInstanceUid}`;
       const codestream = await get(`${rlePath}/frames/2`, 'multipart/related; type="image/dicom-rle"');
       expect(codestream.status).toBe(200);

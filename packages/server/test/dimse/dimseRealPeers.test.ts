@@ -1,6 +1,8 @@
 /**
  * The DIMSE SCP against real peers (dcmtk echoscu/storescu/findscu/movescu/getscu/storescp
- * and Orthanc 1.10 as a second PACS), over loopback, with a real archive (SQLite + files).
+ * and Orthanc 1.10 as a second PACS), over loopback, with a real archive (SQLite + files):
+ * the calling-AE allow-list (deny by default, PS3.8 9.3.4) and the audit records of
+ * C-STORE, C-FIND, C-MOVE and C-GET, read back from the archive's audit trail.
  */
 import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,8 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dimse from 'dcmjs-dimse';
-import { openArchive, type ArchiveService } from '@vertebra/archive';
+import { openArchive, securityStoreOf, type ArchiveService, type AuditEvent, type AuditQuery, type SecurityStore } from '@vertebra/archive';
+import { createAuditWriter, type AuditWriter } from '../../src/audit/createAuditWriter.js';
 import { startDimseServer, type DimseServer } from '../../src/dimse/startDimseServer.js';
 import { RawDataset } from '../../src/dimse/RawDataset.js';
 import { splitPart10 } from '../../src/dimse/part10Framing.js';
@@ -48,6 +51,24 @@ let orthancHttp: number;
 let orthancDicom: number;
 const generated: Generated[] = [];
 const logs: string[] = [];
+let store: SecurityStore;
+let audit: AuditWriter;
+
+/**
+ * Audit events matching `query` and `accept`, once there are `count` of them: C-STORE
+ * summaries are written when the server sees the association end, which may come just
+ * after the peer's tool has exited.
+ */
+async function auditEvents(query: AuditQuery, accept: (event: AuditEvent) => boolean = () => true, count = 1): Promise<AuditEvent[]> {
+  // Orthanc holds an association open a few seconds after its last C-STORE (DicomAssociationCloseDelay).
+  const giveUpAt = Date.now() + 20_000;
+  for (;;) {
+    await audit.flush();
+    const events = (await store.queryAudit({ ...query, limit: 1000 })).filter(accept);
+    if (events.length >= count || Date.now() > giveUpAt) return events;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 async function generate(): Promise<void> {
   const specs = [
@@ -98,6 +119,8 @@ function findValues(output: string, keyword: string): string[] {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vertebra-dimse-'));
   archive = await openArchive({ dataDir: join(work, 'archive') });
+  store = securityStoreOf(archive)!;
+  audit = createAuditWriter({ store });
   await generate();
   storescpPort = await freePort();
   orthancHttp = await freePort();
@@ -119,6 +142,8 @@ beforeAll(async () => {
       CANCELSCP: { host: '127.0.0.1', port: cancelScpPort },
       ORTHANC: { host: '127.0.0.1', port: orthancDicom },
     },
+    allowedPeers: [{ aeTitle: 'TESTSCU' }, { aeTitle: 'ORTHANC', host: '127.0.0.1' }],
+    audit,
     logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
   });
   storescp = spawn('storescp', ['-aet', 'STORESCP', '-od', storescpDir, '+xa', String(storescpPort)], { stdio: 'ignore' });
@@ -140,6 +165,7 @@ afterAll(async () => {
   cancelScp?.kill('SIGTERM');
   await orthanc?.stop();
   await server?.close();
+  await audit?.close();
   await archive?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -155,7 +181,7 @@ describe('DIMSE SCP with dcmtk and Orthanc', () => {
     const wrongCalled = await runTool('echoscu', ['-aet', 'TESTSCU', '-aec', 'NOTVERTEBRA', '127.0.0.1', String(server.port)]);
     expect(wrongCalled.code).not.toBe(0);
     expect(wrongCalled.stderr + wrongCalled.stdout).toMatch(/Called AE Title Not Recognized|rejected/i);
-    const restricted = await startDimseServer({ archive, port: 0, allowedCallingAes: ['KNOWN'] });
+    const restricted = await startDimseServer({ archive, port: 0, allowedPeers: [{ aeTitle: 'KNOWN' }] });
     try {
       const unknown = await runTool('echoscu', ['-aet', 'STRANGER', '-aec', 'VERTEBRA', '127.0.0.1', String(restricted.port)]);
       expect(unknown.code).not.toBe(0);
@@ -166,6 +192,44 @@ describe('DIMSE SCP with dcmtk and Orthanc', () => {
       await restricted.close();
     }
     expect((await runTool('echoscu', scu())).code).toBe(0);
+  });
+
+  it('rejects every association when no peer is allowed (deny by default), says how to allow one, and audits it', async () => {
+    const lines: string[] = [];
+    const closed = await startDimseServer({ archive, port: 0, audit, logger: { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) } });
+    try {
+      const echo = await runTool('echoscu', ['-v', '-aet', 'NOBODYKNOWS', '-aec', 'VERTEBRA', '127.0.0.1', String(closed.port)]);
+      expect(echo.code).not.toBe(0);
+      // PS3.8 9.3.4: rejected-permanent, DICOM UL service-user, reason 3.
+      expect(echo.stderr + echo.stdout).toMatch(/Rejected Permanent[\s\S]*Service User[\s\S]*Calling AE Title Not Recognized/i);
+      expect(lines.join('\n')).toMatch(/no peer is allowed.*--dimse-allow AE\[@host\]/);
+      expect(lines.join('\n')).toMatch(/NOBODYKNOWS@127\.0\.0\.1 rejected: no DIMSE peer is allowed \(deny by default\)/);
+    } finally {
+      await closed.close();
+    }
+    const [event] = await auditEvents({ action: 'association-rejected', actor: 'ae:NOBODYKNOWS' });
+    expect(event).toMatchObject({ outcome: 'denied', source: '127.0.0.1', patientId: null, studyInstanceUid: null });
+    expect(event?.detail).toMatch(/deny by default/);
+  });
+
+  it('rejects an allowed AE title coming from another address, and admits it from its own', async () => {
+    const lines: string[] = [];
+    const elsewhere = await startDimseServer({ archive, port: 0, audit, allowedPeers: [{ aeTitle: 'ROAMING', host: '192.0.2.7' }], logger: { info: () => undefined, warn: (m) => lines.push(m), error: (m) => lines.push(m) } });
+    const here = await startDimseServer({ archive, port: 0, allowedPeers: [{ aeTitle: 'ROAMING', host: 'localhost' }] });
+    try {
+      const echo = await runTool('echoscu', ['-v', '-aet', 'ROAMING', '-aec', 'VERTEBRA', '127.0.0.1', String(elsewhere.port)]);
+      expect(echo.code).not.toBe(0);
+      expect(echo.stderr + echo.stdout).toMatch(/Calling AE Title Not Recognized/i);
+      expect(lines.join('\n')).toMatch(/"ROAMING" is allowed only from 192\.0\.2\.7, not from 127\.0\.0\.1/);
+      const allowed = await runTool('echoscu', ['-aet', 'ROAMING', '-aec', 'VERTEBRA', '127.0.0.1', String(here.port)]);
+      expect(allowed.code, allowed.stderr).toBe(0);
+    } finally {
+      await elsewhere.close();
+      await here.close();
+    }
+    const [event] = await auditEvents({ action: 'association-rejected', actor: 'ae:ROAMING' });
+    expect(event).toMatchObject({ outcome: 'denied', source: '127.0.0.1' });
+    expect(event?.detail).toMatch(/192\.0\.2\.7/);
   });
 
   it('stores generated instances with storescu (one association) byte-identically, duplicates succeed', async () => {
@@ -185,6 +249,41 @@ describe('DIMSE SCP with dcmtk and Orthanc', () => {
     const again = await runTool('storescu', ['-v', ...scu(), generated[0]!.path]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr + again.stdout).toMatch(/Received Store Response \(Success\)/);
+    // One audit record per study per association, with the count, the patient and the peer.
+    const storedA = await auditEvents({ action: 'c-store', actor: 'ae:TESTSCU', studyInstanceUid: STUDY_A }, () => true, 2);
+    expect(storedA.map((e) => e.detail).sort()).toEqual(['instances stored: 1', 'instances stored: 5']);
+    expect(storedA.every((e) => e.outcome === 'success' && e.patientId === 'P1' && e.source === '127.0.0.1')).toBe(true);
+    const [storedB] = await auditEvents({ action: 'c-store', actor: 'ae:TESTSCU', studyInstanceUid: STUDY_B });
+    expect(storedB).toMatchObject({ outcome: 'success', patientId: 'P2', detail: 'instances stored: 2' });
+  });
+
+  it('audits what an association stored even when its connection is killed half-way', async () => {
+    const study = `${ROOT}.5`;
+  const requests: Array<InstanceType<typeof dimse.requests.CStoreRequest>> = [];
+    for (const i of [1, 2, 3]) {
+      const bytes = makeCtInstance({ patientName: 'CUT^OFF', patientId: 'P5', studyInstanceUid: study, seriesInstanceUid: `${study}.1`, sopInstanceUid: `${study}.1.${i}`, studyDate: '20220301', instanceNumber: i });
+      const path = join(work, `cut-off-${i}.dcm`);
+      await writeFile(path, bytes);
+      requests.push(new dimse.requests.CStoreRequest(path));
+    }
+  const client = new dimse.Client();
+    await new Promise<void>((resolve) => {
+      requests[0]!.on('response', () => {
+        // The first instance is acknowledged: the peer dies without release or abort.
+        (client as unknown as { network?: { socket?: net.Socket } }).network?.socket?.destroy();
+        resolve();
+      });
+      client.on('networkError', () => resolve());
+      client.on('closed', () => resolve());
+      for (const request of requests) client.addRequest(request);
+      client.send('127.0.0.1', server.port, 'TESTSCU', 'VERTEBRA');
+    });
+    const [event] = await auditEvents({ action: 'c-store', studyInstanceUid: study });
+    const stored = await archive.listInstances({ studyInstanceUid: study });
+    // Killed after the first acknowledgement: some, not all, of the three were stored.
+    expect(stored.length).toBeGreaterThanOrEqual(1);
+    expect(stored.length).toBeLessThan(3);
+    expect(event).toMatchObject({ actor: 'ae:TESTSCU', outcome: 'success', patientId: 'P5', detail: `instances stored: ${stored.length}` });
   });
 
   it('stores the JPEG 2000 sample series (SOP UIDs only in the file meta) into one series', async () => {
@@ -302,6 +401,13 @@ describe('DIMSE SCP with dcmtk and Orthanc', () => {
     const none = await runTool('findscu', ['-S', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'PatientName=nobody*', '-k', 'StudyInstanceUID', ...scu()]);
     expect(none.code).toBe(0);
     expect(findValues(none.stderr + none.stdout, 'StudyInstanceUID')).toEqual([]);
+
+    // Audit: level and matching keys (not the return keys), the number of matches, patient and study when unique.
+    const [byDate] = await auditEvents({ action: 'c-find', actor: 'ae:TESTSCU' }, (e) => e.detail?.includes('StudyDate=20240101-20241231') === true);
+    expect(byDate).toMatchObject({ outcome: 'success', source: '127.0.0.1', patientId: null, studyInstanceUid: null, detail: 'level STUDY; keys StudyDate=20240101-20241231; matches: 1' });
+    const [image] = await auditEvents({ action: 'c-find', actor: 'ae:TESTSCU', studyInstanceUid: STUDY_A }, (e) => e.detail?.startsWith('level IMAGE') === true);
+    expect(image).toMatchObject({ outcome: 'success', patientId: 'P1' });
+    expect(image?.detail).toMatch(/matches: 3$/);
   });
 
   it('moves a study to a dcmtk storescp, and refuses an unknown destination with A801', async () => {
@@ -317,6 +423,13 @@ describe('DIMSE SCP with dcmtk and Orthanc', () => {
     const unknown = await runTool('movescu', ['-v', '-S', '-aem', 'NOWHERE', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${STUDY_A}`, ...scu()]);
     expect(unknown.stderr + unknown.stdout).toMatch(/MoveDestinationUnknown/);
     expect((await runTool('echoscu', scu())).code).toBe(0);
+
+    const [moved] = await auditEvents({ action: 'c-move', studyInstanceUid: STUDY_A, outcome: 'success' });
+    expect(moved).toMatchObject({ actor: 'ae:TESTSCU', source: '127.0.0.1', patientId: 'P1' });
+    expect(moved?.detail).toBe('destination STORESCP; completed: 5, failed: 0, warning: 0; study instances: 5');
+    const [refused] = await auditEvents({ action: 'c-move', studyInstanceUid: STUDY_A, outcome: 'failure' }, (e) => e.detail?.includes('NOWHERE') === true);
+    expect(refused?.patientId).toBe('P1');
+    expect(refused?.detail).toMatch(/^destination NOWHERE; move destination "NOWHERE" is not configured/);
   });
 
   it('transcodes JPEG 2000 to Explicit VR Little Endian for a destination that accepts only uncompressed data', async () => {
@@ -345,6 +458,9 @@ describe('DIMSE SCP with dcmtk and Orthanc', () => {
     expect(received.length).toBeGreaterThan(0);
     expect(received.length).toBeLessThan(20);
     expect((await runTool('echoscu', scu())).code).toBe(0);
+    const [cancelled] = await auditEvents({ action: 'c-move', studyInstanceUid: studyUid }, (e) => e.detail?.includes('CANCELSCP') === true);
+    expect(cancelled?.outcome).toBe('failure');
+    expect(cancelled?.detail).toMatch(/cancelled/);
   });
 
   it('returns byte-equivalent data sets to getscu', async () => {
@@ -359,6 +475,8 @@ describe('DIMSE SCP with dcmtk and Orthanc', () => {
       const original = generated.find((g) => Buffer.from(datasetBytes(g.bytes)).equals(Buffer.from(datasetBytes(bytes))));
       expect(original, name).toBeDefined();
     }
+    const [got] = await auditEvents({ action: 'c-get', studyInstanceUid: STUDY_A });
+    expect(got).toMatchObject({ actor: 'ae:TESTSCU', outcome: 'success', patientId: 'P1', detail: 'destination TESTSCU; completed: 3, failed: 0, warning: 0; study instances: 3' });
   });
 
   it('C-MOVEs a study to Orthanc, and Orthanc C-STOREs an instance back', async () => {
@@ -382,5 +500,8 @@ describe('DIMSE SCP with dcmtk and Orthanc', () => {
     expect(store.status, await store.clone().text()).toBe(200);
     const [record] = await archive.listInstances({ studyInstanceUid: `${ROOT}.9` });
     expect(record?.sopInstanceUid).toBe(`${ROOT}.9.1.1`);
+    // ORTHANC is allowed only from 127.0.0.1, where it came from.
+    const [fromOrthanc] = await auditEvents({ action: 'c-store', actor: 'ae:ORTHANC' });
+    expect(fromOrthanc).toMatchObject({ studyInstanceUid: `${ROOT}.9`, patientId: 'P9', detail: 'instances stored: 1', outcome: 'success' });
   });
 });

@@ -19,7 +19,7 @@ describe('REST /api measurements and calibrations', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    api = createVertebraApiClient({ baseUrl: `${server.origin}/api` });
+    api = createVertebraApiClient({ baseUrl: `${server.origin}/api`, requestHeaders: () => server.authHeaders });
     const single = makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: series, instanceNumber: 1 });
     const multi = makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: series, instanceNumber: 2, numberOfFrames: 3 });
     sop = single.sopInstanceUid;
@@ -101,16 +101,16 @@ describe('REST /api measurements and calibrations', () => {
       [[1, 2], /^body: must be a JSON object/],
     ];
     for (const [body, message] of cases) {
-      const response = await fetch(`${server.origin}/api/studies/${study}/measurements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${server.origin}/api/studies/${study}/measurements`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const json = (await response.json()) as { code: string; message: string };
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect(json.code).toBe('REQUEST_INVALID_PARAMETER');
       expect(json.message).toMatch(message);
     }
-    const badJson = await fetch(`${server.origin}/api/studies/${study}/measurements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"points": [' });
+    const badJson = await fetch(`${server.origin}/api/studies/${study}/measurements`, { method: 'POST', headers: { ...server.authHeaders, 'content-type': 'application/json' }, body: '{"points": [' });
     expect(badJson.status).toBe(400);
     expect(((await badJson.json()) as { code: string }).code).toBe('REQUEST_INVALID_PARAMETER');
-    const badStudy = await fetch(`${server.origin}/api/studies/not-a-uid/measurements`);
+    const badStudy = await fetch(`${server.origin}/api/studies/not-a-uid/measurements`, { headers: server.authHeaders });
     expect(badStudy.status).toBe(400);
     expect(((await badStudy.json()) as { message: string }).message).toMatch(/^study: /);
   });
@@ -133,7 +133,7 @@ describe('REST /api measurements and calibrations', () => {
     await expect(api.putCalibration(series, { studyInstanceUid: study, knownLengthMm: 3, pixelLength: 80, points: [[0, 0], [3, 4]] })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^pixelLength: 80 px differs/) });
     await expect(api.putCalibration(newUid(), { studyInstanceUid: study, knownLengthMm: 3, pixelLength: 8 })).rejects.toMatchObject({ status: 404 });
 
-    const response = await fetch(api.exportUrl(study));
+    const response = await fetch(api.exportUrl(study), { headers: server.authHeaders });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/application\/json/);
     expect(response.headers.get('content-disposition')).toBe(`attachment; filename="measurements-${study}.json"`);
@@ -147,7 +147,7 @@ describe('REST /api measurements and calibrations', () => {
   });
 
   it('keeps unknown /api paths as JSON 404s', async () => {
-    const response = await fetch(`${server.origin}/api/nothing`);
+    const response = await fetch(`${server.origin}/api/nothing`, { headers: server.authHeaders });
     expect(response.status).toBe(404);
     expect(((await response.json()) as { code: string }).code).toBe('REQUEST_ROUTE_NOT_FOUND');
   });

@@ -34,6 +34,8 @@ export interface TestInstanceOptions {
   readonly numberOfFrames?: number;
   /** Adds an ICC Profile (0028,2000) OB of this many bytes: bulk data outside Pixel Data. */
   readonly iccProfileBytes?: number;
+  /** More attributes by keyword (dcmjs naturalized form), e.g. StudyDescription, InstitutionName. */
+  readonly extraAttributes?: Readonly<Record<string, unknown>>;
 }
 
 export interface TestInstance {
@@ -105,6 +107,7 @@ export function makeTestInstance(options: TestInstanceOptions): TestInstance {
     RescaleSlope: 1,
     WindowCenter: 40,
     WindowWidth: 400,
+    ...options.extraAttributes,
   };
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
