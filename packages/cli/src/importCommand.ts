@@ -3,10 +3,12 @@
  * ingest path, with a progress bar (TTY) or periodic progress lines on stderr, and a
  * summary of accepted, duplicate and rejected files (each with its reason) and warnings.
  * Exit code: 0 when nothing was rejected, else the catalogue exit code of the first rejection.
+ * Each run appends audit events (issue 3): one per study touched, one for rejected files.
  */
 import cliProgress from 'cli-progress';
 import { errorCatalogue } from '@vertebra/errors';
 import type { CliIo } from './CliIo.js';
+import { appendCliAudit, patientIdOfStudy, requireSecurityStore, type CliAuditEvent } from './cliAudit.js';
 import { collectFiles } from './collectFiles.js';
 import { ingestFiles, type IngestProgress, type IngestSummary } from './ingestFiles.js';
 import { openCliArchive } from './openCliArchive.js';
@@ -113,6 +115,14 @@ export async function importCommand(options: ImportCommandOptions, io: CliIo): P
     } finally {
       reporter.stop(last);
     }
+    // Issue 3: one audit event per imported study, and one for the rejected files.
+    const counts = `${summary.accepted} accepted, ${summary.replaced} replaced, ${summary.duplicates} duplicates, ${summary.rejected.length} rejected of ${summary.files} files`;
+    const events: CliAuditEvent[] = [];
+    for (const studyInstanceUid of summary.studies) {
+      events.push({ action: 'import', studyInstanceUid, patientId: await patientIdOfStudy(archive, studyInstanceUid), detail: `import run: ${counts}` });
+    }
+    if (summary.rejected.length > 0) events.push({ action: 'import', outcome: 'failure', detail: `import run: ${counts}; first rejection ${summary.rejected[0]?.code ?? ''}` });
+    await appendCliAudit(requireSecurityStore(archive), events);
   } finally {
     await archive.close();
   }

@@ -1,5 +1,7 @@
 /** Public API of @vertebra/cli: the `vertebra` command as functions, for tests and embedding. */
+export * from './auditCommand.js';
 export * from './CliIo.js';
+export * from './cliAudit.js';
 export * from './collectFiles.js';
 export * from './demoPhantomCases.js';
 export * from './exportCommand.js';
@@ -10,5 +12,9 @@ export * from './loadDemoData.js';
 export * from './lsCommand.js';
 export * from './openCliArchive.js';
 export * from './phantomCommand.js';
+export * from './processStdinInput.js';
+export * from './readNewPassword.js';
 export * from './runCli.js';
 export * from './serveCommand.js';
+export * from './tokenCommand.js';
+export * from './userCommand.js';

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 // read once, at its first use, so it is set before anything else is loaded.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 const { runCli } = await import('./runCli.js');
+const { processStdinInput } = await import('./processStdinInput.js');
 
 const waitForShutdown = (): Promise<string> =>
   new Promise((resolve) => {
@@ -23,7 +24,8 @@ const waitForShutdown = (): Promise<string> =>
 
 const exitCode = await runCli({
   args: process.argv.slice(2),
-  io: { stdout: process.stdout, stderr: process.stderr, stderrIsTty: process.stderr.isTTY === true, waitForShutdown },
+  io: { stdout: process.stdout, stderr: process.stderr, stderrIsTty: process.stderr.isTTY === true, waitForShutdown, stdin: processStdinInput(() => process.stdin, process.stderr) },
   repoRoot: fileURLToPath(new URL('../../..', import.meta.url)),
+  env: process.env,
 });
 process.exitCode = exitCode;

@@ -7,12 +7,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { roles } from '@vertebra/archive';
 import { errorCatalogue, isVertebraError } from '@vertebra/errors';
 import type { CliIo } from './CliIo.js';
+import { auditCommand } from './auditCommand.js';
 import { exportCommand } from './exportCommand.js';
 import { importCommand } from './importCommand.js';
 import { findDemoSources } from './findDemoSources.js';
 import { lsCommand } from './lsCommand.js';
+import { tokenCommand } from './tokenCommand.js';
+import { userCommand } from './userCommand.js';
 
 export interface RunCliOptions {
   /** Arguments after the program name, e.g. ['import', 'dir', '--data', 'x']. */
@@ -20,6 +24,8 @@ export interface RunCliOptions {
   readonly io: CliIo;
   /** Repository root; demo data is looked up in <repoRoot>/../shared/data. */
   readonly repoRoot: string;
+  /** The process environment (VERTEBRA_ADMIN_PASSWORD for `serve`); read here, not deeper. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 const usageExitCode = 64;
@@ -33,6 +39,28 @@ function parsePort(value: string): number {
 function parseDimsePort(value: string): number {
   if (value === 'off' || value === 'none') return -1;
   return parsePort(value);
+}
+
+/** `--dimse-allow AE[@host][,AE[@host]…]`, repeatable: the DIMSE peers allowed to associate. */
+function parseDimseAllow(value: string, previous: ReadonlyArray<{ aeTitle: string; host?: string }>): Array<{ aeTitle: string; host?: string }> {
+  const peers = [...previous];
+  for (const item of value.split(',')) {
+    const entry = item.trim();
+    if (entry === '') continue;
+    const at = entry.lastIndexOf('@');
+    const aeTitle = (at < 0 ? entry : entry.slice(0, at)).trim();
+    const host = at < 0 ? undefined : entry.slice(at + 1).trim();
+    if (!/^[\x20-\x5b\x5d-\x7e]{1,16}$/.test(aeTitle) || host === '') {
+      throw new InvalidArgumentError(`"${entry}": expected AE[@host], an AE title of 1-16 characters without backslash`);
+    }
+    peers.push(host === undefined ? { aeTitle } : { aeTitle, host });
+  }
+  return peers;
+}
+
+function parsePositiveInteger(value: string): number {
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return Number(value);
 }
 
 function parseConcurrency(value: string): number {
@@ -58,8 +86,37 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--ae-title <title>', 'AE title of the DIMSE SCP')
     .option('--demo', 'load demo data into an empty archive')
+    .option('--dimse-allow <AE[@host],...>', 'DIMSE peers allowed to associate (repeatable); without it every association is rejected', parseDimseAllow, [])
+    .option('--tls-cert <file>', 'PEM certificate: serve HTTPS and DICOM TLS (PS3.15 B.1/B.9)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--tls-ca <file>', 'PEM CA that client certificates must chain to')
+    .option('--tls-require-client-cert', 'refuse TLS peers (HTTPS and DIMSE) without a certificate from --tls-ca')
     .option(...dbOption)
-    .action(async (opts: { data: string; port: number; dimsePort: number; host: string; aeTitle?: string; demo?: boolean; databaseUrl?: string }) => {
+    .action(async (opts: {
+      data: string;
+      port: number;
+      dimsePort: number;
+      host: string;
+      aeTitle?: string;
+      demo?: boolean;
+      databaseUrl?: string;
+      dimseAllow: Array<{ aeTitle: string; host?: string }>;
+      tlsCert?: string;
+      tlsKey?: string;
+      tlsCa?: string;
+      tlsRequireClientCert?: boolean;
+    }) => {
+      const tlsUsage =
+        (opts.tlsCert === undefined) !== (opts.tlsKey === undefined) || ((opts.tlsCa !== undefined || opts.tlsRequireClientCert) && opts.tlsCert === undefined)
+          ? 'error: --tls-cert and --tls-key go together, and --tls-ca / --tls-require-client-cert need them'
+          : opts.tlsRequireClientCert && opts.tlsCa === undefined
+            ? 'error: --tls-require-client-cert needs --tls-ca'
+            : undefined;
+      if (tlsUsage !== undefined) {
+        io.stderr.write(`${tlsUsage}\n`);
+        throw new CommanderError(usageExitCode, 'vertebra.tlsUsage', tlsUsage);
+      }
+      const adminPassword = options.env?.VERTEBRA_ADMIN_PASSWORD;
       // Loaded on demand: the server stack (Fastify, DIMSE, image codecs) is not needed by the other commands.
       const { serveCommand } = await import('./serveCommand.js');
       setExitCode(
@@ -71,6 +128,18 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
             host: opts.host,
             ...(opts.aeTitle === undefined ? {} : { aeTitle: opts.aeTitle }),
             ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+            allowedPeers: opts.dimseAllow,
+            ...(opts.tlsCert === undefined || opts.tlsKey === undefined
+              ? {}
+              : {
+                  tls: {
+                    certFile: opts.tlsCert,
+                    keyFile: opts.tlsKey,
+                    ...(opts.tlsCa === undefined ? {} : { caFile: opts.tlsCa }),
+                    ...(opts.tlsRequireClientCert ? { requireClientCert: true } : {}),
+                  },
+                }),
+            ...(adminPassword === undefined || adminPassword === '' ? {} : { adminPassword }),
             ...(opts.demo ? { demoSources: await findDemoSources({ repoRoot: options.repoRoot }) } : {}),
             ...(existsSync(join(options.repoRoot, 'packages/web/dist/index.html')) ? { webDistDir: join(options.repoRoot, 'packages/web/dist') } : {}),
           },
@@ -125,20 +194,112 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
     .argument('<studyUid>', 'Study Instance UID')
     .requiredOption('--data <dir>', 'data directory of the archive')
     .requiredOption('--out <dir>', 'output folder (created; existing files are never overwritten)')
+    .option('--deidentify', "de-identify (DICOM PS3.15 Basic Profile, modified dates) with the archive's key; every file is checked")
     .option(...dbOption)
-    .action(async (studyUid: string, opts: { data: string; out: string; databaseUrl?: string }) => {
+    .action(async (studyUid: string, opts: { data: string; out: string; deidentify?: boolean; databaseUrl?: string }) => {
       setExitCode(
         await exportCommand(
           {
             studyInstanceUid: studyUid,
             dataDir: opts.data,
             outDir: opts.out,
+            ...(opts.deidentify ? { deidentify: true } : {}),
             ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
           },
           io,
         ),
       );
     });
+
+  // Issue 3: users, API tokens and the audit trail, in the archive's security store.
+  const archiveOptions = (command: Command): Command =>
+    command.requiredOption('--data <dir>', 'data directory of the archive').option(...dbOption);
+  const archiveOf = (opts: { data: string; databaseUrl?: string }): { dataDir: string; databaseUrl?: string } => ({
+    dataDir: opts.data,
+    ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+  });
+  const user = program
+    .command('user')
+    .description(`local users and their roles (${roles.join(', ')})`);
+  archiveOptions(
+    user
+      .command('add')
+      .description('add a user; the password comes from --password-stdin or a prompt (twice, no echo), never from the command line')
+      .argument('<name>', 'user name: 1-64 characters of letters, digits, . _ -')
+      .requiredOption('--role <role>', roles.join(' | '))
+      .option('--password-stdin', 'read the password as one line from stdin'),
+  ).action(async (name: string, opts: { data: string; databaseUrl?: string; role: string; passwordStdin?: boolean }) => {
+    setExitCode(await userCommand({ action: 'add', username: name, role: opts.role, ...(opts.passwordStdin ? { passwordStdin: true } : {}), ...archiveOf(opts) }, io));
+  });
+  archiveOptions(user.command('list').description('list users and roles (never passwords or hashes)').option('--json', 'print JSON')).action(
+    async (opts: { data: string; databaseUrl?: string; json?: boolean }) => {
+      setExitCode(await userCommand({ action: 'list', ...(opts.json ? { json: true } : {}), ...archiveOf(opts) }, io));
+    },
+  );
+  archiveOptions(user.command('remove').description('remove a user with their tokens and sessions (never the last admin)').argument('<name>', 'user name')).action(
+    async (name: string, opts: { data: string; databaseUrl?: string }) => {
+      setExitCode(await userCommand({ action: 'remove', username: name, ...archiveOf(opts) }, io));
+    },
+  );
+  archiveOptions(
+    user
+      .command('passwd')
+      .description("set a user's password (ends their sessions)")
+      .argument('<name>', 'user name')
+      .option('--password-stdin', 'read the password as one line from stdin'),
+  ).action(async (name: string, opts: { data: string; databaseUrl?: string; passwordStdin?: boolean }) => {
+    setExitCode(await userCommand({ action: 'passwd', username: name, ...(opts.passwordStdin ? { passwordStdin: true } : {}), ...archiveOf(opts) }, io));
+  });
+  archiveOptions(user.command('role').description("change a user's role (never demotes the last admin)").argument('<name>', 'user name').argument('<role>', roles.join(' | '))).action(
+    async (name: string, role: string, opts: { data: string; databaseUrl?: string }) => {
+      setExitCode(await userCommand({ action: 'role', username: name, role, ...archiveOf(opts) }, io));
+    },
+  );
+
+  const token = program.command('token').description('API tokens for programs (Authorization: Bearer vtb_…)');
+  archiveOptions(
+    token
+      .command('create')
+      .description('create a token for a user; it is printed once, on stdout, and cannot be shown again')
+      .requiredOption('--user <name>', 'user the token acts as')
+      .requiredOption('--name <label>', 'what the token is for, e.g. nightly-stow')
+      .option('--expires-days <n>', 'days until the token expires (default: never)', parsePositiveInteger),
+  ).action(async (opts: { data: string; databaseUrl?: string; user: string; name: string; expiresDays?: number }) => {
+    setExitCode(await tokenCommand({ action: 'create', username: opts.user, name: opts.name, ...(opts.expiresDays === undefined ? {} : { expiresDays: opts.expiresDays }), ...archiveOf(opts) }, io));
+  });
+  archiveOptions(token.command('list').description('list tokens (ids, owners, names, times; never the values)').option('--user <name>', 'only this user\'s tokens').option('--json', 'print JSON')).action(
+    async (opts: { data: string; databaseUrl?: string; user?: string; json?: boolean }) => {
+      setExitCode(await tokenCommand({ action: 'list', ...(opts.user === undefined ? {} : { username: opts.user }), ...(opts.json ? { json: true } : {}), ...archiveOf(opts) }, io));
+    },
+  );
+  archiveOptions(token.command('revoke').description('revoke a token by its id (see token list)').argument('<id>', 'token id')).action(async (id: string, opts: { data: string; databaseUrl?: string }) => {
+    setExitCode(await tokenCommand({ action: 'revoke', id, ...archiveOf(opts) }, io));
+  });
+
+  archiveOptions(
+    program
+      .command('audit')
+      .description('query the audit trail (who did what to which patient or study, when, from where, with which outcome), newest first')
+      .option('--since <time>', 'from this time: ISO 8601, or a duration back from now (90m, 24h, 7d, 2w)')
+      .option('--until <time>', 'before this time: ISO 8601 or a duration back from now')
+      .option('--user <actor>', "actor: a user name, 'ae:AE_TITLE' or 'cli:OS_USER'")
+      .option('--action <action>', 'e.g. login, wado, stow, c-store, export, user-add')
+      .option('--outcome <outcome>', 'success | failure | denied')
+      .option('--patient <id>', 'Patient ID')
+      .option('--study <uid>', 'Study Instance UID')
+      .option('--limit <n>', 'at most this many events (default 100, at most 10000)', parsePositiveInteger)
+      .option('--json', 'print JSON'),
+  ).action(
+    async (opts: { data: string; databaseUrl?: string; since?: string; until?: string; user?: string; action?: string; outcome?: string; patient?: string; study?: string; limit?: number; json?: boolean }) => {
+      const filters = { since: opts.since, until: opts.until, user: opts.user, action: opts.action, outcome: opts.outcome, patientId: opts.patient, studyInstanceUid: opts.study, limit: opts.limit };
+      setExitCode(
+        await auditCommand(
+          { ...archiveOf(opts), ...(opts.json ? { json: true } : {}), ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)) },
+          io,
+        ),
+      );
+    },
+  );
 
   program
     .command('analyze')
