@@ -31,7 +31,8 @@ const archive = createArchiveService({ index, blobs });
 const marks = [];
 const wrapped = Object.create(archive);
 wrapped.ingest = async (req) => { const t0 = performance.now(); const r = await archive.ingest(req); marks.push([t0, performance.now()]); return r; };
-const server = await startDimseServer({ archive: wrapped, port: 0, ...(maxReceivePduBytes ? { maxReceivePduBytes } : {}) });
+// storescu's default calling AE title; the SCP denies every other peer (issue 3).
+const server = await startDimseServer({ archive: wrapped, port: 0, allowedPeers: [{ aeTitle: 'STORESCU' }], ...(maxReceivePduBytes ? { maxReceivePduBytes } : {}) });
 const cpu0 = process.cpuUsage();
 const threads0 = threadCpuMs();
 const t = performance.now();

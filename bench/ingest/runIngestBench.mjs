@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startOrthanc } from '../../scripts/lib/startOrthanc.mjs';
 import { request, runPool, stowBody } from '../lib/dicomweb.mjs';
-import { startVertebraChild } from '../lib/startVertebraChild.mjs';
+import { benchAuthHeaders, startVertebraChild } from '../lib/startVertebraChild.mjs';
 import { processCpuMs, threadCpuDelta, threadCpuMs } from '../lib/threadCpu.mjs';
 import { syntheticUid, writeSyntheticPart10 } from '../lib/writeSyntheticPart10.mjs';
 import { runScaleBench } from './runScaleBench.mjs';
@@ -94,7 +94,7 @@ const rate = (count, ms) => (count * 1000) / ms;
 
 async function vertebraCount(httpUrl, studyUid) {
   const agent = new http.Agent({ keepAlive: false });
-  const res = await request({ agent, url: `${httpUrl}/dicomweb/studies?StudyInstanceUID=${studyUid}&includefield=00201208`, headers: { accept: 'application/dicom+json' } });
+  const res = await request({ agent, url: `${httpUrl}/dicomweb/studies?StudyInstanceUID=${studyUid}&includefield=00201208`, headers: { ...benchAuthHeaders, accept: 'application/dicom+json' } });
   const rows = res.status === 200 ? JSON.parse(String(res.body)) : [];
   return Number(rows[0]?.['00201208']?.Value?.[0] ?? 0);
 }
@@ -105,7 +105,7 @@ async function orthancCount(baseUrl) {
   return JSON.parse(String(res.body)).CountInstances;
 }
 
-async function stowAll({ url, buffers, batch, connections }) {
+async function stowAll({ url, buffers, batch, connections, authHeaders = {} }) {
   const jobs = [];
   for (let i = 0; i < buffers.length; i += batch) jobs.push(stowBody(buffers.slice(i, i + batch)));
   const failures = [];
@@ -114,7 +114,7 @@ async function stowAll({ url, buffers, batch, connections }) {
     jobs,
     connections,
     run: async (job, agent) => {
-      const res = await request({ agent, url, method: 'POST', headers: { 'content-type': job.contentType, accept: 'application/dicom+json' }, body: job.body });
+      const res = await request({ agent, url, method: 'POST', headers: { ...authHeaders, 'content-type': job.contentType, accept: 'application/dicom+json' }, body: job.body });
       if (res.status !== 200) failures.push(`${res.status} ${String(res.body).slice(0, 200)}`);
     },
   });
@@ -210,7 +210,7 @@ async function main() {
   if (options.modes.includes('stow')) {
     const mode = `STOW-RS, ${options.connections} connections, ${options.batch} instances/request`;
     console.log(mode);
-    const v = await withVertebra('stow', (s) => stowAll({ url: `${s.httpUrl}/dicomweb/studies`, buffers, batch: options.batch, connections: options.connections }));
+    const v = await withVertebra('stow', (s) => stowAll({ url: `${s.httpUrl}/dicomweb/studies`, buffers, batch: options.batch, connections: options.connections, authHeaders: s.authHeaders }));
     const o = await withOrthanc('stow', (o) => stowAll({ url: `${o.baseUrl}/dicom-web/studies`, buffers, batch: options.batch, connections: options.connections }));
     record(mode, v, o, cpuPerInstance.get('vertebra-stow'), cpuPerInstance.get('orthanc-stow'));
   }

@@ -79,7 +79,7 @@ export async function runScaleBench({ instances, batch, connections, profile, pr
       run: async (job, agent) => {
         const buffers = Array.from({ length: job.count }, (_, k) => instance(runId, job.first + k));
         const { body, contentType } = stowBody(buffers);
-        const res = await request({ agent, url, method: 'POST', headers: { 'content-type': contentType, accept: 'application/dicom+json' }, body });
+        const res = await request({ agent, url, method: 'POST', headers: { ...server.authHeaders, 'content-type': contentType, accept: 'application/dicom+json' }, body });
         if (res.status !== 200) throw new Error(`STOW ${res.status}: ${String(res.body).slice(0, 300)}`);
         const t = performance.now() - start;
         for (let k = 0; k < job.count; k += 1) doneAt[job.first + k] = t;
@@ -116,7 +116,7 @@ export async function runScaleBench({ instances, batch, connections, profile, pr
       let rows = 0;
       for (let i = 0; i < 220; i += 1) {
         const t0 = performance.now();
-        const res = await request({ agent, url: `${server.httpUrl}/dicomweb/studies?${query(i)}`, headers: { accept: 'application/dicom+json' } });
+        const res = await request({ agent, url: `${server.httpUrl}/dicomweb/studies?${query(i)}`, headers: { ...server.authHeaders, accept: 'application/dicom+json' } });
         const t = performance.now() - t0;
         if (res.status !== 200 && res.status !== 204) throw new Error(`QIDO ${name}: ${res.status} ${String(res.body).slice(0, 200)}`);
         if (i >= 20) {

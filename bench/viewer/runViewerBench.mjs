@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { request, runPool, stowBody } from '../lib/dicomweb.mjs';
 import { syntheticUid, writeSyntheticPart10 } from '../lib/writeSyntheticPart10.mjs';
+import { benchAdminPassword, benchAuthHeaders } from '../lib/startVertebraChild.mjs';
 
 const WEB_DIR = fileURLToPath(new URL('../../packages/web/', import.meta.url));
 const CHILD = fileURLToPath(new URL('./serveViewerChild.mjs', import.meta.url));
@@ -77,7 +78,7 @@ async function loadSeries(url, { slices, size }) {
     connections: 2,
     run: async (batch, agent) => {
       const { body, contentType } = stowBody(batch);
-      const r = await request({ agent, url: `${url}/dicomweb/studies`, method: 'POST', headers: { 'content-type': contentType, accept: 'application/dicom+json' }, body });
+      const r = await request({ agent, url: `${url}/dicomweb/studies`, method: 'POST', headers: { ...benchAuthHeaders, 'content-type': contentType, accept: 'application/dicom+json' }, body });
       if (r.status !== 200) throw new Error(`STOW-RS answered ${r.status}: ${r.body.toString().slice(0, 300)}`);
     },
   });
@@ -144,7 +145,12 @@ async function main() {
     console.log(`stored ${options.slices} CT slices ${options.size}×${options.size} (${(series.bytes / 1e6).toFixed(0)} MB) at ${server.url}`);
     context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1500, height: 800 } });
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`${server.url}/`); // warm the HTTP cache with the app's scripts, as a returning user has it
+    // Sign in through the login form, as a user does; the session cookie carries every later request.
+    await page.goto(`${server.url}/`);
+    await page.fill('input[name="username"]', 'admin');
+    await page.fill('input[name="password"]', benchAdminPassword);
+    await page.click('button[type="submit"]');
+    // The first load after sign-in also warms the HTTP cache with the app's scripts, as a returning user has it.
     await page.waitForSelector('[data-worklist-state="ready"]');
     const viewer = [];
     const floor = [];

@@ -1,16 +1,17 @@
 // Child process for the viewer benchmark: the built server (buildApp + openArchive from
-// dist) with the built viewer mounted by registerWebApp, on a free loopback port. Prints
+// dist) with the built viewer mounted through buildApp's webDistDir, on a free loopback
+// port, with authentication on (admin password: benchAdminPassword). Prints
 // "READY <url>" when listening; exits on SIGTERM.
 import { fileURLToPath } from 'node:url';
-import { openArchive } from '@vertebra/archive';
+import { ensureAdminUser, openArchive, securityStoreOf } from '@vertebra/archive';
 import { buildApp } from '@vertebra/server';
+import { benchAdminPassword } from '../lib/startVertebraChild.mjs';
 
-const { registerWebApp } = await import(new URL('../../packages/server/dist/web/registerWebApp.js', import.meta.url).href);
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: serveViewerChild.mjs <dataDir>');
 const archive = await openArchive({ dataDir, sqliteSynchronous: 'NORMAL' });
-const app = await buildApp({ archive });
-await registerWebApp(app, { distDir: fileURLToPath(new URL('../../packages/web/dist', import.meta.url)) });
+await ensureAdminUser(securityStoreOf(archive), { password: benchAdminPassword });
+const app = await buildApp({ archive, webDistDir: fileURLToPath(new URL('../../packages/web/dist', import.meta.url)) });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 process.stdout.write(`READY http://127.0.0.1:${address.port}\n`);

@@ -1,12 +1,13 @@
-/** The viewer shell: a header and either the worklist or one study, chosen by the URL hash. */
+/** The viewer shell: a header (with who is signed in) and either the worklist or one study, chosen by the URL hash. */
 import type { CornerstoneRuntime } from './cornerstone/initCornerstone.js';
-import type { VertebraApiClient } from '@vertebra/contracts';
+import type { SessionInfo, VertebraApiClient } from '@vertebra/contracts';
+import { SessionBadge } from './session/SessionBadge.js';
 import type { DicomwebClient } from './dicomweb/DicomwebClient.js';
 import { useHashRoute } from './useHashRoute.js';
 import { StudyViewer } from './viewer/StudyViewer.js';
 import { Worklist } from './worklist/Worklist.js';
 
-export function App(props: { client: DicomwebClient; runtime: CornerstoneRuntime; api: VertebraApiClient }) {
+export function App(props: { client: DicomwebClient; runtime: CornerstoneRuntime; api: VertebraApiClient; session: SessionInfo; onSignOut: () => void }) {
   const route = useHashRoute();
   return (
     <div className="app">
@@ -15,7 +16,13 @@ export function App(props: { client: DicomwebClient; runtime: CornerstoneRuntime
           Vertebra
         </a>
         <span className="subtitle">{route.page === 'worklist' ? 'Worklist' : 'Study viewer'}</span>
+        <SessionBadge session={props.session} onSignOut={props.onSignOut} />
       </header>
+      {props.session.role === 'researcher' && (
+        <p className="notice" role="status">
+          Researchers see de-identified data only: use the research API (/api/research/studies) or `vertebra export --deidentify`.
+        </p>
+      )}
       <main className="app-main">
         {route.page === 'worklist' ? (
           <Worklist client={props.client} />

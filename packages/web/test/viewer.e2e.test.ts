@@ -84,9 +84,9 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     const names = (await readdir(seriesDir)).sort();
     const files = await Promise.all(names.map(async (name) => new Uint8Array(await readFile(join(seriesDir, name)))));
     expect(files).toHaveLength(20);
-    expect(await stowFiles(server.origin, files)).toBe(200);
+    expect(await stowFiles(server, files)).toBe(200);
     const radiographs = await Promise.all((await readdir(radiographDir)).sort().map(async (name) => new Uint8Array(await readFile(join(radiographDir, name)))));
-    expect(await stowFiles(server.origin, radiographs)).toBe(200);
+    expect(await stowFiles(server, radiographs)).toBe(200);
     assembled = await assembleVolumeAsync(files);
     profileDir = await mkdtemp(join(tmpdir(), 'vertebra-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {
@@ -108,24 +108,52 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     if (profileDir) await rm(profileDir, { recursive: true, force: true });
   });
 
+  it('sends an anonymous browser to /login, signs in through the form and shows who is signed in', async () => {
+    const anonymous = await fetch(`${server.origin}/`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toBe('/login?next=%2F');
+    await anonymous.arrayBuffer();
+    const anonymousApi = await fetch(`${server.origin}/dicomweb/studies`);
+    expect(anonymousApi.status).toBe(401);
+    await anonymousApi.arrayBuffer();
+
+    await page.goto(`${server.origin}/#/`);
+    await page.waitForURL(/\/login\?next=/, { timeout: 10_000 });
+    await page.fill('input[name="username"]', server.username);
+    await page.fill('input[name="password"]', 'not-the-password');
+    await page.click('button[type="submit"]');
+    await page.locator('.error[role="alert"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('.error[role="alert"]').textContent()).toContain('Wrong user name or password');
+    expect((await context.cookies(server.origin)).some((c) => c.name === 'vertebra_session')).toBe(false);
+    await page.fill('input[name="username"]', server.username);
+    await page.fill('input[name="password"]', server.password);
+    await page.click('button[type="submit"]');
+    await page.locator(`.session-badge[data-username="${server.username}"]`).waitFor({ timeout: 20_000 });
+    expect(new URL(page.url()).pathname).toBe('/');
+    const cookies = await context.cookies(server.origin);
+    const sessionCookie = cookies.find((c) => c.name === 'vertebra_session');
+    expect(sessionCookie?.httpOnly).toBe(true);
+    expect(sessionCookie?.sameSite).toBe('Strict');
+  });
+
   it('serves the viewer shell at / and keeps API 404s as JSON', async () => {
-    const shell = await fetch(`${server.origin}/studies/deep/link`);
+    const shell = await server.fetch('/studies/deep/link');
     expect(shell.status).toBe(200);
     expect(shell.headers.get('content-type')).toMatch(/text\/html/);
     expect(await shell.text()).toContain('<div id="root">');
-    const apiMiss = await fetch(`${server.origin}/dicomweb/no-such-route`);
+    const apiMiss = await server.fetch('/dicomweb/no-such-route');
     expect(apiMiss.status).toBe(404);
     expect(apiMiss.headers.get('content-type')).toMatch(/application\/json/);
     await apiMiss.arrayBuffer();
     for (const path of ['/api/nothing', '/health/x', '/assets/missing-abc123.js']) {
-      const miss = await fetch(`${server.origin}${path}`);
+      const miss = await server.fetch(path);
       await miss.arrayBuffer(); // an unread body keeps the connection busy and server.close() waiting
       expect(miss.status, path).toBe(404);
     }
-    const html = await (await fetch(`${server.origin}/`)).text();
+    const html = await (await server.fetch('/')).text();
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     expect(asset).toBeDefined();
-    const assetResponse = await fetch(`${server.origin}${asset}`);
+    const assetResponse = await server.fetch(asset!);
     expect(assetResponse.status).toBe(200);
     expect(assetResponse.headers.get('cache-control')).toContain('immutable');
     await assetResponse.arrayBuffer();
@@ -242,7 +270,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     const lengthUid = (await length.getAttribute('data-uid'))!;
     const lengthMm = Number(await length.getAttribute('data-value'));
     const study = decodeURIComponent(page.url().split('#/studies/')[1] ?? '');
-    const saved = ((await (await fetch(`${server.origin}/api/studies/${encodeURIComponent(study)}/measurements`)).json()) as { measurements: Array<{ id: string; toolType: string; coordinateSpace: string; calibration: string; value: { value: number; unit: string } }> }).measurements;
+    const saved = ((await (await server.fetch(`/api/studies/${encodeURIComponent(study)}/measurements`)).json()) as { measurements: Array<{ id: string; toolType: string; coordinateSpace: string; calibration: string; value: { value: number; unit: string } }> }).measurements;
     expect(saved.map((m) => m.toolType).sort()).toEqual(['cobbAngle', 'length', 'probe']);
     expect(saved.find((m) => m.id === lengthUid)).toMatchObject({ coordinateSpace: 'world', calibration: 'pixel-spacing', value: { unit: 'mm' } });
     await page.reload();
@@ -270,7 +298,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     const meanHu = Number(await ellipse.getAttribute('data-value'));
     expect(meanHu).toBeGreaterThan(50); // cancellous bone
     await page.locator('.measurements[data-sync-state="saved"]').waitFor({ timeout: 10_000 });
-    const withEllipse = ((await (await fetch(`${server.origin}/api/studies/${encodeURIComponent(study)}/measurements`)).json()) as { measurements: Array<{ toolType: string; value: { value: number; unit: string } }> }).measurements;
+    const withEllipse = ((await (await server.fetch(`/api/studies/${encodeURIComponent(study)}/measurements`)).json()) as { measurements: Array<{ toolType: string; value: { value: number; unit: string } }> }).measurements;
     expect(withEllipse.find((m) => m.toolType === 'ellipseRoi')?.value.unit).toBe('HU');
   });
 
@@ -331,7 +359,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     updatedAt: string;
   }
   const listMeasurements = async (study: string): Promise<StoredMeasurement[]> =>
-    ((await (await fetch(`${server.origin}/api/studies/${encodeURIComponent(study)}/measurements`)).json()) as { measurements: StoredMeasurement[] }).measurements;
+    ((await (await server.fetch(`/api/studies/${encodeURIComponent(study)}/measurements`)).json()) as { measurements: StoredMeasurement[] }).measurements;
   const imageToPage = async (image: readonly [number, number]): Promise<[number, number]> => {
     const point = await page.evaluate(([x, y]) => window.vertebraViewer?.imageToPage('radiograph-1', [x, y]), [image[0], image[1]] as [number, number]);
     if (point === undefined) throw new Error('no imageToPage');
@@ -355,7 +383,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     // landmarks in pixels; ImagerPixelSpacing with an EstimatedRadiographicMagnificationFactor.
     // A long source distance keeps the projected endplate angle close to the coronal truth.
     const { files, groundTruth } = generatePhantomCase({ preset: 'scoliosis', seed: 3, modalities: ['xr'], xr: { views: ['ap'], rows: 900, sourceToDetectorMm: 5000, sourceToPatientMm: 4000 } });
-    expect(await stowFiles(server.origin, files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
+    expect(await stowFiles(server, files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
     const visit = groundTruth.visits[0]!;
     phantom = { studyInstanceUid: visit.studyInstanceUid, seriesInstanceUid: visit.radiographs[0]!.seriesInstanceUid, landmarksPx: visit.radiographs[0]!.landmarksPx, imagerPixelSpacingMm: visit.radiographs[0]!.geometry.imagerPixelSpacingMm, magnification: 5000 / 4000 };
     const curve = visit.anatomy.alignment.cobbAngles.find((c) => c.upperEndVertebra === 'T5' && c.lowerEndVertebra === 'T12')!;
@@ -403,7 +431,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
 
     // Export: the panel's link downloads the study's measurements as JSON.
     const href = await page.locator('.measurements a.export-measurements').getAttribute('href');
-    const exported = await fetch(new URL(href!, server.origin));
+    const exported = await server.fetch(href!);
     expect(exported.headers.get('content-disposition')).toMatch(/^attachment;/);
     const json = (await exported.json()) as { format: string; measurements: Array<{ id: string }> };
     expect(json.format).toBe('vertebra-measurements');
@@ -441,7 +469,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     await dialog.waitFor({ state: 'detached', timeout: 10_000 });
     const viewport = page.locator('[data-viewport-id="radiograph-1"]');
     await expect.poll(() => viewport.getAttribute('data-calibration'), { timeout: 10_000 }).toBe('user');
-    const calibration = ((await (await fetch(`${server.origin}/api/series/${seriesInstanceUid}/calibration`)).json()) as { calibration: { mmPerPixel: number; knownLengthMm: number; pixelLength: number } }).calibration;
+    const calibration = ((await (await server.fetch(`/api/series/${seriesInstanceUid}/calibration`)).json()) as { calibration: { mmPerPixel: number; knownLengthMm: number; pixelLength: number } }).calibration;
     expect(calibration.knownLengthMm).toBe(150);
     const headPixels = Math.hypot(lm.femoralHeads!.left![0] - lm.femoralHeads!.right![0], lm.femoralHeads!.left![1] - lm.femoralHeads!.right![1]);
     expect(Math.abs(calibration.pixelLength - headPixels)).toBeLessThan(2);
@@ -473,7 +501,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
   // Each phantom case below has its own seed: the same preset and seed give the same study UID.
   it('hangs a phantom spine MR as sagittal T2, sagittal T1 and axial T2, with lengths on PixelSpacing', async () => {
     const { files, groundTruth } = generatePhantomCase({ preset: 'scoliosis', seed: 4, modalities: ['mr'], mr: { pixelSpacingMm: 2, sagittalSlices: 7, fieldOfView: 'lumbar' } });
-    expect(await stowFiles(server.origin, files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
+    expect(await stowFiles(server, files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
     await page.goto(`${server.origin}/#/studies/${encodeURIComponent(groundTruth.visits[0]!.studyInstanceUid)}`);
     await openViewer();
     expect(await page.locator('.study-viewer').getAttribute('data-protocol')).toBe('mr-spine');
@@ -498,7 +526,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
 
   it('plays a phantom fluoroscopy clip (XA multi-frame) as cine with a frame rate control', async () => {
     const { files, groundTruth } = generatePhantomCase({ preset: 'scoliosis', seed: 5, modalities: ['xa'], xa: { frames: 6, columns: 128, rows: 128 } });
-    expect(await stowFiles(server.origin, files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
+    expect(await stowFiles(server, files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
     await page.goto(`${server.origin}/#/studies/${encodeURIComponent(groundTruth.visits[0]!.studyInstanceUid)}`);
     await openViewer();
     expect(await page.locator('.study-viewer').getAttribute('data-protocol')).toBe('cine');
@@ -520,5 +548,21 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     await page.goto(`${server.origin}/#/studies/1.2.3.4.5.404`);
     await page.waitForSelector('.study-viewer[data-viewer-state="error"]', { timeout: 10_000 });
     await expect(page.locator('.series-browser .error').textContent()).resolves.toContain('not in the archive');
+  });
+
+  it('leaves every study the viewer opened in the audit trail, then signs out', async () => {
+    const audit = await server.fetch('/api/audit?action=viewer-open&limit=1000');
+    expect(audit.status).toBe(200);
+    const body = (await audit.json()) as { events: Array<{ actor: string; action: string; outcome: string; studyInstanceUid: string | null }> };
+    const opened = new Set(body.events.filter((e) => e.actor === server.username && e.outcome === 'success').map((e) => e.studyInstanceUid));
+    expect(opened.has('1.2.3.4.5.404')).toBe(false); // not in the archive: nothing was shown
+    expect(opened.size).toBeGreaterThanOrEqual(4); // the JPEG 2000 CT, the radiographs, the phantom MR and XA
+
+    await page.goto(`${server.origin}/#/`);
+    await page.locator('.session-signout').click();
+    await page.waitForURL(/\/login/, { timeout: 10_000 });
+    expect((await context.cookies(server.origin)).some((c) => c.name === 'vertebra_session' && c.value !== '')).toBe(false);
+    await page.goto(`${server.origin}/`);
+    await page.waitForURL(/\/login\?next=/, { timeout: 10_000 });
   });
 });

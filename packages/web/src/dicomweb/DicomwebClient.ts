@@ -19,31 +19,38 @@ export interface DicomwebClient {
   thumbnailUrl(studyInstanceUid: string, seriesInstanceUid?: string): string;
 }
 
-export function createDicomwebClient(baseUrl: string): DicomwebClient {
+export interface DicomwebClientOptions {
+  /** Called on every 401 (session expired or signed out elsewhere). */
+  readonly onUnauthorized?: () => void;
+}
+
+export function createDicomwebClient(baseUrl: string, options: DicomwebClientOptions = {}): DicomwebClient {
   const base = baseUrl.replace(/\/+$/, '');
   const enc = encodeURIComponent;
+  const get = (url: string, signal: AbortSignal | undefined): Promise<DicomJsonDataset[]> =>
+    fetchDicomJson(url, { ...(signal === undefined ? {} : { signal }), ...(options.onUnauthorized === undefined ? {} : { onUnauthorized: options.onUnauthorized }) });
   return {
     baseUrl: base,
     async searchStudies(criteria, signal) {
-      const results = await fetchDicomJson(`${base}/studies?${buildStudyQuery(criteria).toString()}`, signal);
+      const results = await get(`${base}/studies?${buildStudyQuery(criteria).toString()}`, signal);
       return results.map(toStudySummary);
     },
     async getStudy(studyInstanceUid, signal) {
       const params = buildStudyQuery({});
       params.set('StudyInstanceUID', studyInstanceUid);
-      const results = await fetchDicomJson(`${base}/studies?${params.toString()}`, signal);
+      const results = await get(`${base}/studies?${params.toString()}`, signal);
       return results[0] === undefined ? undefined : toStudySummary(results[0]);
     },
     async listSeries(studyInstanceUid, signal) {
       const params = new URLSearchParams();
       for (const field of ['SeriesDescription', 'BodyPartExamined', 'NumberOfSeriesRelatedInstances']) params.append('includefield', field);
-      const results = await fetchDicomJson(`${base}/studies/${enc(studyInstanceUid)}/series?${params.toString()}`, signal);
+      const results = await get(`${base}/studies/${enc(studyInstanceUid)}/series?${params.toString()}`, signal);
       return results
         .map((d) => toSeriesSummary(d, studyInstanceUid))
         .sort((a, b) => (a.seriesNumber ?? Number.MAX_SAFE_INTEGER) - (b.seriesNumber ?? Number.MAX_SAFE_INTEGER));
     },
     seriesMetadata(studyInstanceUid, seriesInstanceUid, signal) {
-      return fetchDicomJson(`${base}/studies/${enc(studyInstanceUid)}/series/${enc(seriesInstanceUid)}/metadata`, signal);
+      return get(`${base}/studies/${enc(studyInstanceUid)}/series/${enc(seriesInstanceUid)}/metadata`, signal);
     },
     frameUrl(studyInstanceUid, seriesInstanceUid, sopInstanceUid, frame) {
       return `${base}/studies/${enc(studyInstanceUid)}/series/${enc(seriesInstanceUid)}/instances/${enc(sopInstanceUid)}/frames/${frame}`;

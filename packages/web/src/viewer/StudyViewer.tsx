@@ -70,6 +70,8 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
 
   useEffect(() => {
     performance.mark('vertebra:study-open');
+    // PHI access is audited (issue 3): the server records who opened which study.
+    api.markStudyViewed(studyInstanceUid).catch(() => undefined);
     const abort = new AbortController();
     Promise.all([client.getStudy(studyInstanceUid, abort.signal), client.listSeries(studyInstanceUid, abort.signal)])
       .then(([study, series]) =>
@@ -83,7 +85,7 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
         if (!abort.signal.aborted) setSeriesState({ status: 'error', message: error instanceof Error ? error.message : String(error) });
       });
     return () => abort.abort();
-  }, [client, studyInstanceUid]);
+  }, [api, client, studyInstanceUid]);
 
   const protocol = useMemo(
     () => (seriesState.status === 'ready' ? chooseHangingProtocol(seriesState.series, preferredSeries) : undefined),
