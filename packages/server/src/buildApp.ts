@@ -38,6 +38,12 @@ export interface AppLimits {
   readonly maxPartBytes?: number;
   /** Most parts (instances) in one STOW-RS request. Default 10 000. */
   readonly maxInstancesPerRequest?: number;
+  /** A connection that sends or receives nothing for this long is closed (slow-client defence). Default 120 s. */
+  readonly idleSocketTimeoutMs?: number;
+  /** A request whose body has not fully arrived after this long is answered 408 and closed. Default 30 min (a 2 GiB STOW at ~10 Mbit/s). */
+  readonly requestTimeoutMs?: number;
+  /** The request line and headers must arrive within this long. Default 30 s. */
+  readonly headersTimeoutMs?: number;
 }
 
 export interface AuthSettings {
@@ -70,6 +76,8 @@ export interface BuildAppDeps {
   /** Where audit events go; default: a writer on the archive's SecurityStore, closed with the app. */
   readonly audit?: AuditSink;
   readonly auth?: AuthSettings;
+  /** Successful WADO-RS reads of one study by one user are coalesced into one audit event per this window (StudyReadCoalescer); default 60 s; 0 writes one event per request. */
+  readonly auditReadWindowMs?: number;
 }
 
 export const defaultMaxRequestBytes = 2 * 1024 * 1024 * 1024;
@@ -82,14 +90,23 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
     maxPartBytes: Math.min(deps.limits?.maxPartBytes ?? maxRequestBytes, maxRequestBytes),
     maxInstancesPerRequest: deps.limits?.maxInstancesPerRequest ?? defaultMaxInstancesPerRequest,
   };
+  const requestTimeoutMs = deps.limits?.requestTimeoutMs ?? 30 * 60_000;
+  const headersTimeoutMs = Math.min(deps.limits?.headersTimeoutMs ?? 30_000, requestTimeoutMs);
+  // Node checks the headers and request timeouts on this interval (default 30 s): make it a fraction of the limit.
+  const httpServerOptions = { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(headersTimeoutMs / 4))) };
   const app = Fastify({
     logger: withRedactedRequests(deps.logger ?? false),
+    // Node's http timeouts (net.Socket idle, server.requestTimeout / headersTimeout): a client
+    // that trickles bytes or stops half-way cannot hold a connection forever.
+    connectionTimeout: deps.limits?.idleSocketTimeoutMs ?? 120_000,
+    requestTimeout: requestTimeoutMs,
     // JSON bodies (none on these routes yet) stay small; STOW-RS enforces its own limits.
     bodyLimit: 1024 * 1024,
     // UIDs are up to 64 characters; a frame list can be long.
     routerOptions: { maxParamLength: 4096 },
+    // node:http server options (https.createServer takes them beside the TLS settings).
     // Fastify types an HTTPS instance apart; the routes are the same, so it is typed as one.
-    ...(deps.https === undefined ? {} : ({ https: deps.https } as object)),
+    ...(deps.https === undefined ? { http: httpServerOptions } : ({ https: { ...deps.https, ...httpServerOptions } } as object)),
   });
   registerErrorHandling(app);
 
@@ -112,16 +129,15 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
     ...(auth.basicCacheMs === undefined ? {} : { basicCacheMs: auth.basicCacheMs }),
     ...(auth.passwordCost === undefined ? {} : { passwordCost: auth.passwordCost }),
   });
-  let audit = deps.audit;
-  if (audit === undefined) {
-    const writer = createAuditWriter({ store, logger: app.log });
-    app.addHook('onClose', async () => {
-      await writer.close().catch(() => undefined);
-    });
-    audit = writer;
-  }
+  const ownWriter = deps.audit === undefined ? createAuditWriter({ store, logger: app.log }) : undefined;
+  const audit = deps.audit ?? ownWriter!;
   registerAuth(app, { authenticator });
-  registerAuditHook(app, { audit, archive: deps.archive, now });
+  const auditHook = registerAuditHook(app, { audit, archive: deps.archive, now, ...(deps.auditReadWindowMs === undefined ? {} : { studyReadWindowMs: deps.auditReadWindowMs }) });
+  app.addHook('onClose', async () => {
+    // Coalesced read counts first, then the writer (ours only; a caller's writer is the caller's to close).
+    auditHook.flushCoalesced();
+    await ownWriter?.close().catch(() => undefined);
+  });
 
   app.get('/health', { config: { permission: 'public' } }, async () => ({ status: 'ok' }));
   const passwordCost = auth.passwordCost === undefined ? {} : { passwordCost: auth.passwordCost };

@@ -7,10 +7,13 @@
  * detail is the method, the route path and the query string with any secret-looking
  * parameter removed; headers, cookies and bodies are never written. The patient ID of a
  * study comes from the archive (cached briefly), so WADO and STOW events name the patient.
+ * Successful WADO-RS reads of one study by one user are coalesced per minute
+ * (StudyReadCoalescer): the first is written at once, the rest as one counted summary.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ArchiveService, AuditEventInput, AuditOutcome } from '@vertebra/archive';
 import type { AuditSink } from './AuditSink.js';
+import { StudyReadCoalescer } from './StudyReadCoalescer.js';
 import { redactUrl } from '../http/redactUrl.js';
 import '../auth/routeAccess.js';
 
@@ -18,7 +21,12 @@ export interface AuditHookOptions {
   readonly audit: AuditSink;
   readonly archive: ArchiveService;
   readonly now?: () => Date;
+  /** Window of WADO-RS read coalescing, ms; default 60 s; 0 records every request. */
+  readonly studyReadWindowMs?: number;
 }
+
+/** Actions whose successful repeats on one study are coalesced. */
+const coalescedActions = new Set(['wado']);
 
 const patientCacheMs = 60_000;
 const maxPatientCacheEntries = 2000;
@@ -33,7 +41,12 @@ function outcomeOf(statusCode: number): AuditOutcome {
   return statusCode < 400 ? 'success' : 'failure';
 }
 
-export function registerAuditHook(app: FastifyInstance, options: AuditHookOptions): void {
+export interface AuditHook {
+  /** Records the summaries of every open coalescing window (the app calls it when it closes). */
+  flushCoalesced(): void;
+}
+
+export function registerAuditHook(app: FastifyInstance, options: AuditHookOptions): AuditHook {
   const { audit, archive } = options;
   const now = options.now ?? (() => new Date());
   /** Study Instance UID → { patient ID, time looked up }. */
@@ -109,11 +122,28 @@ export function registerAuditHook(app: FastifyInstance, options: AuditHookOption
     return [{ ...base, studyInstanceUid, patientId }];
   };
 
+  const windowMs = options.studyReadWindowMs ?? 60_000;
+  const coalescer =
+    windowMs > 0
+      ? new StudyReadCoalescer({ windowMs, record: (event) => audit.record(event), nowMs: () => now().getTime(), nowIso: () => now().toISOString() })
+      : undefined;
+  const timer = coalescer === undefined ? undefined : setInterval(() => coalescer.sweep(), Math.max(1000, Math.floor(windowMs / 2)));
+  timer?.unref();
+
   app.addHook('onResponse', async (request, reply) => {
     try {
-      for (const event of await eventsOf(request, reply.statusCode)) audit.record(event);
+      for (const event of await eventsOf(request, reply.statusCode)) {
+        if (coalescer !== undefined && coalescedActions.has(event.action)) coalescer.observe(event);
+        else audit.record(event);
+      }
     } catch (error) {
       request.log.error({ error: error instanceof Error ? error.name : 'unknown' }, 'building the audit event failed');
     }
   });
+  return {
+    flushCoalesced() {
+      if (timer !== undefined) clearInterval(timer);
+      coalescer?.sweep(true);
+    },
+  };
 }

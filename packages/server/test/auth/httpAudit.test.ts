@@ -34,7 +34,8 @@ describe('audit of HTTP requests', () => {
         done();
       },
     });
-    server = await startTestServer({ logger: { level: 'trace', stream } });
+    // Every request its own event here (no read coalescing), so each one's detail can be checked.
+    server = await startTestServer({ logger: { level: 'trace', stream }, auditReadWindowMs: 0 });
     radiologist = await server.createUser('radiologist', 'auditee');
     researcher = await server.createUser('researcher', 'prober');
     secrets.push(testAdminPassword, radiologist.password, researcher.password, 'Wr0ng-Secret-Guess-77', 'An0ther-Wr0ng-Guess', 'brand-new-Secret-99');

@@ -54,6 +54,8 @@ export async function startTestServer(
     logger?: FastifyLoggerOptions;
     /** Serve a viewer build from this folder (buildApp's webDistDir). */
     webDistDir?: string;
+    /** buildApp's auditReadWindowMs (0: every WADO request is its own audit event). */
+    auditReadWindowMs?: number;
   } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vertebra-dicomweb-'));
@@ -74,6 +76,7 @@ export async function startTestServer(
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.webDistDir ? { webDistDir: options.webDistDir } : {}),
+    ...(options.auditReadWindowMs === undefined ? {} : { auditReadWindowMs: options.auditReadWindowMs }),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
