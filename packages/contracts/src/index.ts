@@ -3,3 +3,4 @@ export * from './measurementSchema.js';
 export * from './validateMeasurement.js';
 export * from './createVertebraApiClient.js';
 export * from './sessionSchema.js';
+export * from './analysisSchema.js';
