@@ -9,12 +9,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openArchive, type Archive } from '@vertebra/archive';
 import { startVertebraServer, type VertebraServer } from '../../src/startVertebraServer.js';
 import { RawStoreScu, type StoreOutcome } from './rawStoreScu.js';
+import { freePort } from '../dimse/dimseTestSupport.js';
 
 // ---- credentials: the one switch -------------------------------------------------------
 /** Password of the bootstrap 'admin' user of every server these tests start. */
@@ -43,17 +43,7 @@ export function serveAuthArgs(cliMain: string): { args: string[]; env: NodeJS.Pr
 
 export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface StressServer {
   readonly server: VertebraServer;
