@@ -107,8 +107,29 @@ export interface InstanceSelector {
   readonly sopInstanceUid?: string;
 }
 
+/** What `onStored` listeners learn after an instance was committed (outcome 'stored' or 'replaced'). */
+export interface StoredInstanceEvent {
+  readonly outcome: 'stored' | 'replaced';
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly sopInstanceUid: string;
+  /** Modality (0008,0060); '' when absent. */
+  readonly modality: string;
+  /** Frame of Reference UID (0020,0052); null when absent. */
+  readonly frameOfReferenceUid: string | null;
+  readonly source: IngestSourceKind;
+}
+
+/** Called synchronously after the commit: must be cheap and must not throw (a throw is logged and ignored). */
+export type StoredInstanceListener = (event: StoredInstanceEvent) => void;
+
 export interface ArchiveService {
   ingest(request: IngestRequest): Promise<IngestResult>;
+  /**
+   * Subscribes to committed instances (every transport: they all ingest here), e.g. to start
+   * an analysis job. Duplicates and rejections are not reported. Returns the unsubscribe function.
+   */
+  onStored(listener: StoredInstanceListener): () => void;
   query(request: QueryRequest): Promise<QueryResult>;
   /** Instances in a study/series/instance, ordered by series then instance number; [] when none. */
   listInstances(selector: InstanceSelector): Promise<readonly InstanceRecord[]>;

@@ -12,6 +12,10 @@
  * commit. A row therefore never exists without its durable blob, and a crash before the
  * commit leaves at most an unreferenced blob file, never a partial instance.
  *
+ * After a commit that stored or replaced an instance, the `onStored` listeners are told
+ * synchronously (modality, study, series, frame of reference); a listener that throws is
+ * logged and cannot fail the ingest (issue 6: the server's analysis scheduler listens).
+ *
  * Blob lifetime: a blob is shared by every ingest of the same bytes. Blobs made unreferenced
  * by a replacement (or written by an ingest that lost a race) are deleted only when no
  * ingest of the same digest is in flight; an ingest that starts meanwhile waits for the
@@ -30,6 +34,8 @@ import type {
   InstanceSelector,
   QueryRequest,
   QueryResult,
+  StoredInstanceEvent,
+  StoredInstanceListener,
 } from './ArchiveService.js';
 import { isBlobKey, type BlobStore } from './BlobStore.js';
 import { deriveUid } from './deriveUid.js';
@@ -177,7 +183,19 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
   /** Blob deletions in progress, per digest: ingests of that digest wait for them. */
   const deleting = new Map<string, Promise<void>>();
   const running = new Set<Promise<unknown>>();
+  const storedListeners = new Set<StoredInstanceListener>();
   let closed = false;
+
+  /** Tells the onStored listeners; a listener that throws is logged, never fails the ingest. */
+  const announce = (event: StoredInstanceEvent): void => {
+    for (const listener of storedListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        logger?.warn('archive: an onStored listener failed', { sopInstanceUid: event.sopInstanceUid, error: (error as Error)?.message });
+      }
+    }
+  };
 
   const retain = (sha: string): void => {
     inflight.set(sha, (inflight.get(sha) ?? 0) + 1);
@@ -363,6 +381,17 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
       return rejected(label, 'ARCHIVE_STORAGE_FAILED', `the archive could not store the object: ${vertebraError.message}`, ids);
     }
     release(sha);
+    if ((outcome.outcome === 'stored' || outcome.outcome === 'replaced') && storedListeners.size > 0) {
+      announce({
+        outcome: outcome.outcome,
+        studyInstanceUid: identity.studyInstanceUid,
+        seriesInstanceUid: identity.seriesInstanceUid,
+        sopInstanceUid: header.sopInstanceUid,
+        modality: header.modality,
+        frameOfReferenceUid: header.frameOfReferenceUid === '' ? null : header.frameOfReferenceUid,
+        source: request.source?.kind ?? 'import',
+      });
+    }
     switch (outcome.outcome) {
       case 'stored':
         return { outcome: 'stored', label, ...ids };
@@ -399,6 +428,12 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
           return rejected(label, 'INTERNAL', `unexpected failure: ${(error as Error).message}`);
         }),
       );
+    },
+    onStored(listener: StoredInstanceListener): () => void {
+      storedListeners.add(listener);
+      return () => {
+        storedListeners.delete(listener);
+      };
     },
     async query(request: QueryRequest): Promise<QueryResult> {
       const plan = planQuery(request, options.tagForKeyword === undefined ? {} : { tagForKeyword: options.tagForKeyword });

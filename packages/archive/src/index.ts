@@ -25,3 +25,4 @@ export { deriveUid } from './deriveUid.js';
 export { GroupCommitQueue, type GroupCommitQueueOptions } from './GroupCommitQueue.js';
 export { openAnnotationStore, attachAnnotationStore, annotationStoreOf, type AnnotationStore, type StoredMeasurement, type StoredCalibration, type ArchiveWithAnnotations } from './annotations/index.js';
 export * from './security/index.js';
+export * from './analyses/index.js';

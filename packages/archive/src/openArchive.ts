@@ -13,6 +13,7 @@ import { openMetadataIndex } from './openMetadataIndex.js';
 import { sweepOrphanBlobs } from './sweepOrphanBlobs.js';
 import { attachAnnotationStore, type ArchiveWithAnnotations } from './annotations/attachAnnotationStore.js';
 import { attachSecurityStore, type ArchiveWithSecurity } from './security/attachSecurityStore.js';
+import { attachAnalysisStore, type ArchiveWithAnalyses } from './analyses/attachAnalysisStore.js';
 
 export interface OpenArchiveOptions {
   readonly dataDir: string;
@@ -34,7 +35,7 @@ export interface OpenArchiveOptions {
   readonly orphanBlobMinAgeMs?: number;
 }
 
-export async function openArchive(options: OpenArchiveOptions): Promise<ArchiveWithSecurity<ArchiveWithAnnotations>> {
+export async function openArchive(options: OpenArchiveOptions): Promise<ArchiveWithAnalyses<ArchiveWithSecurity<ArchiveWithAnnotations>>> {
   if (typeof options.dataDir !== 'string' || options.dataDir === '') {
     throw new VertebraError('CONFIG_INVALID', 'a data directory is required', { subject: 'dataDir' });
   }
@@ -71,5 +72,6 @@ export async function openArchive(options: OpenArchiveOptions): Promise<ArchiveW
     ...(options.commitBatchMaxDelayMs === undefined ? {} : { commitBatchMaxDelayMs: options.commitBatchMaxDelayMs }),
     ...(options.tagForKeyword === undefined ? {} : { tagForKeyword: options.tagForKeyword }),
   }));
-  return attachSecurityStore(withAnnotations);
+  // Issue 6: the per-series CT analyses and their job state (analyses/).
+  return attachAnalysisStore(await attachSecurityStore(withAnnotations));
 }

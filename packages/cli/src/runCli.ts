@@ -91,6 +91,7 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--tls-ca <file>', 'PEM CA that client certificates must chain to')
     .option('--tls-require-client-cert', 'refuse TLS peers (HTTPS and DIMSE) without a certificate from --tls-ca')
+    .option('--no-analysis', 'do not analyse received CT series (stored analyses are still served)')
     .option(...dbOption)
     .action(async (opts: {
       data: string;
@@ -105,6 +106,7 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
       tlsKey?: string;
       tlsCa?: string;
       tlsRequireClientCert?: boolean;
+      analysis: boolean;
     }) => {
       const tlsUsage =
         (opts.tlsCert === undefined) !== (opts.tlsKey === undefined) || ((opts.tlsCa !== undefined || opts.tlsRequireClientCert) && opts.tlsCert === undefined)
@@ -140,6 +142,7 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
                   },
                 }),
             ...(adminPassword === undefined || adminPassword === '' ? {} : { adminPassword }),
+            ...(opts.analysis === false ? { analysis: false } : {}),
             ...(opts.demo ? { demoSources: await findDemoSources({ repoRoot: options.repoRoot }) } : {}),
             ...(existsSync(join(options.repoRoot, 'packages/web/dist/index.html')) ? { webDistDir: join(options.repoRoot, 'packages/web/dist') } : {}),
           },

@@ -30,6 +30,8 @@ export interface ServeCommandOptions {
   readonly tls?: TlsOptions;
   /** Password of the first 'admin' user (VERTEBRA_ADMIN_PASSWORD); generated and shown once when absent. */
   readonly adminPassword?: string;
+  /** false (--no-analysis): received CT series are not analysed. Default true. */
+  readonly analysis?: boolean;
 }
 
 /** The generated admin password in a box, so that it is seen; written once, to stdout only. */
@@ -62,6 +64,7 @@ export async function serveCommand(options: ServeCommandOptions, io: CliIo): Pro
     ...(options.allowedPeers === undefined ? {} : { allowedPeers: options.allowedPeers }),
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.adminPassword === undefined ? {} : { adminPassword: options.adminPassword }),
+    ...(options.analysis === false ? { analysis: { enabled: false } } : {}),
     archiveLogger: {
       info: (message) => void io.stderr.write(`${message}\n`),
       warn: (message) => void io.stderr.write(`warning: ${message}\n`),
@@ -95,6 +98,7 @@ export async function serveCommand(options: ServeCommandOptions, io: CliIo): Pro
         : `DIMSE    ${options.host ?? '127.0.0.1'}:${server.dimsePort}  AE title ${options.aeTitle ?? 'VERTEBRA'}${options.tls ? '  (DICOM TLS)' : ''}\n` +
             `         ${describeAllowedPeers(options.allowedPeers)}\n`,
     );
+    io.stdout.write(options.analysis === false ? 'Analysis off (--no-analysis)\n' : 'Analysis CT series are analysed in a worker thread after ingest (GET /api/studies/{study}/analyses)\n');
     io.stdout.write('Ready. Ctrl-C stops the server.\n');
     const signal = await (io.waitForShutdown?.() ?? new Promise<string>(() => undefined));
     io.stderr.write(`${signal}: closing\n`);

@@ -14,6 +14,7 @@ import type {
   SeriesCalibrationResponse,
 } from './measurementSchema.js';
 import type { SessionInfo } from './sessionSchema.js';
+import type { AnalysisStatusSummary, SeriesAnalysis, StudyAnalyses } from './analysisSchema.js';
 
 /** The part of fetch the client uses. */
 export type FetchLike = (
@@ -52,6 +53,12 @@ export interface VertebraApiClient {
   logout(): Promise<void>;
   /** Records in the audit trail that the user opened the study in the viewer. */
   markStudyViewed(studyInstanceUid: string): Promise<void>;
+  /** The CT analyses of a study's series: state, error, result (issue 6). */
+  listAnalyses(studyInstanceUid: string, signal?: AbortSignal): Promise<SeriesAnalysis[]>;
+  /** Queues the analysis of a series again (202); 409 ApiError ANALYSIS_NOT_APPLICABLE for a series that cannot be analysed. */
+  rerunAnalysis(studyInstanceUid: string, seriesInstanceUid: string): Promise<SeriesAnalysis>;
+  /** Worklist status per study (at most 200 studies per call). */
+  getAnalysisStatus(studyInstanceUids: readonly string[], signal?: AbortSignal): Promise<AnalysisStatusSummary>;
 }
 
 export interface VertebraApiClientOptions {
@@ -114,5 +121,11 @@ export function createVertebraApiClient(options: VertebraApiClientOptions): Vert
     getSession: (signal) => call<SessionInfo>('GET', '/session', undefined, signal),
     logout: () => call<void>('DELETE', '/session'),
     markStudyViewed: (studyInstanceUid) => call<void>('POST', `/studies/${enc(studyInstanceUid)}/viewed`),
+    async listAnalyses(studyInstanceUid, signal) {
+      return [...(await call<StudyAnalyses>('GET', `/studies/${enc(studyInstanceUid)}/analyses`, undefined, signal)).analyses];
+    },
+    rerunAnalysis: (studyInstanceUid, seriesInstanceUid) => call<SeriesAnalysis>('POST', `/studies/${enc(studyInstanceUid)}/series/${enc(seriesInstanceUid)}/analysis`),
+    getAnalysisStatus: (studyInstanceUids, signal) =>
+      call<AnalysisStatusSummary>('GET', `/analysis-status?${studyInstanceUids.map((uid) => `study=${enc(uid)}`).join('&')}`, undefined, signal),
   };
 }

@@ -72,6 +72,8 @@ export const errorCatalogue = {
   AUTH_RATE_LIMITED: { httpStatus: 429, dimseStatus: DimseStatus.outOfResources, exitCode: 75, summary: 'too many failed attempts; try again later' },
   USER_EXISTS: { httpStatus: 409, dimseStatus: DimseStatus.unableToProcess, exitCode: 65, summary: 'a user with this name already exists' },
   USER_NOT_FOUND: { httpStatus: 404, dimseStatus: DimseStatus.unableToProcess, exitCode: 67, summary: 'no such user' },
+  ANALYSIS_NOT_APPLICABLE: { httpStatus: 409, dimseStatus: DimseStatus.unableToProcess, exitCode: 65, summary: 'the series cannot be analysed (not a CT volume, a localizer, too few slices, or analysis is disabled)' },
+  ANALYSIS_FAILED: { httpStatus: 500, dimseStatus: DimseStatus.processingFailure, exitCode: 70, summary: 'the analysis job failed (the worker crashed, ran out of memory or took too long)' },
   INTERNAL: { httpStatus: 500, dimseStatus: DimseStatus.processingFailure, exitCode: 70, summary: 'an internal error occurred' },
 } as const satisfies Record<string, ErrorDefinition>;
 

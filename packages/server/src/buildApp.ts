@@ -30,6 +30,8 @@ import { dicomwebPrefix } from './dicomweb/dicomwebBaseUrl.js';
 import { registerDicomwebRoutes } from './dicomweb/registerDicomwebRoutes.js';
 import { registerWebApp } from './web/registerWebApp.js';
 import { registerRestRoutes } from './rest/registerRestRoutes.js';
+import { registerAnalysisRoutes } from './rest/registerAnalysisRoutes.js';
+import type { AnalysisJobs } from './jobs/startAnalysisJobs.js';
 
 export interface AppLimits {
   /** Largest request body accepted (STOW-RS), bytes. Default 2 GiB. */
@@ -78,6 +80,8 @@ export interface BuildAppDeps {
   readonly auth?: AuthSettings;
   /** Successful WADO-RS reads of one study by one user are coalesced into one audit event per this window (StudyReadCoalescer); default 60 s; 0 writes one event per request. */
   readonly auditReadWindowMs?: number;
+  /** The analysis job scheduler (startAnalysisJobs) behind POST …/analysis; without it re-runs are refused (409) and the stored analyses are still served. */
+  readonly analysisJobs?: AnalysisJobs;
 }
 
 export const defaultMaxRequestBytes = 2 * 1024 * 1024 * 1024;
@@ -150,6 +154,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
       await registerTokenRoutes(scope, { store, now });
       await registerAuditRoutes(scope, { store });
       await registerResearchRoutes(scope, { archive: deps.archive, store });
+      await registerAnalysisRoutes(scope, { archive: deps.archive, ...(deps.analysisJobs === undefined ? {} : { jobs: deps.analysisJobs }) });
     },
     { prefix: '/api' },
   );

@@ -8,13 +8,14 @@
  * archive, so that the last records are written). Signal handling belongs to the caller
  * (the `vertebra serve` command); this function installs no process handlers.
  */
-import { ensureAdminUser, openArchive, securityStoreOf, type ArchiveLogger, type ArchiveService } from '@vertebra/archive';
+import { analysisStoreOf, ensureAdminUser, openArchive, securityStoreOf, type ArchiveLogger, type ArchiveService } from '@vertebra/archive';
 import { VertebraError } from '@vertebra/errors';
 import { buildApp } from './buildApp.js';
 import { createAuditWriter } from './audit/createAuditWriter.js';
 import { startDimseServer } from './dimse/startDimseServer.js';
 import { loadTlsCredentials } from './dimse/loadTlsCredentials.js';
 import type { TlsOptions } from './dimse/TlsOptions.js';
+import { startAnalysisJobs, type AnalysisJobs, type AnalysisJobsOptions } from './jobs/startAnalysisJobs.js';
 
 type DimseOptions = Parameters<typeof startDimseServer>[0];
 type AppOptions = Parameters<typeof buildApp>[0];
@@ -46,7 +47,15 @@ export interface StartVertebraServerOptions {
   readonly allowedPeers?: DimseOptions['allowedPeers'];
   /** HTTPS for the HTTP app and DICOM TLS for the SCP (PS3.15 B.1 / B.9). */
   readonly tls?: TlsOptions;
+  /** Automatic CT spine analysis of stored CT series (issue 6; startAnalysisJobs); enabled by default. */
+  readonly analysis?: AnalysisServerOptions;
 }
+
+/** `enabled: false` (`vertebra serve --no-analysis`) runs no jobs; stored analyses are still served. */
+export type AnalysisServerOptions = { readonly enabled?: boolean } & Pick<
+  AnalysisJobsOptions,
+  'quietMs' | 'concurrency' | 'minSlices' | 'workerMemoryLimitMb' | 'jobTimeoutMs'
+>;
 
 export interface VertebraServer {
   /** Base URL of the HTTP listener, e.g. http://127.0.0.1:8042 (DICOMweb under /dicomweb). */
@@ -115,9 +124,22 @@ export async function startVertebraServer(options: StartVertebraServerOptions): 
     });
     cleanups.push(() => audit.close());
 
+    // Issue 6: CT analysis jobs. Cleanups run in reverse: the transports stop first, then the jobs
+    // (waiting series queued durably, running jobs abandoned), then the archive.
+    let analysisJobs: AnalysisJobs | undefined;
+    if (options.analysis?.enabled !== false) {
+      const analysisStore = analysisStoreOf(archive);
+      if (analysisStore === undefined) throw new VertebraError('INTERNAL', 'the archive has no analysis store', { subject: options.dataDir });
+      const { enabled: _enabled, ...analysisOptions } = options.analysis ?? {};
+      analysisJobs = await startAnalysisJobs({ archive, store: analysisStore, ...analysisOptions, ...(options.archiveLogger === undefined ? {} : { logger: options.archiveLogger }) });
+      const jobs = analysisJobs;
+      cleanups.push(() => jobs.close());
+    }
+
     const app = await buildApp({
       archive,
       audit,
+      ...(analysisJobs === undefined ? {} : { analysisJobs }),
       ...(tlsSettings === undefined ? {} : { https: tlsSettings }),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -16,6 +16,8 @@ export type HttpAuditAction =
   | 'research-retrieve'
   | 'annotation-read'
   | 'annotation-write'
+  | 'analysis-read'
+  | 'analysis-run'
   | 'viewer-open'
   | 'login'
   | 'logout'

@@ -30,6 +30,7 @@ function noteStoredStudies(archive: ArchiveService, request: FastifyRequest): Ar
       }
       return result;
     },
+    onStored: (listener) => archive.onStored(listener),
     query: (queryRequest) => archive.query(queryRequest),
     listInstances: (selector) => archive.listInstances(selector),
     readInstance: (record) => archive.readInstance(record),

@@ -107,6 +107,9 @@ describe('every route requires authentication and the right role', () => {
     expect(permissionOf('POST', '/dicomweb/studies')).toBe('dicom:write');
     expect(permissionOf('GET', '/api/studies/:study/measurements')).toBe('dicom:read');
     expect(permissionOf('POST', '/api/studies/:study/measurements')).toBe('annotation:write');
+    expect(permissionOf('GET', '/api/studies/:study/analyses')).toBe('dicom:read');
+    expect(permissionOf('POST', '/api/studies/:study/series/:series/analysis')).toBe('annotation:write');
+    expect(permissionOf('GET', '/api/analysis-status')).toBe('dicom:read');
     expect(permissionOf('GET', '/api/research/studies/:pseudonymousStudyUid')).toBe('research:read');
     expect(permissionOf('POST', '/api/users')).toBe('user:manage');
     expect(permissionOf('GET', '/api/audit')).toBe('audit:read');
