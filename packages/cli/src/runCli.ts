@@ -58,6 +58,26 @@ function parseDimseAllow(value: string, previous: ReadonlyArray<{ aeTitle: strin
   return peers;
 }
 
+/** `--move-destination AE=host:port[:tls][,…]`, repeatable: where C-MOVE may send (PS3.4 C.4.2). */
+function parseMoveDestinations(
+  value: string,
+  previous: Readonly<Record<string, { host: string; port: number; tls?: boolean }>>,
+): Record<string, { host: string; port: number; tls?: boolean }> {
+  const destinations = { ...previous };
+  for (const item of value.split(',')) {
+    const entry = item.trim();
+    if (entry === '') continue;
+    const match = /^([\x20-\x3c\x3e-\x5b\x5d-\x7e]{1,16})=(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})(:tls)?$/.exec(entry);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65535) {
+      throw new InvalidArgumentError(`"${entry}": expected AE=host:port or AE=host:port:tls (an AE title of 1-16 characters, a TCP port 1-65535)`);
+    }
+    const host = match[2]!.replace(/^\[(.*)\]$/, '$1');
+    destinations[match[1]!.trim()] = match[4] ? { host, port, tls: true } : { host, port };
+  }
+  return destinations;
+}
+
 function parsePositiveInteger(value: string): number {
   if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return Number(value);
@@ -87,6 +107,7 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
     .option('--ae-title <title>', 'AE title of the DIMSE SCP')
     .option('--demo', 'load demo data into an empty archive')
     .option('--dimse-allow <AE[@host],...>', 'DIMSE peers allowed to associate (repeatable); without it every association is rejected', parseDimseAllow, [])
+    .option('--move-destination <AE=host:port[:tls],...>', 'C-MOVE destinations (repeatable); :tls opens DICOM TLS associations to it', parseMoveDestinations, {})
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS and DICOM TLS (PS3.15 B.1/B.9)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--tls-ca <file>', 'PEM CA that client certificates must chain to')
@@ -102,6 +123,7 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
       demo?: boolean;
       databaseUrl?: string;
       dimseAllow: Array<{ aeTitle: string; host?: string }>;
+      moveDestination: Record<string, { host: string; port: number; tls?: boolean }>;
       tlsCert?: string;
       tlsKey?: string;
       tlsCa?: string;
@@ -131,6 +153,7 @@ function buildProgram(options: RunCliOptions, setExitCode: (code: number) => voi
             ...(opts.aeTitle === undefined ? {} : { aeTitle: opts.aeTitle }),
             ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
             allowedPeers: opts.dimseAllow,
+            remoteAes: opts.moveDestination,
             ...(opts.tlsCert === undefined || opts.tlsKey === undefined
               ? {}
               : {

@@ -26,6 +26,8 @@ export interface ServeCommandOptions {
   readonly demoSources?: readonly DemoSource[];
   /** DIMSE peers allowed to associate (--dimse-allow); none: every association is rejected. */
   readonly allowedPeers?: readonly AllowedPeer[];
+  /** C-MOVE destinations by AE title (--move-destination AE=host:port[:tls]). */
+  readonly remoteAes?: Readonly<Record<string, { readonly host: string; readonly port: number; readonly tls?: boolean }>>;
   /** HTTPS and DICOM TLS (--tls-cert, --tls-key, --tls-ca, --tls-require-client-cert). */
   readonly tls?: TlsOptions;
   /** Password of the first 'admin' user (VERTEBRA_ADMIN_PASSWORD); generated and shown once when absent. */
@@ -52,6 +54,12 @@ function describeAllowedPeers(peers: readonly AllowedPeer[] | undefined): string
   return `allowed peers ${peers.map((peer) => (peer.host ? `${peer.aeTitle}@${peer.host}` : peer.aeTitle)).join(', ')}`;
 }
 
+function describeMoveDestinations(destinations: ServeCommandOptions['remoteAes']): string {
+  const entries = Object.entries(destinations ?? {});
+  if (entries.length === 0) return 'no C-MOVE destination (add with --move-destination AE=host:port)';
+  return `C-MOVE destinations ${entries.map(([ae, d]) => `${ae}=${d.host}:${d.port}${d.tls ? ' (TLS)' : ''}`).join(', ')}`;
+}
+
 export async function serveCommand(options: ServeCommandOptions, io: CliIo): Promise<number> {
   const server = await startVertebraServer({
     dataDir: options.dataDir,
@@ -62,6 +70,7 @@ export async function serveCommand(options: ServeCommandOptions, io: CliIo): Pro
     ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
     ...(options.webDistDir === undefined ? {} : { webDistDir: options.webDistDir }),
     ...(options.allowedPeers === undefined ? {} : { allowedPeers: options.allowedPeers }),
+    ...(options.remoteAes === undefined ? {} : { remoteAes: options.remoteAes }),
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.adminPassword === undefined ? {} : { adminPassword: options.adminPassword }),
     ...(options.analysis === false ? { analysis: { enabled: false } } : {}),
@@ -96,7 +105,8 @@ export async function serveCommand(options: ServeCommandOptions, io: CliIo): Pro
       server.dimsePort === null
         ? 'DIMSE    disabled\n'
         : `DIMSE    ${options.host ?? '127.0.0.1'}:${server.dimsePort}  AE title ${options.aeTitle ?? 'VERTEBRA'}${options.tls ? '  (DICOM TLS)' : ''}\n` +
-            `         ${describeAllowedPeers(options.allowedPeers)}\n`,
+            `         ${describeAllowedPeers(options.allowedPeers)}\n` +
+            `         ${describeMoveDestinations(options.remoteAes)}\n`,
     );
     io.stdout.write(options.analysis === false ? 'Analysis off (--no-analysis)\n' : 'Analysis CT series are analysed in a worker thread after ingest (GET /api/studies/{study}/analyses)\n');
     io.stdout.write('Ready. Ctrl-C stops the server.\n');

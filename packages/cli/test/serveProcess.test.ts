@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cliMain, ensureCliBuilt } from '../../../scripts/lib/ensureCliBuilt.mjs';
+import { runCliCaptured } from './support/runCliCaptured.js';
 
 let root: string;
 const adminPassword = 'serve-test-password-7';
@@ -72,12 +73,16 @@ afterAll(async () => {
 });
 
 it('serves /health on a free port, requires credentials elsewhere, admits only --dimse-allow peers, and exits 0 on SIGTERM', async () => {
-  const served = await serve(['--data', join(root, 'data'), '--port', '0', '--dimse-port', '0', '--dimse-allow', 'TESTSCU@127.0.0.1,OTHER'], serveEnv(adminPassword));
+  const served = await serve(
+    ['--data', join(root, 'data'), '--port', '0', '--dimse-port', '0', '--dimse-allow', 'TESTSCU@127.0.0.1,OTHER', '--move-destination', 'STORESCP=127.0.0.1:4242,PACS=[::1]:104'],
+    serveEnv(adminPassword),
+  );
   try {
     const out = served.stdout();
     const dimse = /DIMSE\s+127\.0\.0\.1:(\d+)/.exec(out);
     expect(dimse).not.toBeNull();
     expect(out).toMatch(/allowed peers TESTSCU@127\.0\.0\.1, OTHER/);
+    expect(out).toMatch(/C-MOVE destinations STORESCP=127\.0\.0\.1:4242, PACS=::1:104/);
     // The password came from the environment: nothing to show.
     expect(out + served.stderr()).not.toMatch(/admin password/);
     expect(out + served.stderr()).not.toContain(adminPassword);
@@ -111,6 +116,7 @@ it('prints a generated admin password once on the first start, which then works,
     expect(out.split(password)).toHaveLength(2);
     expect(first.stderr()).not.toContain(password);
     expect(out).toMatch(/no peer allowed: every association is rejected \(allow with --dimse-allow AE\[@host\]\)/);
+    expect(out).toMatch(/no C-MOVE destination \(add with --move-destination AE=host:port\)/);
     const session = await fetch(`${first.url}/api/session`, { headers: basic(password) });
     expect(session.status).toBe(200);
     expect(await session.json()).toMatchObject({ username: 'admin', role: 'admin' });
@@ -174,4 +180,13 @@ it('exits with the catalogue code and one line for an expected error', async () 
   expect(result.code).toBe(66);
   expect(result.stderr.trim().split('\n')).toHaveLength(1);
   expect(result.stderr).toMatch(/^vertebra: ARCHIVE_NOT_FOUND:/);
+});
+
+it('refuses a malformed --move-destination and a TLS destination without TLS credentials, naming the problem', async () => {
+  const malformed = await runCliCaptured('serve', '--data', join(root, 'bad-move'), '--move-destination', 'STORESCP=127.0.0.1');
+  expect(malformed.code).toBe(64);
+  expect(malformed.stderr).toContain('expected AE=host:port or AE=host:port:tls');
+  const noTls = await runCliCaptured('serve', '--data', join(root, 'bad-move'), '--port', '0', '--dimse-port', '0', '--move-destination', 'SECURE=127.0.0.1:2762:tls');
+  expect(noTls.code).toBe(78);
+  expect(noTls.stderr).toMatch(/SECURE asks for DICOM TLS, but this server has no TLS certificate/);
 });

@@ -32,12 +32,26 @@ export interface DimseLogger {
 export interface RemoteAe {
   readonly host: string;
   readonly port: number;
+  /**
+   * Open C-MOVE associations to this AE over DICOM TLS (PS3.15 B.1): our certificate as the
+   * client certificate, the destination's certificate checked against our CA.
+   */
+  readonly tls?: boolean;
+}
+
+/** Our certificate, key and trusted CA (PEM), for outgoing DICOM TLS associations. */
+export interface OutgoingTls {
+  readonly key: unknown;
+  readonly cert: unknown;
+  readonly ca: unknown;
 }
 
 export interface VertebraScpContext {
   readonly archive: ArchiveService;
   readonly aeTitle: string;
   readonly remoteAes: Readonly<Record<string, RemoteAe>>;
+  /** Credentials for move destinations with `tls: true` (startDimseServer refuses those without them). */
+  readonly outgoingTls?: OutgoingTls;
   /** Peers that may associate (matchAllowedPeer); empty: nobody (deny by default). */
   readonly allowedPeers: readonly ResolvedPeer[];
   /** Where DIMSE activity is audited; none when absent. */
@@ -621,7 +635,22 @@ export function createVertebraScp(context: VertebraScpContext): typeof dimse.Scp
         subOperations.failRemaining();
       });
       client.on('closed', () => subOperations.failRemaining());
-      client.send(destination.host, destination.port, context.aeTitle, destinationAe);
+      const outgoingTls = destination.tls === true ? context.outgoingTls : undefined;
+      if (destination.tls === true && outgoingTls === undefined) {
+        logger.warn(`C-MOVE to ${destinationAe}: DICOM TLS is configured for it but the server has no TLS credentials`);
+        subOperations.failRemaining();
+        return;
+      }
+      type SendOptions = NonNullable<Parameters<typeof client.send>[4]>;
+      client.send(
+        destination.host,
+        destination.port,
+        context.aeTitle,
+        destinationAe,
+        outgoingTls === undefined
+          ? undefined
+          : ({ securityOptions: { key: outgoingTls.key, cert: outgoingTls.cert, ca: outgoingTls.ca, rejectUnauthorized: true, minVersion: 'TLSv1.2' } } as SendOptions),
+      );
       if (context.noDelay) {
         (client as unknown as { network?: { socket?: Socket } }).network?.socket?.setNoDelay(true);
       }

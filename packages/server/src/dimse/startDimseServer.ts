@@ -106,6 +106,13 @@ export async function startDimseServer(options: DimseServerOptions): Promise<Dim
     throw new VertebraError('CONFIG_INVALID', `cannot resolve an allowed peer's host: ${(error as Error).message}`, { subject: 'allowedPeers', cause: error });
   }
   const tlsSettings = options.tls ? await loadTlsCredentials(options.tls) : undefined;
+  const tlsDestinations = Object.entries(options.remoteAes ?? {}).filter(([, remote]) => remote.tls === true);
+  if (tlsDestinations.length > 0 && tlsSettings === undefined) {
+    throw new VertebraError('CONFIG_INVALID', `move destination ${tlsDestinations.map(([name]) => name).join(', ')} asks for DICOM TLS, but this server has no TLS certificate (--tls-cert, --tls-key)`, { subject: 'remoteAes' });
+  }
+  if (tlsDestinations.length > 0 && tlsSettings?.ca === undefined) {
+    throw new VertebraError('CONFIG_INVALID', 'a DICOM TLS move destination needs the CA its certificate must chain to (--tls-ca)', { subject: 'tls.caFile' });
+  }
   const pendingAudits = new Set<Promise<unknown>>();
   // dcmjs-dimse logs every PDU at info level through loglevel by default; our logger reports instead.
   dimse.log.setLevel('silent');
@@ -114,6 +121,7 @@ export async function startDimseServer(options: DimseServerOptions): Promise<Dim
     archive: options.archive,
     aeTitle,
     remoteAes: options.remoteAes ?? {},
+    ...(tlsSettings === undefined ? {} : { outgoingTls: { key: tlsSettings.key, cert: tlsSettings.cert, ca: tlsSettings.ca } }),
     allowedPeers,
     audit: options.audit,
     pendingAudits,

@@ -4,7 +4,10 @@
  * the Non-downgrading BCP 195 TLS Profile), Node's https client, and certificates made at
  * test time with `openssl` (makeTestCertificates).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import dimse from 'dcmjs-dimse';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive, type ArchiveService } from '@vertebra/archive';
 import { startDimseServer, type DimseServer } from '../../src/dimse/startDimseServer.js';
 import { startVertebraServer, type VertebraServer } from '../../src/startVertebraServer.js';
-import { datasetBytes, makeCtInstance, runTool } from '../dimse/dimseTestSupport.js';
+import { datasetBytes, freePort, makeCtInstance, runTool } from '../dimse/dimseTestSupport.js';
 import { makeTestCertificates, type TestCertificates } from './makeTestCertificates.js';
 
 let work: string;
@@ -30,6 +33,41 @@ const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.pu
 function tlsClient(options: { readonly cert?: string; readonly key?: string; readonly trust?: string } = {}): string[] {
   const identity = options.cert && options.key ? ['+tls', options.key, options.cert] : ['+tla'];
   return [...identity, '+cf', options.trust ?? certs.caFile];
+}
+
+/** Resolves once something accepts TCP connections on the port (the storescp child started). */
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+/** A study-level C-MOVE over DICOM TLS from TESTSCU (client certificate), with the final status and counts. */
+function moveOverTls(port: number, studyInstanceUid: string, destination: string): Promise<{ status: number; completed: number; failed: number }> {
+  return new Promise((resolve, reject) => {
+    const client = new dimse.Client();
+    const request = dimse.requests.CMoveRequest.createStudyMoveRequest(destination, studyInstanceUid);
+    let final: { status: number; completed: number; failed: number } | undefined;
+    request.on('response', (response) => {
+      if (response.getStatus() === dimse.constants.Status.Pending) return;
+      final = { status: response.getStatus(), completed: response.getCompleted() ?? 0, failed: response.getFailures() ?? 0 };
+    });
+    client.on('networkError', (error) => reject(error));
+    client.on('closed', () => (final ? resolve(final) : reject(new Error('the association closed without a final C-MOVE response'))));
+    client.addRequest(request);
+    client.send('127.0.0.1', port, 'TESTSCU', 'VERTEBRA', {
+      securityOptions: { key: readFileSync(certs.clientKeyFile), cert: readFileSync(certs.clientCertFile), ca: readFileSync(certs.caFile), rejectUnauthorized: true },
+    });
+  });
 }
 
 function peer(server: DimseServer, aeTitle = 'TESTSCU'): string[] {
@@ -107,6 +145,53 @@ describe('DICOM TLS on the DIMSE SCP', () => {
     const otherCa = join(work, 'other-ca.pem');
     const echo = await runTool('echoscu', [...tlsClient({ trust: otherCa }), ...peer(serverAuth)]);
     expect(echo.code).not.toBe(0);
+  });
+
+  it('sends C-MOVE sub-operations over DICOM TLS to a destination marked tls, and refuses a destination whose certificate it does not trust', async () => {
+    const study = '1.2.826.0.1.3680043.8.498.95';
+    const bytes = makeCtInstance({ patientName: 'MOVE^TLS', patientId: 'T5', studyInstanceUid: study, seriesInstanceUid: `${study}.1`, sopInstanceUid: `${study}.1.1`, studyDate: '20240203', instanceNumber: 1, rows: 64, columns: 64 });
+    expect((await archive.ingest({ bytes, source: { kind: 'import', label: 'move-tls.dcm' } })).outcome).toBe('stored');
+    const startScp = async (name: string, cert: string, key: string): Promise<{ port: number; dir: string; process: ChildProcess }> => {
+      const port = await freePort();
+      const dir = join(work, name);
+      await mkdir(dir, { recursive: true });
+      // storescp over TLS, demanding a client certificate that chains to our CA.
+      const process = spawn('storescp', ['+tls', key, cert, '+cf', certs.caFile, '--require-peer-cert', '-aet', name, '-od', dir, String(port)], { stdio: 'ignore' });
+      await waitForPort(port);
+      return { port, dir, process };
+    };
+    const trusted = await startScp('TLSSCP', certs.serverCertFile, certs.serverKeyFile);
+    const untrusted = await startScp('FAKESCP', certs.strangerCertFile, certs.strangerKeyFile);
+    const mover = await startDimseServer({
+      archive,
+      port: 0,
+      tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, caFile: certs.caFile },
+      allowedPeers: [{ aeTitle: 'TESTSCU' }],
+      remoteAes: { TLSSCP: { host: '127.0.0.1', port: trusted.port, tls: true }, FAKESCP: { host: '127.0.0.1', port: untrusted.port, tls: true } },
+      logger,
+    });
+    try {
+      // dcmtk's movescu has no TLS: the C-MOVE itself comes from dcmjs-dimse over TLS with the client certificate.
+      const move = (destination: string) => moveOverTls(mover.port, study, destination);
+      const ok = await move('TLSSCP');
+      expect(ok.status).toBe(0);
+      expect(ok.completed).toBe(1);
+      const received = await readdir(trusted.dir);
+      expect(received).toHaveLength(1);
+      expect(Buffer.from(datasetBytes(new Uint8Array(await readFile(join(trusted.dir, received[0]!))))).equals(Buffer.from(datasetBytes(bytes)))).toBe(true);
+      const refused = await move('FAKESCP');
+      expect(refused.status).not.toBe(0);
+      expect(refused.failed).toBe(1);
+      expect(await readdir(untrusted.dir)).toEqual([]);
+    } finally {
+      await mover.close();
+      trusted.process.kill();
+      untrusted.process.kill();
+    }
+  });
+
+  it('refuses to start with a TLS move destination but no TLS credentials of its own', async () => {
+    await expect(startDimseServer({ archive, port: 0, remoteAes: { X: { host: '127.0.0.1', port: 104, tls: true } } })).rejects.toMatchObject({ code: 'CONFIG_INVALID', subject: 'remoteAes' });
   });
 
   it('refuses to start with requireClientCert and no CA, and with a missing key file', async () => {

@@ -57,7 +57,8 @@ export async function makeTestCertificates(dir: string): Promise<TestCertificate
     name: 'server',
     commonName: 'localhost',
     ca,
-    extensions: `${leafBase}extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n`,
+    // A DICOM TLS node is server and client (it opens C-MOVE associations with the same certificate).
+    extensions: `${leafBase}extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n`,
   });
   const client = await makeLeaf({ dir, name: 'client', commonName: 'TESTSCU', ca, extensions: `${leafBase}extendedKeyUsage=clientAuth\n` });
   const stranger = await makeLeaf({ dir, name: 'stranger', commonName: 'STRANGER', ca: otherCa, extensions: `${leafBase}extendedKeyUsage=clientAuth\n` });
