@@ -8,6 +8,7 @@
 //
 //   npm run bench:viewer                    (builds server + viewer first)
 //   node bench/viewer/runViewerBench.mjs --slices 300 --runs 3
+//   node bench/viewer/runViewerBench.mjs --dist /tmp/old-dist      (serve another viewer build)
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,11 +27,12 @@ const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 function parseArgs(argv) {
-  const options = { slices: 300, size: 512, runs: 3 };
+  const options = { slices: 300, size: 512, runs: 3, dist: undefined };
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--slices') options.slices = Number(argv[++i]);
     else if (argv[i] === '--size') options.size = Number(argv[++i]);
     else if (argv[i] === '--runs') options.runs = Number(argv[++i]);
+    else if (argv[i] === '--dist') options.dist = argv[++i];
   }
   return options;
 }
@@ -43,8 +45,8 @@ function run(command, args, cwd) {
   });
 }
 
-async function startServer(dataDir) {
-  const child = spawn(process.execPath, [CHILD, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startServer(dataDir, dist) {
+  const child = spawn(process.execPath, [CHILD, dataDir, ...(dist === undefined ? [] : [dist])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c) => {
@@ -96,7 +98,12 @@ async function measureViewer(page, url, studyInstanceUid) {
     const marks = Object.fromEntries(
       performance.getEntriesByType('mark').filter((m) => m.name.startsWith('vertebra:') && m.startTime >= open).map((m) => [m.name.slice(9), Math.round(m.startTime - open)]),
     );
-    const frames = performance.getEntriesByType('resource').filter((r) => r.name.includes('/frames/') && r.startTime >= open);
+    const resources = performance.getEntriesByType('resource').filter((r) => r.startTime >= open);
+    for (const [name, test] of [['qido-series', (u) => /\/series\?/.test(u)], ['series-metadata', (u) => u.endsWith('/metadata')]]) {
+      const r = resources.find((e) => test(e.name));
+      if (r !== undefined) marks[`${name}-request`] = Math.round(r.startTime - open), marks[`${name}-response`] = Math.round(r.responseEnd - open);
+    }
+    const frames = resources.filter((r) => r.name.includes('/frames/'));
     if (frames.length > 0) {
       marks['first-frame-request'] = Math.round(Math.min(...frames.map((r) => r.startTime)) - open);
       marks['first-frame-response'] = Math.round(Math.min(...frames.map((r) => r.responseEnd)) - open);
@@ -135,10 +142,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  if (!existsSync(join(WEB_DIR, 'dist', 'index.html'))) await run(join(WEB_DIR, '..', '..', 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], WEB_DIR);
+  if (options.dist === undefined && !existsSync(join(WEB_DIR, 'dist', 'index.html'))) await run(join(WEB_DIR, '..', '..', 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], WEB_DIR);
   const dataDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-viewer-'));
   const profileDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-chromium-'));
-  const server = await startServer(dataDir);
+  const server = await startServer(dataDir, options.dist);
+  if (options.dist !== undefined) console.log(`viewer build: ${options.dist}`);
   let context;
   try {
     const series = await loadSeries(server.url, options);
@@ -166,7 +174,7 @@ async function main() {
     const full = median(viewer.map((v) => v.allRenderedMs));
     const plain = median(floor.map((f) => f.ms));
     console.log('');
-    console.log(`median of ${options.runs} (headless Chromium, SwiftShader WebGL, ${os.cpus().length} cores):`);
+    console.log(`median of ${options.runs} (headless Chromium, SwiftShader WebGL, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
     console.log(`  open study → first image          ${first.toFixed(0)} ms   (goal < 300 ms)`);
     console.log(`  open study → full volume + MPR    ${full.toFixed(0)} ms   (goal < 2000 ms)`);
     console.log(`  plain fetch of the same bytes     ${plain.toFixed(0)} ms`);

@@ -25,7 +25,7 @@ export function App(props: { client: DicomwebClient; runtime: CornerstoneRuntime
       )}
       <main className="app-main">
         {route.page === 'worklist' ? (
-          <Worklist client={props.client} />
+          <Worklist client={props.client} api={props.api} />
         ) : (
           <StudyViewer key={route.studyInstanceUid} client={props.client} runtime={props.runtime} api={props.api} studyInstanceUid={route.studyInstanceUid} />
         )}

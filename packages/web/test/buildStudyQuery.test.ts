@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildStudyQuery } from '../src/dicomweb/buildStudyQuery.js';
+import { buildBodyPartSeriesQuery, buildStudyQuery } from '../src/dicomweb/buildStudyQuery.js';
 import { formatDicomDate, formatPersonName, numberValues, stringValue, stringValues } from '../src/dicomweb/dicomJson.js';
 import { parseHashRoute, studyHref } from '../src/useHashRoute.js';
 
@@ -22,6 +22,24 @@ describe('buildStudyQuery (QIDO-RS /studies)', () => {
     expect(buildStudyQuery({ dateFrom: '2024-01-02', dateTo: '2024-01-02' }).get('StudyDate')).toBe('20240102');
     const empty = buildStudyQuery({ patientName: '  ', modality: '' });
     expect([...empty.keys()].filter((k) => k !== 'includefield')).toEqual([]);
+  });
+});
+
+describe('body part search (BodyPartExamined is a series-level key)', () => {
+  it('asks /series for the studies with such a series, with the patient and study keys, then /studies by UID list', () => {
+    expect(buildBodyPartSeriesQuery({ patientName: 'Doe' }, { limit: 1000 })).toBeUndefined();
+    expect(buildBodyPartSeriesQuery({ bodyPart: '  ' }, { limit: 1000 })).toBeUndefined();
+    const series = buildBodyPartSeriesQuery({ bodyPart: ' lspine ', patientName: 'Doe', dateFrom: '2024-01-02', modality: 'CT' }, { limit: 1000 })!;
+    expect(series.get('BodyPartExamined')).toBe('*LSPINE*');
+    expect(series.get('PatientName')).toBe('*Doe*');
+    expect(series.get('StudyDate')).toBe('20240102-');
+    expect(series.has('ModalitiesInStudy')).toBe(false); // a study-level key: applied by the /studies query
+    expect(series.getAll('includefield')).toEqual(['StudyInstanceUID']);
+    expect(series.get('limit')).toBe('1000');
+    expect(buildBodyPartSeriesQuery({ bodyPart: 'L*SPINE' }, { limit: 5 })!.get('BodyPartExamined')).toBe('L*SPINE');
+    const studies = buildStudyQuery({ modality: 'CT', studyInstanceUids: ['1.2.3', '1.2.4'] });
+    expect(studies.get('StudyInstanceUID')).toBe('1.2.3,1.2.4');
+    expect(studies.get('ModalitiesInStudy')).toBe('CT');
   });
 });
 

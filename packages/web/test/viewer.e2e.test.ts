@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { assembleVolumeAsync, type AssembledVolume } from '@vertebra/dicom';
 import { generatePhantomCase } from '@vertebra/phantom';
+import type { SeriesAnalysis } from '@vertebra/contracts';
 import { ensureViewerBuilt, webDistDir, webPackageDir } from './support/ensureViewerBuilt.js';
 import { startViewerServer, stowFiles, type ViewerServer } from './support/startViewerServer.js';
 
@@ -80,7 +81,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
 
   beforeAll(async () => {
     await ensureViewerBuilt();
-    server = await startViewerServer({ distDir: webDistDir });
+    server = await startViewerServer({ distDir: webDistDir, analysis: { quietMs: 300 } });
     const names = (await readdir(seriesDir)).sort();
     const files = await Promise.all(names.map(async (name) => new Uint8Array(await readFile(join(seriesDir, name)))));
     expect(files).toHaveLength(20);
@@ -542,6 +543,131 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     await page.keyboard.press(' ');
     expect(await page.locator('.cine-controls').getAttribute('data-cine')).toBe('stopped');
     await expect(page.locator('.cine-controls .cine-toggle').textContent()).resolves.toContain('Play');
+  });
+
+  it('draws the analysis of a phantom CT (labels at the centroids, endplates, heights) in the MPR views, toggles it, and finds the study by body part', async () => {
+    const { files, groundTruth } = generatePhantomCase({
+      preset: 'normal',
+      seed: 6,
+      modalities: ['ct'],
+      ct: { columns: 256, rows: 256, pixelSpacingMm: 1, sliceSpacingMm: 2, sliceThicknessMm: 2, fieldOfView: 'lumbar' },
+    });
+    expect(await stowFiles(server, files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
+    const study = groundTruth.visits[0]!.studyInstanceUid;
+    type Analysis = SeriesAnalysis & { result: NonNullable<SeriesAnalysis['result']> };
+    // The server analyses every stored CT series by itself (worker thread); wait for it through the REST API.
+    const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(study)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
+    await expect.poll(async () => (await analysesOf()).map((a) => a.state).join(','), { timeout: 90_000, intervals: [500] }).toMatch(/^(done|failed)$/);
+    const analysis = (await analysesOf())[0] as Analysis;
+    expect(analysis.error).toBeNull();
+    expect(analysis.result.status).toBe('ok');
+    const vertebrae = analysis.result.vertebrae;
+    expect(vertebrae.length).toBeGreaterThanOrEqual(3);
+
+    await page.goto(`${server.origin}/#/studies/${encodeURIComponent(study)}`);
+    await page.reload(); // a fresh document: earlier tests hid every SVG in the viewports for their pixel statistics
+    await openViewer();
+    expect(await page.locator('.study-viewer').getAttribute('data-protocol')).toBe('ct-mpr');
+    const status = page.locator('.analysis-status[data-analysis-state="done"]');
+    await status.waitFor({ timeout: 10_000 });
+    await expect(status.textContent()).resolves.toContain(`analysis: ${vertebrae.length} vertebrae`);
+
+    // Sagittal: every vertebra labelled where its centroid projects (the spine lies along the view).
+    const sagittalLabels = page.locator('[data-overlay-viewport="mpr-sagittal"] .overlay-label');
+    await expect.poll(() => sagittalLabels.count(), { timeout: 10_000 }).toBe(vertebrae.length);
+    for (const v of vertebrae) {
+      const level = v.label ?? `#${v.index}`;
+      const marker = page.locator(`[data-overlay-viewport="mpr-sagittal"] .overlay-label[data-level="${level}"] circle`);
+      expect(await marker.isVisible(), `${level} label visible`).toBe(true);
+      const box = (await marker.boundingBox())!;
+      const expected = (await page.evaluate(([world]) => window.vertebraViewer?.worldToPage('mpr-sagittal', world), [v.centroidLps] as const))!;
+      expect(Math.hypot(box.x + box.width / 2 - expected[0], box.y + box.height / 2 - expected[1]), `${level} label position`).toBeLessThan(1.5);
+      await expect(page.locator(`[data-overlay-viewport="mpr-sagittal"] .overlay-label[data-level="${level}"] text`).textContent()).resolves.toContain(level);
+    }
+    // Endplates of every body and the measured heights, drawn as lines in the sagittal view; the coronal view has the labels too.
+    expect(await page.locator('[data-overlay-viewport="mpr-sagittal"] .overlay-endplate line').count()).toBe(2 * vertebrae.length);
+    const heights = vertebrae.reduce((n, v) => n + [v.heightsMm.anterior, v.heightsMm.middle, v.heightsMm.posterior].filter((h) => h !== null).length, 0);
+    expect(await page.locator('[data-overlay-viewport="mpr-sagittal"] .overlay-height line').count()).toBe(heights);
+    expect(await page.locator('[data-overlay-viewport="mpr-coronal"] .overlay-label').count()).toBe(vertebrae.length);
+    // Axial: only the vertebra the slice cuts.
+    const target = vertebrae[Math.floor(vertebrae.length / 2)]!;
+    await page.evaluate((world) => window.vertebraViewer?.jumpToWorld(world), [...target.centroidLps] as [number, number, number]);
+    await expect.poll(() => page.locator('[data-overlay-viewport="mpr-axial"] .overlay-label').evaluateAll((els) => els.map((e) => e.getAttribute('data-level'))), { timeout: 10_000 }).toEqual([target.label ?? `#${target.index}`]);
+    if (process.env.VERTEBRA_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.VERTEBRA_SCREENSHOT_DIR, 'ct-analysis-overlay.png') });
+
+    // A length drawn on the sagittal view is not touched by showing or hiding the overlay.
+    await page.locator('.toolbar button[data-tool="length"]').click();
+    const sagittal = (await page.locator('[data-viewport-id="mpr-sagittal"]').boundingBox())!;
+    await drag([sagittal.x + sagittal.width * 0.3, sagittal.y + sagittal.height * 0.3], [sagittal.x + sagittal.width * 0.3, sagittal.y + sagittal.height * 0.7]);
+    const length = page.locator('.measurement[data-tool="Length"][data-saved="true"]').first();
+    await length.waitFor({ timeout: 10_000 });
+    await page.locator('.measurements[data-sync-state="saved"]').waitFor({ timeout: 10_000 });
+    const before = { shown: await page.locator('.measurement').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-uid')}=${e.getAttribute('data-value')}`)), stored: await listMeasurements(study) };
+    expect(before.stored).toHaveLength(1);
+
+    const toggle = page.locator('.toolbar .overlay-toggle');
+    expect(await toggle.getAttribute('data-overlay')).toBe('on');
+    await toggle.click();
+    expect(await toggle.getAttribute('data-overlay')).toBe('off');
+    expect(await page.locator('.analysis-overlay').count()).toBe(0);
+    await page.keyboard.press('g'); // the shortcut listed in the help panel
+    expect(await toggle.getAttribute('data-overlay')).toBe('on');
+    await expect.poll(() => sagittalLabels.count(), { timeout: 10_000 }).toBe(vertebrae.length);
+    await page.keyboard.press('?');
+    await expect(page.locator('.help').textContent()).resolves.toContain('analysis overlay');
+    await page.keyboard.press('?');
+    expect(await page.locator('.measurement').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-uid')}=${e.getAttribute('data-value')}`))).toEqual(before.shown);
+    expect(await listMeasurements(study)).toEqual(before.stored);
+
+    // Worklist: the body part search (BodyPartExamined, a series-level key) finds this study only; its analysis status is shown.
+    await page.goto(`${server.origin}/#/`);
+    await page.locator('[data-worklist-state="ready"]').waitFor({ timeout: 20_000 });
+    await page.fill('input[name="bodyPart"]', 'lspine');
+    await page.click('.worklist-search button[type="submit"]');
+    await page.waitForFunction((uid) => {
+      const rows = document.querySelectorAll('[data-worklist-state="ready"] .study-row');
+      return rows.length === 1 && rows[0]?.getAttribute('data-study-uid') === uid;
+    }, study, { timeout: 10_000 });
+    const statuses = ((await (await server.fetch(`/api/analysis-status?study=${encodeURIComponent(study)}`)).json()) as { statuses: Record<string, { state: string; findings: number; labels: string[] }> }).statuses;
+    const cell = page.locator(`.study-row[data-study-uid="${study}"] td.analysis-cell`);
+    await expect.poll(() => cell.getAttribute('data-analysis-state'), { timeout: 10_000 }).toBe('done');
+    expect(Number(await cell.getAttribute('data-findings'))).toBe(statuses[study]!.findings);
+    expect(await cell.getAttribute('data-labels')).toBe(statuses[study]!.labels.join(','));
+    expect(statuses[study]!.labels).toEqual(vertebrae.map((v) => v.label).filter((l) => l !== null));
+    await expect(cell.textContent()).resolves.toContain(`done · ${statuses[study]!.findings}`);
+    // Other body parts leave it out.
+    await page.fill('input[name="bodyPart"]', 'CSPINE');
+    await page.click('.worklist-search button[type="submit"]');
+    await page.waitForFunction((uid) => document.querySelector('[data-worklist-state="ready"]') !== null && document.querySelector(`.study-row[data-study-uid="${uid}"]`) === null, study, { timeout: 10_000 });
+  });
+
+  it('says why a CT series was not analysed (too few slices for the spine analysis)', async () => {
+    const { files, groundTruth } = generatePhantomCase({
+      preset: 'normal',
+      seed: 7,
+      modalities: ['ct'],
+      ct: { columns: 64, rows: 64, pixelSpacingMm: 4, sliceSpacingMm: 5, sliceThicknessMm: 5, fieldOfView: 'lumbar' },
+    });
+    // Six consecutive slices: enough for MPR, too few for the analysis (the server's minimum is 10).
+    const slices = files.filter((f) => f.path.endsWith('.dcm')).sort((a, b) => a.path.localeCompare(b.path)).slice(20, 26);
+    expect(await stowFiles(server, slices.map((f) => f.bytes))).toBe(200);
+    const study = groundTruth.visits[0]!.studyInstanceUid;
+    const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(study)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
+    await expect.poll(async () => (await analysesOf()).map((a) => a.state).join(','), { timeout: 30_000, intervals: [300] }).toBe('failed');
+    const failed = (await analysesOf())[0]!;
+    expect(failed.error?.message).toBeTruthy();
+
+    await page.goto(`${server.origin}/#/studies/${encodeURIComponent(study)}`);
+    await openViewer();
+    expect(await page.locator('.study-viewer').getAttribute('data-protocol')).toBe('ct-mpr');
+    const status = page.locator('.analysis-status');
+    await status.first().waitFor({ timeout: 10_000 });
+    expect(await status.count()).toBe(1);
+    expect(await status.getAttribute('data-analysis-state')).toBe('failed');
+    expect(await status.textContent()).toBe(`analysis: failed (${failed.error!.message})`);
+    // Nothing to draw: no overlay and no overlay button.
+    expect(await page.locator('.analysis-overlay').count()).toBe(0);
+    expect(await page.locator('.toolbar .overlay-toggle').count()).toBe(0);
   });
 
   it('says so when a study is not in the archive', async () => {

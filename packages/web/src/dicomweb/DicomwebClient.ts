@@ -3,8 +3,8 @@
  * metadata under one DICOMweb base URL (PS3.18 10.4, 10.6). Frames are fetched by
  * Cornerstone's wadors image loader from URLs built here.
  */
-import { buildStudyQuery, type StudySearchCriteria } from './buildStudyQuery.js';
-import type { DicomJsonDataset } from './dicomJson.js';
+import { buildBodyPartSeriesQuery, buildStudyQuery, type StudySearchCriteria } from './buildStudyQuery.js';
+import { stringValue, tags, type DicomJsonDataset } from './dicomJson.js';
 import { fetchDicomJson } from './fetchDicomJson.js';
 import { toSeriesSummary, toStudySummary, type SeriesSummary, type StudySummary } from './StudySummary.js';
 
@@ -24,6 +24,11 @@ export interface DicomwebClientOptions {
   readonly onUnauthorized?: () => void;
 }
 
+/** Series a body part search reads at most (their studies make the page). */
+const maxBodyPartSeries = 1000;
+/** Study UIDs per /studies request (keeps the URL short). */
+const uidsPerQuery = 40;
+
 export function createDicomwebClient(baseUrl: string, options: DicomwebClientOptions = {}): DicomwebClient {
   const base = baseUrl.replace(/\/+$/, '');
   const enc = encodeURIComponent;
@@ -32,8 +37,18 @@ export function createDicomwebClient(baseUrl: string, options: DicomwebClientOpt
   return {
     baseUrl: base,
     async searchStudies(criteria, signal) {
-      const results = await get(`${base}/studies?${buildStudyQuery(criteria).toString()}`, signal);
-      return results.map(toStudySummary);
+      const seriesQuery = buildBodyPartSeriesQuery(criteria, { limit: maxBodyPartSeries });
+      if (seriesQuery === undefined) return (await get(`${base}/studies?${buildStudyQuery(criteria).toString()}`, signal)).map(toStudySummary);
+      // Body part: the studies that have a matching series, then those studies with the other keys.
+      const series = await get(`${base}/series?${seriesQuery.toString()}`, signal);
+      const uids = [...new Set(series.map((d) => stringValue(d, tags.StudyInstanceUID)).filter((uid) => uid !== ''))].slice(0, criteria.limit ?? maxBodyPartSeries);
+      const studies: StudySummary[] = [];
+      for (let i = 0; i < uids.length; i += uidsPerQuery) {
+        const { offset: _offset, ...rest } = criteria;
+        const params = buildStudyQuery({ ...rest, studyInstanceUids: uids.slice(i, i + uidsPerQuery) });
+        studies.push(...(await get(`${base}/studies?${params.toString()}`, signal)).map(toStudySummary));
+      }
+      return studies;
     },
     async getStudy(studyInstanceUid, signal) {
       const params = buildStudyQuery({});

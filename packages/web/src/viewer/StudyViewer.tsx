@@ -7,12 +7,15 @@
  */
 import { eventTarget } from '@cornerstonejs/core';
 import { annotation as annotationApi, Enums as ToolEnums } from '@cornerstonejs/tools';
-import type { CalibrationSource, VertebraApiClient } from '@vertebra/contracts';
+import type { CalibrationSource, SeriesAnalysis, VertebraApiClient } from '@vertebra/contracts';
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { AnalysisOverlay } from '../analysis/AnalysisOverlay.js';
+import { analysesPending, describeStudyAnalyses } from '../analysis/describeAnalysis.js';
 import { CalibrationLineTool } from '../cornerstone/CalibrationLineTool.js';
 import type { CornerstoneRuntime } from '../cornerstone/initCornerstone.js';
 import { primaryTools, type PrimaryToolId } from '../cornerstone/toolNames.js';
 import type { DicomwebClient } from '../dicomweb/DicomwebClient.js';
+import type { DicomJsonDataset } from '../dicomweb/dicomJson.js';
 import type { SeriesSummary, StudySummary } from '../dicomweb/StudySummary.js';
 import { chooseHangingProtocol } from './chooseHangingProtocol.js';
 import { MeasurementPanel } from './MeasurementPanel.js';
@@ -38,6 +41,19 @@ type SeriesState =
   | { readonly status: 'ready'; readonly study: StudySummary | undefined; readonly series: readonly SeriesSummary[] }
   | { readonly status: 'error'; readonly message: string };
 
+type AnalysesState =
+  | { readonly status: 'loading' }
+  | { readonly status: 'ready'; readonly analyses: readonly SeriesAnalysis[] }
+  | { readonly status: 'error'; readonly message: string };
+
+/** How often the viewer asks again while an analysis of the study is queued or running. */
+const analysisPollIntervalMs = 2000;
+/** A study with no analysis yet (just received: the server queues a CT series once it has been quiet a few seconds) is asked again this often, this many times. */
+const emptyAnalysisPollIntervalMs = 5000;
+const emptyAnalysisPolls = 12;
+/** Keyboard shortcut that shows / hides the analysis overlay. */
+const overlayToggleKey = 'g';
+
 export interface ViewerTestHooks {
   jumpToWorld(worldLps: [number, number, number]): void;
   worldToPage(viewportId: string, worldLps: [number, number, number]): [number, number] | undefined;
@@ -53,6 +69,8 @@ declare global {
 
 export function StudyViewer(props: { client: DicomwebClient; runtime: CornerstoneRuntime; api: VertebraApiClient; studyInstanceUid: string }) {
   const { client, runtime, api, studyInstanceUid } = props;
+  const [analysesState, setAnalysesState] = useState<AnalysesState>({ status: 'loading' });
+  const [overlayVisible, setOverlayVisible] = useState(true);
   const [syncState, setSyncState] = useState<SyncState | undefined>(undefined);
   const [calibrations, setCalibrations] = useState<Record<string, ResolvedCalibration>>({});
   const [calibrationDraft, setCalibrationDraft] = useState<CalibrationDraft | undefined>(undefined);
@@ -67,13 +85,26 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
   const elements = useRef(new Map<string, HTMLDivElement>());
   const cineToggle = useRef<(() => void) | undefined>(undefined);
   const session = useRef<ViewerSession | undefined>(undefined);
+  const metadataRequests = useRef(new Map<string, Promise<DicomJsonDataset[]>>());
 
   useEffect(() => {
     performance.mark('vertebra:study-open');
     // PHI access is audited (issue 3): the server records who opened which study.
     api.markStudyViewed(studyInstanceUid).catch(() => undefined);
     const abort = new AbortController();
-    Promise.all([client.getStudy(studyInstanceUid, abort.signal), client.listSeries(studyInstanceUid, abort.signal)])
+    const seriesList = client.listSeries(studyInstanceUid, abort.signal);
+    // The series metadata of the default hanging protocol is asked for at once, ahead of React's render and the viewer set-up.
+    seriesList
+      .then((series) => {
+        for (const spec of chooseHangingProtocol(series).viewports) {
+          if (metadataRequests.current.has(spec.seriesInstanceUid)) continue;
+          const request = client.seriesMetadata(studyInstanceUid, spec.seriesInstanceUid);
+          request.catch(() => metadataRequests.current.delete(spec.seriesInstanceUid)); // the viewer asks again and reports it
+          metadataRequests.current.set(spec.seriesInstanceUid, request);
+        }
+      })
+      .catch(() => undefined);
+    Promise.all([client.getStudy(studyInstanceUid, abort.signal), seriesList])
       .then(([study, series]) =>
         setSeriesState(
           study === undefined && series.length === 0
@@ -86,6 +117,35 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
       });
     return () => abort.abort();
   }, [api, client, studyInstanceUid]);
+
+  useEffect(() => {
+    // The study's analyses (state and results), asked again while a job is queued or running.
+    const abort = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let emptyAnswers = 0;
+    const poll = (): void => {
+      api
+        .listAnalyses(studyInstanceUid, abort.signal)
+        .then((analyses) => {
+          if (abort.signal.aborted) return;
+          setAnalysesState({ status: 'ready', analyses });
+          if (analysesPending(analyses)) timer = setTimeout(poll, analysisPollIntervalMs);
+          else if (analyses.length === 0 && ++emptyAnswers < emptyAnalysisPolls) timer = setTimeout(poll, emptyAnalysisPollIntervalMs);
+        })
+        .catch((error: unknown) => {
+          if (!abort.signal.aborted) setAnalysesState({ status: 'error', message: error instanceof Error ? error.message : String(error) });
+        });
+    };
+    poll();
+    return () => {
+      abort.abort();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [api, studyInstanceUid]);
+
+  const analyses = analysesState.status === 'ready' ? analysesState.analyses : [];
+  const analysisLines = describeStudyAnalyses(analyses);
+  const hasOverlay = analysisLines.some((d) => d.state === 'done');
 
   const protocol = useMemo(
     () => (seriesState.status === 'ready' ? chooseHangingProtocol(seriesState.series, preferredSeries) : undefined),
@@ -101,6 +161,7 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
       studyInstanceUid,
       protocol,
       elements: elements.current,
+      metadataRequests: metadataRequests.current,
       onViewportState: (viewportId, state) => setViewportStates((s) => ({ ...s, [viewportId]: state })),
       loadUserCalibration: async (seriesInstanceUid) => (await api.getCalibration(seriesInstanceUid))?.mmPerPixel,
       onCalibration: (viewportId, calibration) => setCalibrations((c) => ({ ...c, [viewportId]: calibration })),
@@ -232,6 +293,7 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
         return cineToggle.current();
       }
       if (key === '?') return setShowHelp((s) => !s);
+      if (key === overlayToggleKey) return setOverlayVisible((v) => !v);
       const preset = isCt ? windowPresets[Number(key) - 1] : undefined;
       if (preset !== undefined) session.current?.applyWindowPreset(preset);
     };
@@ -269,6 +331,16 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
             </span>
           </div>
         )}
+        {analysesState.status === 'error' && (
+          <p className="analysis-status" data-analysis-state="error">
+            analysis: unavailable ({analysesState.message})
+          </p>
+        )}
+        {analysisLines.map((d) => (
+          <p key={d.seriesInstanceUid} className="analysis-status" data-analysis-state={d.state} data-series-uid={d.seriesInstanceUid}>
+            {d.text}
+          </p>
+        ))}
         <h2>Series</h2>
         {seriesState.status === 'loading' && <p className="muted">Loading series…</p>}
         {seriesState.status === 'error' && (
@@ -325,6 +397,11 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
             </span>
           )}
           <span className="separator" />
+          {hasOverlay && (
+            <button type="button" className="overlay-toggle" aria-pressed={overlayVisible} data-overlay={overlayVisible ? 'on' : 'off'} onClick={() => setOverlayVisible((v) => !v)} title={`Analysis overlay: labels and measured lines (${overlayToggleKey.toUpperCase()})`}>
+              Overlay
+            </button>
+          )}
           <button type="button" onClick={() => session.current?.reset()} title="Reset view (R)">
             Reset
           </button>
@@ -343,6 +420,7 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
               ))}
               {isCt && windowPresets.map((p, i) => <li key={p.id}><kbd>{i + 1}</kbd> {p.label} window</li>)}
               <li><kbd>R</kbd> reset view</li>
+              <li><kbd>{overlayToggleKey.toUpperCase()}</kbd> show / hide the analysis overlay (vertebra labels, endplates, heights, Cobb lines)</li>
               {cineViewportId !== undefined && <li><kbd>Space</kbd> play / pause cine</li>}
               <li>Wheel: scroll slices · middle drag: pan · right drag: zoom · left drag: current tool</li>
             </ul>
@@ -360,6 +438,13 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
                     if (element === null) elements.current.delete(spec.viewportId);
                     else elements.current.set(spec.viewportId, element);
                   }}
+                />
+                <AnalysisOverlay
+                  viewportId={spec.viewportId}
+                  element={elements.current.get(spec.viewportId)}
+                  getView={() => session.current?.overlayView(spec.viewportId)}
+                  analyses={analyses}
+                  active={overlayVisible && state.state === 'rendered'}
                 />
                 <div className="viewport-label">{spec.label}</div>
                 {calibrations[spec.viewportId] !== undefined && (

@@ -2,6 +2,8 @@
  * One open hanging protocol in Cornerstone3D: a rendering engine, its viewports (volume
  * viewports for MPR, stack viewports otherwise), their tool groups, and the loading of
  * each series through WADO-RS (metadata → wadors: image ids → streaming volume or stack).
+ * A CT opens with its middle slice painted on a 2D canvas over the axial view (one frame,
+ * before any WebGL set-up), then the volume streams in middle-out and replaces it.
  * It reports progress and render completion per viewport through `onViewportState`; the
  * React layer turns that into the visible progress bar, errors and `data-render-state`.
  */
@@ -9,6 +11,7 @@ import {
   cache,
   Enums as CoreEnums,
   eventTarget,
+  imageLoader,
   RenderingEngine,
   setVolumesForViewports,
   utilities as coreUtilities,
@@ -30,10 +33,12 @@ import {
 import type { CalibrationSource, Measurement } from '@vertebra/contracts';
 import type { DicomwebClient } from '../dicomweb/DicomwebClient.js';
 import { buildImageIds } from '../dicomweb/buildImageIds.js';
-import { numberValue } from '../dicomweb/dicomJson.js';
+import { numberValue, type DicomJsonDataset } from '../dicomweb/dicomJson.js';
 import type { CornerstoneRuntime } from '../cornerstone/initCornerstone.js';
 import { primaryTools, type PrimaryToolId } from '../cornerstone/toolNames.js';
 import type { HangingProtocol, MprOrientation, ViewportSpec } from './chooseHangingProtocol.js';
+import { middleOutOrder } from './middleOutOrder.js';
+import { chooseVoiWindow, fitRect, renderSliceToRgba } from './renderSliceToRgba.js';
 import { windowToVoiRange, type WindowPreset } from './windowPresets.js';
 import { parseWadorsImageId, toolNameByToolType, type CodecContext } from './measurementCodec.js';
 import { readImageSpacing, resolveCalibration, toCornerstoneCalibration, type ImageSpacingInfo, type ResolvedCalibration } from './resolveCalibration.js';
@@ -55,6 +60,8 @@ export interface ViewerSessionOptions {
   /** The viewport elements by viewport id (rendered by React before the session starts). */
   readonly elements: ReadonlyMap<string, HTMLDivElement>;
   readonly onViewportState: (viewportId: string, state: ViewportState) => void;
+  /** WADO-RS series metadata requests already under way (started as soon as the series list arrived), by series. */
+  readonly metadataRequests?: ReadonlyMap<string, Promise<DicomJsonDataset[]>>;
   /** The series' user calibration (mm per pixel) saved on the server, if any; asked once per stack series. */
   readonly loadUserCalibration?: (seriesInstanceUid: string) => Promise<number | undefined>;
   /** The calibration each stack viewport's lengths rest on, whenever it is set or changes. */
@@ -69,8 +76,8 @@ const orientationAxis: Record<MprOrientation, CoreEnums.OrientationAxis> = {
   coronal: CoreEnums.OrientationAxis.CORONAL,
 };
 
-/** Shortest interval between redraws while a volume streams in. */
-const progressiveRenderIntervalMs = 500;
+/** Shortest interval between redraws while a volume streams in (each redraw of three MPR views costs ~100 ms with software WebGL). */
+const progressiveRenderIntervalMs = 1000;
 
 const referenceLineColors: Record<string, string> = {
   'mpr-axial': 'rgb(255, 80, 80)',
@@ -87,6 +94,70 @@ function errorText(error: unknown): string {
     if (typeof detail.status === 'number') return `HTTP ${detail.status}`;
   }
   return String(error);
+}
+
+export interface OverlayViewport {
+  readonly seriesInstanceUid: string;
+  readonly frameOfReferenceUid?: string;
+  readonly viewPlaneNormal: readonly [number, number, number];
+  readonly pointOnPlaneLps: readonly [number, number, number];
+  worldToCanvas(world: readonly [number, number, number]): [number, number];
+}
+
+/** The first-image preview of a volume: drawn settles when its slice is on screen (or failed). */
+interface Preview {
+  /** The volume viewport it covers. */
+  readonly viewportId: string | undefined;
+  readonly drawn: Promise<void>;
+  remove(): void;
+}
+
+const noPreview: Preview = { viewportId: undefined, drawn: Promise.resolve(), remove: () => undefined };
+
+/** Longest wait for the preview before the viewports and the volume are set up regardless. */
+const previewHeadStartMs = 1500;
+
+function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Draws a decoded Cornerstone image, aspect kept and centred, on a canvas sized to its box. */
+function paintPreview(canvas: HTMLCanvasElement, image: Types.IImage): void {
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.max(1, Math.round(canvas.clientWidth * ratio));
+  canvas.height = Math.max(1, Math.round(canvas.clientHeight * ratio));
+  const { rows, columns } = image;
+  const pixels = image.getPixelData() as ArrayLike<number>;
+  const scaled = image.preScale?.scaled === true;
+  const slope = scaled ? 1 : (image.slope ?? 1);
+  const intercept = scaled ? 0 : (image.intercept ?? 0);
+  const values = slope === 1 && intercept === 0 ? pixels : Float32Array.from(pixels as ArrayLike<number>, (v) => v * slope + intercept);
+  const first = (v: number | number[] | undefined): number | undefined => (Array.isArray(v) ? v[0] : v);
+  const voi = chooseVoiWindow({
+    ...(first(image.windowCenter) === undefined ? {} : { headerCenter: first(image.windowCenter) as number }),
+    ...(first(image.windowWidth) === undefined ? {} : { headerWidth: first(image.windowWidth) as number }),
+    min: image.minPixelValue * slope + intercept,
+    max: image.maxPixelValue * slope + intercept,
+  });
+  const slice = new ImageData(columns, rows);
+  renderSliceToRgba(values, voi, slice.data);
+  const source = document.createElement('canvas');
+  source.width = columns;
+  source.height = rows;
+  source.getContext('2d')?.putImageData(slice, 0, 0);
+  const context = canvas.getContext('2d');
+  if (context === null) return;
+  context.fillStyle = '#000';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  const rect = fitRect({ canvasWidth: canvas.width, canvasHeight: canvas.height, imageWidthMm: columns * (image.columnPixelSpacing || 1), imageHeightMm: rows * (image.rowPixelSpacing || 1) });
+  context.imageSmoothingEnabled = true;
+  context.drawImage(source, rect.x, rect.y, rect.width, rect.height);
 }
 
 export class ViewerSession {
@@ -108,6 +179,10 @@ export class ViewerSession {
   private readonly recommendedFps = new Map<string, number>();
   private destroyed = false;
   private firstImageMarked = false;
+  /** Image ids of each series (its metadata registered once). */
+  private readonly seriesImageIds = new Map<string, Promise<string[]>>();
+  /** WADO-RS series metadata requests started by start(), by series. */
+  private readonly metadataRequests = new Map<string, Promise<DicomJsonDataset[]>>();
 
   constructor(options: ViewerSessionOptions) {
     this.options = options;
@@ -119,7 +194,30 @@ export class ViewerSession {
 
   /** Creates the viewports and tool groups and loads every series; resolves when all viewports rendered or failed. */
   async start(): Promise<void> {
-    const { protocol, elements } = this.options;
+    const { protocol, elements, client, studyInstanceUid } = this.options;
+    // Series metadata first: its round trip overlaps the viewport and tool set-up below.
+    for (const spec of protocol.viewports) {
+      if (this.metadataRequests.has(spec.seriesInstanceUid)) continue;
+      const request = this.options.metadataRequests?.get(spec.seriesInstanceUid) ?? client.seriesMetadata(studyInstanceUid, spec.seriesInstanceUid);
+      request.catch(() => undefined); // awaited (and reported) by imageIdsFor
+      this.metadataRequests.set(spec.seriesInstanceUid, request);
+    }
+    // CT: the middle slice on a plain 2D canvas before anything else is set up; its frame goes
+    // first and alone (with the volume's requests in flight, its decode would queue behind
+    // theirs on the main thread). The volume viewports and the volume follow.
+    const volumeSpecs = protocol.viewports.filter((s) => s.kind === 'volume');
+    const previews = new Map<string, Preview>();
+    const firstVolume = volumeSpecs[0];
+    if (firstVolume !== undefined) {
+      const seriesSpecs = volumeSpecs.filter((s) => s.seriesInstanceUid === firstVolume.seriesInstanceUid);
+      const preview = await this.imageIdsFor(firstVolume.seriesInstanceUid).then(
+        (imageIds) => this.showPreview(seriesSpecs, imageIds),
+        () => noPreview, // loadVolume reports the error
+      );
+      previews.set(firstVolume.seriesInstanceUid, preview);
+      await settledWithin(preview.drawn, previewHeadStartMs);
+      if (this.destroyed) return;
+    }
     const inputs: Types.PublicViewportInput[] = [];
     for (const spec of protocol.viewports) {
       const element = elements.get(spec.viewportId);
@@ -149,7 +247,7 @@ export class ViewerSession {
       [...bySeries.values()].map(async (specs) => {
         const first = specs[0] as ViewportSpec;
         try {
-          if (first.kind === 'volume') await this.loadVolume(first.seriesInstanceUid, specs);
+          if (first.kind === 'volume') await this.loadVolume(first.seriesInstanceUid, specs, previews.get(first.seriesInstanceUid) ?? noPreview);
           else await this.loadStacks(first.seriesInstanceUid, specs);
         } catch (error) {
           for (const spec of specs) this.report(spec.viewportId, { state: 'error', framesLoaded: 0, framesTotal: 0, error: errorText(error) });
@@ -169,9 +267,18 @@ export class ViewerSession {
     if (!this.destroyed) this.options.onViewportState(viewportId, state);
   }
 
-  private async imageIdsFor(seriesInstanceUid: string): Promise<string[]> {
+  private imageIdsFor(seriesInstanceUid: string): Promise<string[]> {
+    let ids = this.seriesImageIds.get(seriesInstanceUid);
+    if (ids === undefined) {
+      ids = this.loadImageIds(seriesInstanceUid);
+      this.seriesImageIds.set(seriesInstanceUid, ids);
+    }
+    return ids.then((list) => [...list]);
+  }
+
+  private async loadImageIds(seriesInstanceUid: string): Promise<string[]> {
     const { client, studyInstanceUid, runtime } = this.options;
-    const instances = await client.seriesMetadata(studyInstanceUid, seriesInstanceUid);
+    const instances = await (this.metadataRequests.get(seriesInstanceUid) ?? client.seriesMetadata(studyInstanceUid, seriesInstanceUid));
     const { imageIds } = buildImageIds({
       client,
       studyInstanceUid,
@@ -188,6 +295,7 @@ export class ViewerSession {
       },
     });
     if (imageIds.length === 0) throw new Error(`series ${seriesInstanceUid} has no images`);
+    performance.mark('vertebra:metadata-loaded');
     return [...imageIds];
   }
 
@@ -209,10 +317,9 @@ export class ViewerSession {
     return Promise.all(waits).then(() => undefined);
   }
 
-  private async loadVolume(seriesInstanceUid: string, specs: readonly ViewportSpec[]): Promise<void> {
+  private async loadVolume(seriesInstanceUid: string, specs: readonly ViewportSpec[], preview: Preview): Promise<void> {
     const viewportIds = specs.map((s) => s.viewportId);
     const imageIds = await this.imageIdsFor(seriesInstanceUid);
-    performance.mark('vertebra:metadata-loaded');
     const total = imageIds.length;
     for (const id of viewportIds) this.report(id, { state: 'loading', framesLoaded: 0, framesTotal: total });
     const volumeId = `cornerstoneStreamingImageVolume:${this.sessionId}:${seriesInstanceUid}`;
@@ -236,6 +343,8 @@ export class ViewerSession {
     // Progressive display, throttled: Cornerstone's own auto-render redraws every 2 % of the
     // frames, which with software WebGL costs more than the loading itself.
     let lastRenderMs = Number.NEGATIVE_INFINITY;
+    /** The view hidden under the first-image preview: not redrawn until the volume is complete. */
+    let coveredViewportId: string | undefined;
     const onModified = (event: Event): void => {
       const detail = (event as CustomEvent<{ volumeId: string; framesProcessed?: number; numberOfFrames?: number }>).detail;
       if (detail.volumeId !== volumeId || detail.framesProcessed === undefined) return;
@@ -244,7 +353,7 @@ export class ViewerSession {
       const now = performance.now();
       if (now - lastRenderMs >= progressiveRenderIntervalMs && detail.framesProcessed < total) {
         lastRenderMs = now;
-        this.renderingEngine.renderViewports([...viewportIds]);
+        this.renderingEngine.renderViewports(viewportIds.filter((id) => id !== coveredViewportId));
       }
       for (const id of viewportIds) this.report(id, { state: 'loading', framesLoaded: detail.framesProcessed, framesTotal: total });
     };
@@ -255,8 +364,20 @@ export class ViewerSession {
       eventTarget.removeEventListener(CoreEnums.Events.IMAGE_VOLUME_MODIFIED, onModified);
     });
 
+    // The axial view stays under the first-image preview until the volume is complete.
+    coveredViewportId = preview.viewportId;
+
     const volume = await volumeLoader.createAndCacheVolume(volumeId, { imageIds });
+    performance.mark('vertebra:volume-created');
     (volume as unknown as { autoRenderOnLoad: boolean }).autoRenderOnLoad = false;
+    // Slices are requested middle-out. BaseStreamingImageVolume.loadImages queues the requests in
+    // reverse, so they are handed over last-first.
+    const streaming = volume as unknown as { getImageLoadRequests: (priority: number) => unknown[] };
+    const requestsInImageOrder = streaming.getImageLoadRequests.bind(volume);
+    streaming.getImageLoadRequests = (priority) => {
+      const requests = requestsInImageOrder(priority);
+      return middleOutOrder(requests.length).map((i) => requests[i]).reverse();
+    };
     const loaded = new Promise<void>((resolve, reject) => {
       const onCompleted = (event: Event): void => {
         if ((event as CustomEvent<{ volumeId: string }>).detail.volumeId !== volumeId) return;
@@ -267,6 +388,7 @@ export class ViewerSession {
       eventTarget.addEventListener(CoreEnums.Events.IMAGE_VOLUME_LOADING_COMPLETED, onCompleted);
       this.cleanups.push(() => eventTarget.removeEventListener(CoreEnums.Events.IMAGE_VOLUME_LOADING_COMPLETED, onCompleted));
     });
+    loaded.catch(() => preview.remove()); // the viewports show the error instead
     volume.load();
     await setVolumesForViewports(this.renderingEngine, [{ volumeId }], [...viewportIds]);
     performance.mark('vertebra:viewports-ready');
@@ -274,7 +396,46 @@ export class ViewerSession {
     if (this.destroyed) return;
     performance.mark('vertebra:volume-loaded');
     await this.waitForRender(viewportIds);
+    preview.remove();
     for (const id of viewportIds) this.report(id, { state: 'rendered', framesLoaded: total, framesTotal: total });
+  }
+
+  /**
+   * Paints the middle slice of a series on a plain 2D canvas laid over the axial (or first)
+   * volume viewport: one frame request, drawn with the header's window as soon as it is decoded,
+   * without waiting for WebGL or the volume. The layer lets the mouse through to the MPR view
+   * below and is removed once the volume is drawn.
+   */
+  private showPreview(specs: readonly ViewportSpec[], imageIds: readonly string[]): Preview {
+    const target = specs.find((s) => s.orientation === 'axial') ?? specs[0];
+    const host = target === undefined ? undefined : this.options.elements.get(target.viewportId);
+    const middle = imageIds[Math.floor(imageIds.length / 2)];
+    if (target === undefined || host?.parentElement == null || middle === undefined) return noPreview;
+    const canvas = document.createElement('canvas');
+    canvas.className = 'vt-viewport-element vt-preview';
+    canvas.dataset.previewOf = target.viewportId;
+    host.parentElement.insertBefore(canvas, host.nextSibling);
+    let removed = false;
+    const remove = (): void => {
+      removed = true;
+      canvas.remove();
+    };
+    this.cleanups.push(remove);
+    const drawn = imageLoader
+      .loadAndCacheImage(middle, { priority: -5, requestType: CoreEnums.RequestType.Interaction })
+      .then((image) => {
+        performance.mark('vertebra:preview-loaded');
+        if (removed || this.destroyed) return;
+        paintPreview(canvas, image);
+        return new Promise<void>((resolve) =>
+          requestAnimationFrame(() => {
+            if (!removed) this.markFirstImage();
+            resolve();
+          }),
+        );
+      })
+      .catch(() => remove()); // the volume load reports the error
+    return { viewportId: target.viewportId, drawn, remove };
   }
 
   private async loadStacks(seriesInstanceUid: string, specs: readonly ViewportSpec[]): Promise<void> {
@@ -414,6 +575,41 @@ export class ViewerSession {
       });
       viewport.render();
     }
+  }
+
+  /**
+   * What an overlay needs to draw world (LPS mm) geometry in a viewport: its view plane, frame of
+   * reference, series and world → canvas transform (CSS pixels of the viewport element).
+   * Undefined before the viewport has a camera, and for projection images (radiographs,
+   * fluoroscopy), whose pixels are not a plane of the patient frame.
+   */
+  overlayView(viewportId: string): OverlayViewport | undefined {
+    if (this.destroyed) return undefined;
+    const { protocol } = this.options;
+    const spec = protocol.viewports.find((v) => v.viewportId === viewportId);
+    if (spec === undefined || protocol.name === 'radiographs' || protocol.name === 'cine') return undefined;
+    const viewport = this.renderingEngine.getViewport(viewportId);
+    if (viewport === undefined) return undefined;
+    const camera = viewport.getCamera();
+    const normal = camera.viewPlaneNormal;
+    const focal = camera.focalPoint;
+    if (normal === undefined || focal === undefined) return undefined;
+    let frameOfReferenceUid: string | undefined;
+    try {
+      frameOfReferenceUid = viewport.getFrameOfReferenceUID() || undefined;
+    } catch {
+      frameOfReferenceUid = undefined; // no image or volume yet
+    }
+    return {
+      seriesInstanceUid: spec.seriesInstanceUid,
+      ...(frameOfReferenceUid === undefined ? {} : { frameOfReferenceUid }),
+      viewPlaneNormal: [normal[0], normal[1], normal[2]],
+      pointOnPlaneLps: [focal[0], focal[1], focal[2]],
+      worldToCanvas: (world) => {
+        const [x, y] = viewport.worldToCanvas([world[0], world[1], world[2]]);
+        return [x, y];
+      },
+    };
   }
 
   /** Page (CSS pixel) coordinates of a world point in one viewport, for tests and overlays. */

@@ -1,14 +1,15 @@
 /**
  * Test-only: a real archive in a temp directory with its first user (admin, known test
  * password), the server app from buildApp with the viewer mounted through buildApp's
- * webDistDir, listening on a random loopback port. `fetch` sends the admin's HTTP Basic
+ * webDistDir, listening on a random loopback port; with `analysis`, the automatic CT spine
+ * analysis jobs run too (worker threads, a short quiet time so tests need not wait). `fetch` sends the admin's HTTP Basic
  * credentials, like a script would; the browser signs in through /login instead.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureAdminUser, openArchive, securityStoreOf } from '@vertebra/archive';
-import { buildApp } from '@vertebra/server';
+import { analysisStoreOf, ensureAdminUser, openArchive, securityStoreOf } from '@vertebra/archive';
+import { buildApp, startAnalysisJobs, type AnalysisJobs } from '@vertebra/server';
 
 export interface ViewerServer {
   readonly origin: string;
@@ -23,13 +24,19 @@ export interface ViewerServer {
 
 export const testAdminPassword = 'viewer-e2e-password';
 
-export async function startViewerServer(options: { distDir: string }): Promise<ViewerServer> {
+export async function startViewerServer(options: { distDir: string; analysis?: { quietMs: number } }): Promise<ViewerServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vertebra-web-'));
   const archive = await openArchive({ dataDir });
   const security = securityStoreOf(archive);
   if (security === undefined) throw new Error('openArchive attached no security store');
   await ensureAdminUser(security, { password: testAdminPassword });
-  const app = await buildApp({ archive, webDistDir: options.distDir });
+  let analysisJobs: AnalysisJobs | undefined;
+  if (options.analysis !== undefined) {
+    const store = analysisStoreOf(archive);
+    if (store === undefined) throw new Error('openArchive attached no analysis store');
+    analysisJobs = await startAnalysisJobs({ archive, store, quietMs: options.analysis.quietMs });
+  }
+  const app = await buildApp({ archive, webDistDir: options.distDir, ...(analysisJobs === undefined ? {} : { analysisJobs }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
@@ -44,6 +51,7 @@ export async function startViewerServer(options: { distDir: string }): Promise<V
       fetch(new URL(path, origin), { ...init, headers: { ...authHeaders, ...(init.headers as Record<string, string> | undefined) } }),
     async close() {
       await app.close();
+      await analysisJobs?.close();
       await archive.close();
       await rm(dataDir, { recursive: true, force: true });
     },

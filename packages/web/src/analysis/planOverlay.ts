@@ -1,0 +1,194 @@
+/**
+ * What of a spine analysis result (SpineAnalysisResult, LPS mm) to draw in one view: vertebra
+ * labels at the body centroids, endplate lines, the anterior / middle / posterior body heights,
+ * the coronal Cobb end-vertebra lines and the canal centreline — in world coordinates, chosen by
+ * the view plane. A view in which the column (first to last centroid) runs along the plane
+ * (sagittal, coronal) shows all of it projected orthographically onto the plane, each label
+ * marked in or out of the current slice; a view across the spine (axial) shows only the
+ * vertebra the slice cuts. The caller
+ * projects the points with the viewport's own world → canvas transform.
+ * Conventions: heights at ±70 % of the AP half-depth (analysis/measureBodyHeights), Cobb tilt
+ * from the body axis in the coronal plane (Cobb 1948; analysis/computeSpineMeasurements).
+ */
+import { cross, dot, norm, scale, add, subtract, type Vec3 } from '@vertebra/geometry';
+import type { SeriesAnalysis } from '@vertebra/contracts';
+
+export type SpineResult = NonNullable<SeriesAnalysis['result']>;
+type Vertebra = SpineResult['vertebrae'][number];
+
+export interface OverlayView {
+  /** Unit normal of the view plane (the camera's viewPlaneNormal), LPS. */
+  readonly viewPlaneNormal: Vec3;
+  /** A point on the view plane (the camera's focal point), LPS mm. */
+  readonly pointOnPlaneLps: Vec3;
+}
+
+export interface OverlayLabel {
+  readonly vertebraIndex: number;
+  /** The level ('L3'), the alternative under transitional anatomy ('L6/S1'), or '#index' when unlabelled. */
+  readonly text: string;
+  readonly level: string;
+  readonly anchorLps: Vec3;
+  /** The view plane cuts this vertebral body. */
+  readonly inSlice: boolean;
+  /** Signed distance of the centroid from the view plane, mm. */
+  readonly distanceMm: number;
+}
+
+export type OverlaySegmentKind = 'endplate' | 'height' | 'cobb';
+
+export interface OverlaySegment {
+  readonly kind: OverlaySegmentKind;
+  readonly vertebraIndex: number;
+  /** Which line: 'superior' / 'inferior' endplate, 'anterior' / 'middle' / 'posterior' height, 'upper' / 'lower' Cobb line. */
+  readonly part: string;
+  readonly fromLps: Vec3;
+  readonly toLps: Vec3;
+  /** Text drawn at the segment's end, if any (a height in mm, the Cobb angle). */
+  readonly text?: string;
+  /** The measured value the segment stands for (height mm, Cobb deg). */
+  readonly value?: number;
+}
+
+export interface OverlayPlan {
+  readonly labels: readonly OverlayLabel[];
+  readonly segments: readonly OverlaySegment[];
+  /** Canal centreline, cranial → caudal, when the spine runs along the view plane. */
+  readonly canalLps: readonly Vec3[];
+}
+
+/** |cos| of the angle between a direction and the view normal below which the direction counts as lying along the view plane (> 60° from the normal). */
+const inPlaneCosine = 0.5;
+/** |cos| above which the view looks along a direction (< ~40° from it). */
+const facingCosine = 0.75;
+const anteriorLps: Vec3 = [0, -1, 0];
+const heightOffsets: ReadonlyArray<readonly [part: 'anterior' | 'middle' | 'posterior', fractionOfHalfDepth: number]> = [
+  ['anterior', 0.7],
+  ['middle', 0],
+  ['posterior', -0.7],
+];
+
+function unit(v: Vec3): Vec3 | undefined {
+  const length = norm(v);
+  return length < 1e-9 ? undefined : scale(v, 1 / length);
+}
+
+/** The level name the analysis uses in its measurements (analysis/computeSpineMeasurements levelName). */
+export function levelNameOf(v: Pick<Vertebra, 'label' | 'index'>): string {
+  return v.label ?? `#${v.index}`;
+}
+
+/** Body frame: cranial axis, anterior direction ⟂ axis, left-right direction. */
+function bodyFrame(v: Vertebra): { axis: Vec3; anterior: Vec3; lateral: Vec3 } | undefined {
+  const axis = unit(v.axisLps);
+  if (axis === undefined) return undefined;
+  const anterior = unit(subtract(anteriorLps, scale(axis, dot(anteriorLps, axis)))) ?? ([0, 0, 1] as Vec3);
+  return { axis, anterior, lateral: cross(axis, anterior) };
+}
+
+/** Half-extent of the body's bounding box (height × AP depth × width, in the body frame) along a unit direction. */
+function halfExtentAlong(v: Vertebra, frame: { axis: Vec3; anterior: Vec3; lateral: Vec3 }, direction: Vec3): number {
+  const heightMm = v.heightsMm.middle ?? Math.abs(dot(subtract(v.superiorEndplate.pointLps, v.inferiorEndplate.pointLps), frame.axis));
+  return 0.5 * (Math.abs(dot(direction, frame.axis)) * heightMm + Math.abs(dot(direction, frame.anterior)) * v.apDepthMm + Math.abs(dot(direction, frame.lateral)) * v.widthMm);
+}
+
+/** Point where the line p + t·d meets the plane through q with normal n, or undefined when parallel. */
+function intersectPlane(p: Vec3, d: Vec3, q: Vec3, n: Vec3): Vec3 | undefined {
+  const denominator = dot(n, d);
+  if (Math.abs(denominator) < 1e-6) return undefined;
+  return add(p, scale(d, dot(n, subtract(q, p)) / denominator));
+}
+
+/**
+ * A segment through `centre` along the intersection direction of a plane (normal `planeNormal`)
+ * and the view plane, `halfLengthMm` to each side; undefined when the two planes are parallel.
+ */
+function inPlaneSegment(centre: Vec3, planeNormal: Vec3, view: Vec3, halfLengthMm: number): [Vec3, Vec3] | undefined {
+  const direction = unit(cross(planeNormal, view));
+  if (direction === undefined || halfLengthMm <= 0) return undefined;
+  return [subtract(centre, scale(direction, halfLengthMm)), add(centre, scale(direction, halfLengthMm))];
+}
+
+export function planOverlay(result: SpineResult, view: OverlayView): OverlayPlan {
+  const n = unit(view.viewPlaneNormal);
+  if (n === undefined || result.status !== 'ok') return { labels: [], segments: [], canalLps: [] };
+  const labels: OverlayLabel[] = [];
+  const segments: OverlaySegment[] = [];
+  const frames = new Map<number, { axis: Vec3; anterior: Vec3; lateral: Vec3 }>();
+  // Whether the column runs along the view: its cranial-most to caudal-most centroid (a single
+  // body: its own axis). Per-body axes are not used for this: the sacrum is steeply tilted.
+  const first = result.vertebrae[0];
+  const last = result.vertebrae[result.vertebrae.length - 1];
+  const columnDirection = first === undefined || last === undefined ? undefined : (unit(subtract(first.centroidLps, last.centroidLps)) ?? unit(first.axisLps));
+  const columnAlongPlane = columnDirection !== undefined && Math.abs(dot(columnDirection, n)) < inPlaneCosine;
+
+  for (const v of result.vertebrae) {
+    const frame = bodyFrame(v);
+    if (frame === undefined) continue;
+    frames.set(v.index, frame);
+    const distanceMm = dot(subtract(v.centroidLps, view.pointOnPlaneLps), n);
+    const inSlice = Math.abs(distanceMm) <= halfExtentAlong(v, frame, n);
+    if (!columnAlongPlane && !inSlice) continue;
+    const level = levelNameOf(v);
+    labels.push({
+      vertebraIndex: v.index,
+      level,
+      text: v.alternativeLabel === null ? level : `${level}/${v.alternativeLabel}`,
+      anchorLps: v.centroidLps,
+      inSlice,
+      distanceMm,
+    });
+    if (!columnAlongPlane) continue;
+
+    for (const [part, plane] of [['superior', v.superiorEndplate], ['inferior', v.inferiorEndplate]] as const) {
+      const direction = unit(cross(plane.normalLps, n));
+      if (direction === undefined) continue;
+      const halfLengthMm = 0.5 * (Math.abs(dot(direction, frame.anterior)) * v.apDepthMm + Math.abs(dot(direction, frame.lateral)) * v.widthMm);
+      const ends = inPlaneSegment(plane.pointLps, plane.normalLps, n, halfLengthMm);
+      if (ends !== undefined) segments.push({ kind: 'endplate', vertebraIndex: v.index, part, fromLps: ends[0], toLps: ends[1] });
+    }
+
+    // Heights need the AP direction in the view (sagittal-like views).
+    if (Math.abs(dot(frame.anterior, n)) < inPlaneCosine) {
+      for (const [part, fraction] of heightOffsets) {
+        const heightMm = v.heightsMm[part];
+        if (heightMm === null) continue;
+        const base = add(v.centroidLps, scale(frame.anterior, (fraction * v.apDepthMm) / 2));
+        const bottom = intersectPlane(base, frame.axis, v.inferiorEndplate.pointLps, v.inferiorEndplate.normalLps);
+        const top = intersectPlane(base, frame.axis, v.superiorEndplate.pointLps, v.superiorEndplate.normalLps);
+        if (bottom === undefined || top === undefined) continue;
+        segments.push({ kind: 'height', vertebraIndex: v.index, part, fromLps: bottom, toLps: top, value: heightMm, text: `${heightMm.toFixed(1)} mm` });
+      }
+    }
+  }
+
+  // Coronal Cobb: lines ⟂ the end vertebrae's axes through their centroids, in views facing AP.
+  const cobb = result.measurements.cobb;
+  if (cobb !== null && Math.abs(dot(n, anteriorLps)) > facingCosine) {
+    const byLevel = (level: string): Vertebra | undefined => result.vertebrae.find((v) => levelNameOf(v) === level);
+    for (const [part, level] of [['upper', cobb.upperLevel], ['lower', cobb.lowerLevel]] as const) {
+      const v = byLevel(level);
+      const frame = v === undefined ? undefined : frames.get(v.index);
+      if (v === undefined || frame === undefined) continue;
+      const ends = inPlaneSegment(v.centroidLps, frame.axis, n, v.widthMm);
+      if (ends === undefined) continue;
+      segments.push({
+        kind: 'cobb',
+        vertebraIndex: v.index,
+        part,
+        fromLps: ends[0],
+        toLps: ends[1],
+        value: cobb.angleDeg,
+        ...(part === 'upper' ? { text: `Cobb ${cobb.angleDeg.toFixed(1)}° ${cobb.upperLevel}–${cobb.lowerLevel}` } : {}),
+      });
+    }
+  }
+
+  // The canal runs along its first → last point; drawn only where that lies along the view plane.
+  const canal = result.canalCentrelineLps;
+  const canalStart = canal[0];
+  const canalEnd = canal[canal.length - 1];
+  const canalDirection = canalStart === undefined || canalEnd === undefined ? undefined : unit(subtract(canalEnd, canalStart));
+  const canalLps = canalDirection !== undefined && Math.abs(dot(canalDirection, n)) < inPlaneCosine ? canal.map((p) => [p[0], p[1], p[2]] as Vec3) : [];
+  return { labels, segments, canalLps };
+}
