@@ -73,7 +73,7 @@ export function truthGrades(anatomy, inView) {
     .map((d) => `${d.upper}-${d.lower}:${meyerdingGrade(d.slipPercent)}`);
   const stenosis = anatomy.discs
     .filter((d) => levels.has(d.upper) && /^L/.test(d.upper) && d.canalApMm < 12)
-    .map((d) => `${d.upper}:${d.canalApMm < 10 ? 'absolute' : 'relative'}`);
+    .map((d) => `${d.upper}-${d.lower}:${d.canalApMm < 10 ? 'absolute' : 'relative'}`);
   const l1 = anatomy.vertebrae.find((v) => v.level === 'L1' && levels.has('L1'));
   const density = l1 && l1.trabecularHu <= 160 ? [`L1:${l1.trabecularHu <= 110 ? 'osteoporosis likely' : 'low bone density'}`] : [];
   return { fracture, listhesis, stenosis, density };

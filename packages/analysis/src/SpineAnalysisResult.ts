@@ -14,7 +14,7 @@ export type VertebraLevel =
 
 export type SpineRegion = 'cervical' | 'thoracic' | 'lumbar' | 'sacral' | 'unknown';
 
-export type AnchorKind = 'last-rib' | 'sacrum' | 'rib-count' | 'c2-dens';
+export type AnchorKind = 'last-rib' | 'first-rib' | 'sacrum' | 'rib-count' | 'c2-dens';
 
 export interface AnchorUsed {
   readonly kind: AnchorKind;
@@ -67,6 +67,8 @@ export interface VertebraResult {
   readonly trabecularHu: number;
   /** Bony AP diameter of the spinal canal at mid-body level, or null when not measurable. */
   readonly canalApDiameterMm: number | null;
+  /** Mid-sagittal canal AP diameter at the disc below this vertebra (disc to ligamentum flavum), or null. */
+  readonly canalApAtDiscBelowMm: number | null;
   readonly hasRibs: boolean;
   /** Rib evidence score, 0…1 (fraction of slab slices with lateral bone on both sides). */
   readonly ribScore: number;
@@ -87,6 +89,8 @@ export interface LevelMeasurement {
    * depth (negative: retrolisthesis).
    */
   readonly slipPercent: number;
+  /** Mid-sagittal canal AP diameter at this disc level (stenosis input), or null when not measurable. */
+  readonly canalApMm: number | null;
 }
 
 export interface AngleMeasurement {

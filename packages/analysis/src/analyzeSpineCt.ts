@@ -1,28 +1,38 @@
 /**
  * Entry point of the classical CT spine analysis (no model, no GPU, no I/O): validates the input,
- * resamples to an LPS working grid, traces the spinal canal, finds disc spaces along the body
- * axis, measures each body, labels from anatomical anchors, computes alignment and grades
- * findings. Bad input returns status 'no-spine' with a reason, never invented labels.
+ * finds the canal on a coarse 4 mm grid, resamples only the region around it to an LPS working
+ * grid sized by the bodies (1.2–1.8 mm, never finer than the image), traces the spinal canal,
+ * finds disc spaces along the body axis (profile read from the original volume), measures each
+ * body, labels from anatomical anchors (C2 dens, first/last rib, sacrum) counted body by body
+ * (labelVertebrae.ts), computes alignment and grades findings. Coarse-to-fine localisation
+ * follows the usual detect-then-refine scheme of spine CT pipelines (e.g. Glocker B et al.,
+ * MICCAI 2013; Sekuboyina A et al., Med Image Anal 2021, VerSe). Bad input returns status
+ * 'no-spine' with a reason, never invented labels.
  */
 import type { Volume } from '@vertebra/geometry';
 import { buildSpineAxis } from './buildSpineAxis.js';
 import { computeSpineMeasurements } from './computeSpineMeasurements.js';
 import { createGridSampler } from './createGridSampler.js';
 import { createLpsSampler } from './createLpsSampler.js';
+import { detectDens } from './detectDens.js';
+import { findDetectionGaps } from './findDetectionGaps.js';
 import { findDiscSpaces, segmentBetweenDiscs } from './findDiscSpaces.js';
 import { resolveFindingThresholds } from './findingThresholds.js';
 import type { FindingThresholdsOverride } from './findingThresholds.js';
 import { gradeFindings } from './gradeFindings.js';
 import { labelVertebrae } from './labelVertebrae.js';
+import { measureCanalAtDisc } from './measureCanalAtDisc.js';
 import { measureVertebralBody } from './measureVertebralBody.js';
 import type { MeasuredBody } from './measureVertebralBody.js';
 import { lpsBounds, resampleToLpsGrid } from './resampleToLpsGrid.js';
+import type { LpsGrid } from './resampleToLpsGrid.js';
 import { scoreAnchors } from './scoreAnchors.js';
 import { smoothLpsGrid } from './smoothLpsGrid.js';
 import type { SpineAnalysisResult, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
 import { traceSpinalCanal } from './traceSpinalCanal.js';
+import type { CanalTrace } from './traceSpinalCanal.js';
 
-export const ANALYSIS_ALGORITHM_VERSION = 'vertebra-classical-ct-0.1.0';
+export const ANALYSIS_ALGORITHM_VERSION = 'vertebra-classical-ct-0.2.0';
 
 export interface AnalysisProgress {
   readonly stage: string;
@@ -33,12 +43,27 @@ export interface AnalysisProgress {
 export interface AnalyzeSpineCtOptions {
   readonly thresholds?: FindingThresholdsOverride;
   readonly onProgress?: (progress: AnalysisProgress) => void;
-  /** Working grid spacing (mm). Default: max(1.5, cube root of volume / 8 M voxels), at most 2.5. */
+  /** Working grid spacing (mm). Default: by the region around the canal, 1.2–1.8 mm (1.5–2.5 mm over the whole field of view when no canal is found at 4 mm). */
   readonly gridSpacingMm?: number;
 }
 
+const COARSE_SPACING_MM = 4;
+const MAX_BODY_AP_MM = 55;
+const MAX_BODY_WIDTH_MM = 85;
+/** Working region around the canal: ribs reach 125 mm lateral, bodies ~60 mm anterior of the canal. */
+const CROP_LATERAL_MM = 140;
+const CROP_ANTERIOR_MM = 100;
+const CROP_POSTERIOR_MM = 70;
+
 const EMPTY_MEASUREMENTS: SpineMeasurements = { levels: [], cobb: null, kyphosisT4T12: null, lordosisL1S1: null };
 const UNITS = { length: 'mm', angle: 'deg', density: 'HU', coordinates: 'LPS' } as const;
+
+/** Spacing (mm) of the volume axis closest to the cranio-caudal direction. */
+function sliceSpacingMm(volume: Volume): number {
+  const d = volume.direction;
+  const zComp = [Math.abs(d[6]), Math.abs(d[7]), Math.abs(d[8])];
+  return volume.spacingMm[zComp.indexOf(Math.max(...zComp))]!;
+}
 
 /** Why a volume cannot be analysed as spine CT, or null when it can be tried. */
 export function checkSpineCtInput(volume: Volume): string | null {
@@ -125,54 +150,106 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   lap('checkInput', 0.02);
   if (bad) return noSpine(bad);
 
+  // Working grid chosen by body size, not by the field of view: a coarse 4 mm pass finds the canal,
+  // then only the region around it (ribs and iliac wings included) is resampled, at a spacing that
+  // keeps ~8 M voxels but never coarser than 1.8 mm (a cervical body is 11 mm tall, its discs 5 mm)
+  // nor finer than 1.2 mm or the image's own sampling.
+  // Without a canal at 4 mm the whole field of view is used at max(1.5, (volume / 8 M)^1/3) mm.
   const { min, max } = lpsBounds(volume);
-  const physical = (max[0] - min[0] + 1) * (max[1] - min[1] + 1) * (max[2] - min[2] + 1);
-  const spacing = options.gridSpacingMm ?? Math.min(2.5, Math.max(1.5, Math.cbrt(physical / 8e6)));
-  const grid = smoothLpsGrid(resampleToLpsGrid(volume, spacing));
-  lap('resample', 0.2);
-
-  const trace = traceSpinalCanal(grid);
+  let grid: LpsGrid | null = null;
+  let trace: CanalTrace | null = null;
+  const coarse = smoothLpsGrid(resampleToLpsGrid(volume, COARSE_SPACING_MM));
+  const coarseTrace = traceSpinalCanal(coarse);
+  if (coarseTrace) {
+    const xs = Array.from(coarseTrace.xMm);
+    const ys = Array.from(coarseTrace.yMm);
+    const crop = {
+      min: [Math.min(...xs) - CROP_LATERAL_MM, Math.min(...ys) - CROP_ANTERIOR_MM, min[2]],
+      max: [Math.max(...xs) + CROP_LATERAL_MM, Math.max(...ys) + CROP_POSTERIOR_MM, max[2]],
+    };
+    const cropMin = [0, 1, 2].map((ax) => Math.max(min[ax]!, crop.min[ax]!));
+    const cropMax = [0, 1, 2].map((ax) => Math.min(max[ax]!, crop.max[ax]!));
+    const physical = (cropMax[0]! - cropMin[0]! + 1) * (cropMax[1]! - cropMin[1]! + 1) * (cropMax[2]! - cropMin[2]! + 1);
+    // Never finer than the image's own in-plane pixels or 0.9 × its slice spacing (interpolating
+    // below them adds only noise).
+    const pixelMm = Math.min(volume.spacingMm[0], volume.spacingMm[1]);
+    const sliceMm = sliceSpacingMm(volume);
+    const spacing = options.gridSpacingMm ?? Math.min(1.8, Math.max(1.2, pixelMm, 0.9 * sliceMm, Math.cbrt(physical / 8e6)));
+    grid = smoothLpsGrid(resampleToLpsGrid(volume, spacing, crop));
+    lap('resample', 0.2);
+    trace = traceSpinalCanal(grid);
+  }
+  if (!trace) {
+    const physical = (max[0] - min[0] + 1) * (max[1] - min[1] + 1) * (max[2] - min[2] + 1);
+    const spacing = options.gridSpacingMm ?? Math.min(2.5, Math.max(1.5, Math.cbrt(physical / 8e6)));
+    grid = smoothLpsGrid(resampleToLpsGrid(volume, spacing));
+    lap(coarseTrace ? 'resample2' : 'resample', 0.2);
+    trace = traceSpinalCanal(grid);
+  }
   lap('canal', 0.45);
-  if (!trace) return noSpine('no spinal canal found (no soft-tissue tube enclosed by bone with a vertebral body in front)');
+  if (!trace || !grid) return noSpine('no spinal canal found (no soft-tissue tube enclosed by bone with a vertebral body in front)');
 
   const gridSampler = createGridSampler(grid);
-  const axis = buildSpineAxis(grid, trace, gridSampler);
+  const native = createLpsSampler(volume);
+  const nativeSampler = (x: number, y: number, z: number): number => native.sample(x, y, z);
+  const axis = buildSpineAxis(grid, trace, gridSampler, nativeSampler);
   lap('bodyAxis', 0.55);
   if (!axis) return noSpine('spinal canal found but no vertebral bodies anterior to it');
   const discs = findDiscSpaces(axis);
   const segments = segmentBetweenDiscs(axis, discs);
   if (segments.length === 0) return noSpine('spinal canal found but no intervertebral disc spaces separate vertebral bodies');
 
-  const native = createLpsSampler(volume);
   const bodies: MeasuredBody[] = [];
   for (const seg of segments) {
     const body = measureVertebralBody(axis, seg, { grid: gridSampler, native });
-    if (body) bodies.push(body);
+    // Larger than any vertebral body (adult lumbar AP ≤ 40 mm, width ≤ 55 mm; Panjabi 1992): a
+    // misread structure (heart, contrast-filled vessels), not a vertebra.
+    if (body && body.apDepth <= MAX_BODY_AP_MM && body.width <= MAX_BODY_WIDTH_MM) bodies.push(body);
   }
   lap('bodies', 0.85);
   if (bodies.length === 0) return noSpine('disc spaces found but no vertebral body could be measured');
 
-  const anchorScores = bodies.map((b) => scoreAnchors(gridSampler, b));
+  const huSorted = bodies.map((b) => b.trabecularHu).filter((x) => x === x).sort((p, q) => p - q);
+  const columnTrabecularHu = huSorted[huSorted.length >> 1];
+  const anchorScores = bodies.map((b) => scoreAnchors(gridSampler, b, { columnTrabecularHu, truncated: !b.segment.complete }));
+  // C2 anchor: the dens above one of the two most cranial bodies (rib-free, with a body below);
+  // detections above C2 are the dens and the atlas ring, not vertebral bodies, and are dropped.
+  let c2 = -1;
+  for (let i = 0; i < Math.min(2, bodies.length - 1) && c2 < 0; i++) {
+    if (anchorScores[i]!.ribScore === 0 && detectDens(nativeSampler, bodies[i]!)) c2 = i;
+  }
+  if (c2 > 0) {
+    bodies.splice(0, c2);
+    anchorScores.splice(0, c2);
+    c2 = 0;
+  }
   const detection = bodies.map((b) => {
     const c = 0.35 + 0.35 * Math.min(1, b.segment.contrast / 0.6) + 0.3 * b.edgeQuality;
     return Math.max(0, Math.min(1, c * (b.segment.complete ? 1 : 0.75)));
   });
-  // A centroid step far above the typical one means undetected vertebrae in between.
-  const steps = bodies.slice(1).map((b, i) => Math.hypot(...b.centroid.map((x, k) => x - bodies[i]!.centroid[k]!)));
-  const medianStep = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)] ?? 0;
+  const gapAbove = findDetectionGaps(bodies, anchorScores.map((a) => a.sacralScore >= 0.3));
   const labelling = labelVertebrae(
     bodies.map((b, i) => ({
-      gapAbove: i > 0 && steps[i - 1]! > Math.max(1.6 * medianStep, 30),
+      gapAbove: gapAbove[i]!,
       ribScore: anchorScores[i]!.ribScore,
+      ribPlanes: anchorScores[i]!.ribPlanes,
+      ribWindowInView: anchorScores[i]!.ribWindowInView,
       sacralScore: anchorScores[i]!.sacralScore,
       discAbove: b.segment.complete || b.segment.upper > 0,
       truncated: !b.segment.complete,
+      densAbove: i === c2,
       detectionConfidence: detection[i]!,
     })),
   );
   lap('labels', 0.92);
 
   const r1 = (x: number): number => Math.round(x * 10) / 10;
+  const discCanal = bodies.map((b, i) => {
+    const next = bodies[i + 1];
+    if (!next || gapAbove[i + 1]) return null;
+    const d = measureCanalAtDisc(nativeSampler, b, next);
+    return d === null ? null : r1(d);
+  });
   const r3 = (v: readonly number[]): [number, number, number] => [r1(v[0]!), r1(v[1]!), r1(v[2]!)];
   const unit3 = (v: readonly number[]): [number, number, number] => [Math.round(v[0]! * 1e4) / 1e4, Math.round(v[1]! * 1e4) / 1e4, Math.round(v[2]! * 1e4) / 1e4];
   const vertebrae: VertebraResult[] = bodies.map((b, i) => ({
@@ -196,6 +273,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     bodyVolumeMm3: Math.round(b.volume),
     trabecularHu: Math.round(b.trabecularHu),
     canalApDiameterMm: b.canalAp === null ? null : r1(b.canalAp),
+    canalApAtDiscBelowMm: discCanal[i] ?? null,
     hasRibs: labelling.hasRibs[i]!,
     ribScore: Math.round(anchorScores[i]!.ribScore * 100) / 100,
     isSacral: labelling.isSacral[i]!,

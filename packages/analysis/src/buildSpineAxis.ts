@@ -2,9 +2,11 @@
  * The vertebral-body axis: the canal centreline shifted anteriorly onto the bodies (per slice,
  * the body's posterior and anterior walls are found by an anterior ray from the canal centre;
  * offsets are median-filtered along the spine), resampled by arc length at 1 mm with smoothed
- * tangents. Along it, a bone-density profile in discs perpendicular to the axis: its minima are
- * the intervertebral disc spaces (a curved spine is followed because the discs are sampled
- * perpendicular to the local axis, not on axial slices).
+ * tangents. Along it, a bone-density profile in discs perpendicular to the axis, read from the
+ * original volume (not the working grid) so thin discs keep their contrast: its minima are the
+ * intervertebral disc spaces (a curved spine is followed because the discs are sampled
+ * perpendicular to the local axis, not on axial slices; after Klinder T et al., Med Image Anal
+ * 2009;13:471–82).
  */
 import type { GridSampler } from './createGridSampler.js';
 import type { LpsGrid } from './resampleToLpsGrid.js';
@@ -32,10 +34,13 @@ export interface SpineAxis {
 }
 
 const BONE_HU = 150;
-/** The peripheral (cortical ring) term is sensitive to axis tilt at thin discs; kept off by default. */
-const usePeripheral = false;
 
-export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSampler): SpineAxis | null {
+/**
+ * `sample` reads the smoothed working grid (wall search); `fine` (default: the same) reads the
+ * original volume for the disc profile and the cortical ring, so 4–5 mm thoracic and cervical
+ * discs are not blurred away by the working grid's spacing.
+ */
+export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSampler, fine: GridSampler = sample): SpineAxis | null {
   const s = grid.spacingMm;
   const n = trace.k1 - trace.k0 + 1;
   const offset = new Float64Array(n).fill(Number.NaN);
@@ -131,12 +136,10 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
     tangents[3 * m + 1] = ty;
     tangents[3 * m + 2] = tz;
   }
-  // Profile: max of (a) mean soft bone fraction inside the body disc and (b) the median over 16
-  // directions of the peripheral maximum (cortical ring), so osteoporotic bodies whose
-  // trabecular HU is close to disc HU still stand out by their cortex.
+  // Profile: mean soft bone fraction inside an elliptic disc perpendicular to the axis (rings of
+  // samples at 0, 0.35, 0.7 and 0.92 of the expected body radii), on the original volume.
   const profile = new Float64Array(length);
   const frame = new Float64Array(6);
-  const dirMax = new Float64Array(16);
   for (let m = 0; m < length; m++) {
     localFrame(tangents, m, frame);
     const px = points[3 * m]!;
@@ -150,7 +153,7 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
         const th = (2 * Math.PI * a) / ns;
         const u = Math.cos(th) * rf * r * 0.9;
         const v = Math.sin(th) * rf * r * 0.8;
-        const hu = sample(px + frame[0]! * u + frame[3]! * v, py + frame[1]! * u + frame[4]! * v, pz + frame[2]! * u + frame[5]! * v);
+        const hu = fine(px + frame[0]! * u + frame[3]! * v, py + frame[1]! * u + frame[4]! * v, pz + frame[2]! * u + frame[5]! * v);
         if (hu !== hu) continue;
         const f = (hu - 60) / 160;
         sum += f < 0 ? 0 : f > 1 ? 1 : f;
@@ -158,32 +161,13 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
       }
     }
     const interior = count > 0 ? sum / count : Number.NaN;
-    let valid = 0;
-    for (let a = 0; a < 16; a++) {
-      const th = (2 * Math.PI * a) / 16;
-      const c = Math.cos(th);
-      const sn = Math.sin(th);
-      // Ellipse of search radii: lateral 1.6 r, anterior 1.3 r, posterior 1.0 r (stop at the canal).
-      const reach = Math.hypot(c * 1.6 * r, sn * (sn > 0 ? 1.3 : 1.0) * r);
-      let best = Number.NaN;
-      for (let d = 0.4 * r; d <= reach; d += 0.75) {
-        const u = c * d;
-        const v = sn * d;
-        const hu = sample(px + frame[0]! * u + frame[3]! * v, py + frame[1]! * u + frame[4]! * v, pz + frame[2]! * u + frame[5]! * v);
-        if (hu === hu && !(hu <= best)) best = hu;
-      }
-      if (best === best) dirMax[valid++] = best;
-    }
-    let peripheral = Number.NaN;
-    if (valid >= 8) {
-      const arr = dirMax.subarray(0, valid).sort();
-      const med = arr[valid >> 1]!;
-      const f = (med - 100) / 150;
-      peripheral = f < 0 ? 0 : f > 1 ? 1 : f;
-    }
-    profile[m] = usePeripheral && interior === interior && peripheral === peripheral ? Math.max(interior, peripheral) : interior;
+    profile[m] = interior;
   }
   fillNaN(profile);
+  // Light [1 2 1]/4 smoothing along the axis (1 mm steps): the original volume's noise is averaged
+  // out while 4–5 mm discs keep their depth.
+  const raw = profile.slice();
+  for (let m = 1; m + 1 < length; m++) profile[m] = 0.25 * raw[m - 1]! + 0.5 * raw[m]! + 0.25 * raw[m + 1]!;
   const ring = new Float64Array(length);
   for (let m = 0; m < length; m++) {
     localFrame(tangents, m, frame);
@@ -202,7 +186,7 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
       for (let f = 0.75; f <= 1.3; f += 0.08) {
         const u = c * f;
         const v = sn * f;
-        const hu = sample(px + frame[0]! * u + frame[3]! * v, py + frame[1]! * u + frame[4]! * v, pz + frame[2]! * u + frame[5]! * v);
+        const hu = fine(px + frame[0]! * u + frame[3]! * v, py + frame[1]! * u + frame[4]! * v, pz + frame[2]! * u + frame[5]! * v);
         if (hu !== hu) continue;
         seen = true;
         if (hu >= BONE_HU) {

@@ -23,6 +23,8 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[]): 
   for (let i = 0; i + 1 < vertebrae.length; i++) {
     const up = vertebrae[i]!;
     const lo = vertebrae[i + 1]!;
+    // Within the sacrum there are no mobile levels.
+    if (up.isSacral) continue;
     if (up.truncated || lo.truncated) continue;
     const ax = lo.axisLps;
     const inf = up.inferiorEndplate.pointLps;
@@ -41,13 +43,18 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[]): 
       lowerIndex: lo.index,
       discHeightMm: Math.max(0, disc),
       slipPercent: (100 * slipMm) / Math.max(1, lo.apDepthMm),
+      canalApMm: up.canalApAtDiscBelowMm,
     });
   }
 
   // Coronal tilt: angle of the body axis from cranial (+z) in the x–z plane.
   let cobb: AngleMeasurement | null = null;
-  if (vertebrae.length >= 3) {
-    const tilt = vertebrae.map((v) => Math.atan2(v.axisLps[0], v.axisLps[2]) * DEG);
+  // Bodies cut by the field of view have unreliable endplates; a running median of three removes a
+  // single misread endplate without flattening a real curve's end vertebrae much.
+  const measured = vertebrae.filter((v) => !v.truncated);
+  if (measured.length >= 3) {
+    const raw = measured.map((v) => Math.atan2(v.axisLps[0], v.axisLps[2]) * DEG);
+    const tilt = raw.map((x, i) => (i === 0 || i === raw.length - 1 ? x : [raw[i - 1]!, x, raw[i + 1]!].sort((p, q) => p - q)[1]!));
     let best = 0;
     let bi = 0;
     let bj = 0;
@@ -61,8 +68,8 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[]): 
         }
       }
     }
-    const conf = Math.min(...vertebrae.map((v) => v.detectionConfidence));
-    cobb = { angleDeg: best, upperLevel: levelName(vertebrae[bi]!), lowerLevel: levelName(vertebrae[bj]!), confidence: conf };
+    const conf = Math.min(...measured.map((v) => v.detectionConfidence));
+    cobb = { angleDeg: best, upperLevel: levelName(measured[bi]!), lowerLevel: levelName(measured[bj]!), confidence: conf };
   }
 
   const byLabel = (label: string): VertebraResult | undefined => vertebrae.find((v) => v.label === label);

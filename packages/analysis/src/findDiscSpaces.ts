@@ -1,9 +1,12 @@
 /**
  * Intervertebral disc spaces as narrow minima of the bone profile along the body axis: a disc is
  * a minimum with bone (endplates) rising on both sides within 9 mm, which rejects the broad dip
- * inside an osteoporotic body whose endplates are 10–15 mm away; where no cortical ring surrounds
- * the minimum (it cannot be a body interior) 14 mm and a shallower dip are allowed, for discs next
- * to wedged bodies and discs blurred by thick slices.
+ * inside an osteoporotic body whose endplates are 10–15 mm away; a minimum surrounded by a
+ * cortical ring (≥ 92 % of directions) is a body interior and never a disc; where no cortical
+ * ring surrounds the minimum (it cannot be a body interior) 14 mm and a shallower dip are allowed,
+ * for discs next to wedged bodies, discs blurred by thick slices and the discs of osteoporotic
+ * spines, which are brighter than their bodies' interiors (the annulus lacks a cortex; the method
+ * follows the intensity-profile approach of Klinder T et al., Med Image Anal 2009;13:471–82).
  * Minima closer than 11 mm merge.
  * Segments between consecutive discs are vertebral bodies; the open segments at the ends are
  * kept as partial (truncated) bodies when they hold enough bone.
@@ -26,18 +29,24 @@ export function findDiscSpaces(axis: SpineAxis): number[] {
   // cervical and thoracic discs keep their depth.
   const p = axis.profile;
   const near = 9;
-  const found: { m: number; depth: number }[] = [];
+  const found: { m: number; depth: number; ring: number }[] = [];
   for (let m = 1; m < n - 1; m++) {
     const v = p[m]!;
+    const ring = axis.ring[m]!;
+    // A cortical shell all around the minimum: the inside of a (low-density) body, never a disc.
+    if (ring >= 0.92) continue;
+    // Without a cortical ring the minimum cannot be inside a body: a shallow, narrow dip between two
+    // endplates (the disc of an osteoporotic spine, whose body interiors are darker than its discs)
+    // is accepted, and the endplates may sit further away (wedged or tilted neighbours).
+    const ringless = ring < 0.7;
+    const open = ring < 0.5;
+    const w = open ? 2 : 5;
     let isMin = true;
-    for (let d = -5; d <= 5 && isMin; d++) {
-      const w = p[m + d];
-      if (w !== undefined && w < v) isMin = false;
+    for (let d = -w; d <= w && isMin; d++) {
+      const x = p[m + d];
+      if (x !== undefined && x < v) isMin = false;
     }
     if (!isMin) continue;
-    // Without a cortical ring around it the minimum cannot be inside a body, so the endplates may
-    // sit further away (wedged or tilted neighbours).
-    const ringless = axis.ring[m]! < 0.7;
     const reach = ringless ? 14 : near;
     let left = -1;
     let right = -1;
@@ -50,13 +59,25 @@ export function findDiscSpaces(axis: SpineAxis): number[] {
     if (left < 0 || right < 0) continue;
     const depth = Math.min(left, right) - v;
     // Thick slices (3 mm) blur thin discs: without a cortical ring a shallower dip is accepted.
-    if (depth < (ringless ? 0.12 : 0.22) || v > 0.65) continue;
+    if (depth < (ringless ? 0.12 : 0.22) || v > (open ? 0.85 : 0.65)) continue;
+    // A bright minimum (osteoporotic disc) must be a narrow notch: both endplates within 6 mm.
+    if (v > 0.65) {
+      let l6 = -1;
+      let r6 = -1;
+      for (let d = 1; d <= 6; d++) {
+        l6 = Math.max(l6, p[m - d] ?? -1);
+        r6 = Math.max(r6, p[m + d] ?? -1);
+      }
+      if (Math.min(l6, r6) - v < 0.12) continue;
+    }
     const last = found[found.length - 1];
     if (last && m - last.m < 11) {
-      if (depth > last.depth) found[found.length - 1] = { m, depth };
+      // Of two nearby minima the one without a cortical ring is the disc; otherwise the deeper.
+      const better = ring < last.ring - 0.3 || (!(last.ring < ring - 0.3) && depth > last.depth);
+      if (better) found[found.length - 1] = { m, depth, ring };
       continue;
     }
-    found.push({ m, depth });
+    found.push({ m, depth, ring });
   }
   return found.map((f) => f.m);
 }

@@ -1,7 +1,8 @@
 /**
  * Graded findings from measurements and the one threshold table (findingThresholds.ts):
  * Genant semi-quantitative fracture grade (height loss against the vertebra's own maximal height
- * and its neighbours'), Meyerding slip grade, central canal stenosis (lumbar / cervical bony AP),
+ * and its neighbours'), Meyerding slip grade, central canal stenosis (lumbar / cervical canal AP
+ * at the disc level),
  * scoliosis (Cobb), low L1 trabecular density (Pickhardt 2013), transitional anatomy.
  */
 import type { FindingThresholds } from './findingThresholds.js';
@@ -68,26 +69,29 @@ export function gradeFindings(
       description: `upper body displaced ${slip.toFixed(1)} % of the lower body's AP depth`,
     });
   }
+  // Central canal stenosis at each disc level (the mid-sagittal canal AP between disc and
+  // ligamentum flavum), graded with the lumbar or cervical cut-offs by the upper vertebra's region.
   const c = thresholds.canalStenosis;
-  for (const v of vertebrae) {
-    if (v.canalApDiameterMm === null) continue;
-    const isLumbar = v.region === 'lumbar';
-    const isCervical = v.region === 'cervical';
+  for (const lev of measurements.levels) {
+    const d = lev.canalApMm;
+    if (d === null) continue;
+    const up = vertebrae.find((v) => v.index === lev.upperIndex);
+    const isLumbar = up?.region === 'lumbar';
+    const isCervical = up?.region === 'cervical';
     if (!isLumbar && !isCervical) continue;
     const abs = isLumbar ? c.lumbarAbsoluteMm : c.cervicalAbsoluteMm;
     const rel = isLumbar ? c.lumbarRelativeMm : c.cervicalRelativeMm;
-    const d = v.canalApDiameterMm;
     if (d >= rel) continue;
     findings.push({
       kind: 'canal-stenosis',
-      level: levelName(v),
+      level: lev.level,
       grade: d < abs ? 'absolute' : 'relative',
       measuredValue: Math.round(d * 10) / 10,
-      unit: 'mm (bony AP)',
+      unit: 'mm (canal AP at the disc level)',
       threshold: d < abs ? `< ${abs} mm` : `${abs}-${rel} mm`,
       source: c.source,
-      confidence: Math.min(0.9, v.confidence || 0.5),
-      description: `bony canal AP diameter ${d.toFixed(1)} mm`,
+      confidence: Math.min(0.9, up?.confidence || 0.5),
+      description: `canal AP diameter ${d.toFixed(1)} mm at the ${lev.level} disc level`,
     });
   }
   const cobb = measurements.cobb;

@@ -1,22 +1,37 @@
 /**
- * Anchor-based vertebral labelling (never counted from the edge of the field of view):
- * - last rib pair → T12 (the lowest rib-bearing vertebra with a rib-free vertebra below it);
- * - sacrum (alae + ilium) → S1 (the most cranial sacral segment below a disc);
- * - full rib count when a rib-free vertebra is seen above the first rib (cervical in view).
- * With both anchors the lumbar count between them is checked: 5 is normal; 6 (L6 / lumbarised
- * S1) and 4 (sacralised L5 / 11 rib pairs) are reported as transitional with the alternative
- * numbering (Castellvi 1984; Hughes & Saifuddin 2006 on numbering variants). With no anchor
- * every vertebra stays unlabelled; rib-bearing ones are marked thoracic.
+ * Anchor-based vertebral labelling: a label is only ever counted body by body from an anatomical
+ * anchor found in the image, never from the edge of the field of view.
+ * Anchors (each proposes a numbering of the run of contiguous detections it sits in):
+ * - sacrum (alae + ilium beside a segment below a disc) → S1;
+ * - last rib pair → T12: the lowest rib-bearing vertebra, with a rib-free vertebra below it whose
+ *   rib test is reliable (complete or ≥ 9 mm of it in view, and its lateral rib window inside the
+ *   field of view) and no rib-bearing one further down;
+ * - first rib pair → T1: the highest rib-bearing vertebra with a reliable rib-free vertebra above
+ *   it and none rib-bearing further up;
+ * - C2: the dens rising from the body without a disc (the atlanto-axial joint has none).
+ * Where several anchors label the same run they must agree. A disagreement is transitional
+ * anatomy or a detection error, and the image alone cannot tell which numbering is right: the
+ * vertebrae between the disagreeing anchors are left unlabelled and both numberings are reported
+ * (lumbar count between last rib and sacrum 4 or 6: sacralised L5 / 13 rib pairs, L6 / lumbarised
+ * S1 / 11 rib pairs; Castellvi AE et al., Spine 1984;9:493–5; Hughes RJ & Saifuddin A, AJR
+ * 2006;187:W59–65, who recommend counting from C2 and from the sacrum and reporting disagreement).
+ * Labels are never counted across undetected vertebrae (`gapAbove` breaks a run).
  */
-import type { AnchorUsed, SpineRegion, VertebraLevel } from './SpineAnalysisResult.js';
+import type { AnchorKind, AnchorUsed, SpineRegion, VertebraLevel } from './SpineAnalysisResult.js';
 
 export interface LabelInput {
   readonly ribScore: number;
   readonly sacralScore: number;
   /** Bounded by a disc above (so a sacral segment here is really S1, not a lower segment). */
   readonly discAbove: boolean;
-  /** Cut by the field of view: absence of ribs on it is no evidence. */
+  /** Cut by the field of view: absence of ribs on it is weak evidence. */
   readonly truncated?: boolean;
+  /** Number of planes the rib test could look at (1.5 mm apart); default: reliable unless truncated. */
+  readonly ribPlanes?: number;
+  /** Fraction of the lateral rib window inside the field of view (default 1): absent ribs in a narrow crop are no evidence. */
+  readonly ribWindowInView?: number;
+  /** The dens rises from this body without a disc above it (C2). */
+  readonly densAbove?: boolean;
   readonly detectionConfidence: number;
   /**
    * The previous detection is too far above to be the adjacent vertebra (vertebrae between them
@@ -40,6 +55,10 @@ export interface LabelOutput {
 
 /** A rib crosses the lateral window in only part of its vertebra's slab; 10 % of slices on both sides is specific (lumbar levels score 0). */
 const RIB_SCORE_MIN = 0.1;
+/** A rib-free verdict needs this many planes (≈ 9 mm of the body) when the body is cut by the field of view. */
+const RIB_FREE_MIN_PLANES = 6;
+/** …and most of the lateral window where ribs would be must be inside the field of view. */
+const RIB_WINDOW_MIN_IN_VIEW = 0.9;
 
 const ORDER: readonly VertebraLevel[] = [
   'C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7',
@@ -55,19 +74,30 @@ export function regionOf(level: VertebraLevel | null): SpineRegion {
   return 'lumbar';
 }
 
-/** Normal-anatomy label at offset `delta` from `level` (null beyond C1 or S1). */
-function shift(level: VertebraLevel, delta: number): VertebraLevel | null {
-  const idx = ORDER.indexOf(level);
-  if (idx < 0) return null;
-  const q = idx + delta;
+/** Normal-anatomy level at position q of ORDER (beyond S1: 'sacrum'; before C1: null). */
+function levelAt(q: number): VertebraLevel | null {
   if (q < 0) return null;
   if (q >= ORDER.length) return 'sacrum';
   return ORDER[q]!;
 }
 
+interface Anchor {
+  readonly kind: AnchorKind;
+  readonly index: number;
+  readonly level: VertebraLevel;
+  /** ORDER position minus detection index: the numbering this anchor proposes. */
+  readonly offset: number;
+  readonly confidence: number;
+  readonly detail: string;
+  /** False for a last rib whose rib-bearing neighbours score weakly: it may not stand alone. */
+  readonly strong?: boolean;
+}
+
+/** A last rib standing alone needs the ribs just above the boundary clearly seen (score ≥ 0.5, on the vertebra above too when it bears ribs). */
+const LONE_LAST_RIB_MIN_SCORE = 0.5;
+
 export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
   const n = inputs.length;
-  // Runs of consecutive detections without a gap: an anchor labels only its own run.
   const run: number[] = [];
   for (let i = 0; i < n; i++) run.push(i === 0 ? 0 : run[i - 1]! + (inputs[i]!.gapAbove ? 1 : 0));
   const isSacral = inputs.map((v) => v.sacralScore >= 0.3);
@@ -75,149 +105,214 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
   const firstSacral = isSacral.indexOf(true);
   for (let i = 0; i < n; i++) isSacral[i] = firstSacral >= 0 && i >= firstSacral;
   const hasRibs = inputs.map((v, i) => v.ribScore >= RIB_SCORE_MIN && !isSacral[i]);
-  const ilium: number[] = [];
-  if (firstSacral > 0) {
-    // Rib-like bone on one of the two vertebrae above the sacrum, with a rib-free vertebra above
-    // it, is the iliac crest, not a rib.
-    for (let i = Math.max(1, firstSacral - 2); i < firstSacral; i++) {
-      if (hasRibs[i] && !hasRibs[i - 1]) {
-        hasRibs[i] = false;
-        ilium.push(i);
-      }
-    }
-  }
+  const ribFree = inputs.map((v, i) => !hasRibs[i] && !isSacral[i] && (v.ribWindowInView ?? 1) >= RIB_WINDOW_MIN_IN_VIEW && (!v.truncated || (v.ribPlanes ?? 0) >= RIB_FREE_MIN_PLANES));
   const labels: (VertebraLevel | null)[] = new Array<VertebraLevel | null>(n).fill(null);
   const alternatives: (VertebraLevel | null)[] = new Array<VertebraLevel | null>(n).fill(null);
   const confidences = new Array<number>(n).fill(0);
-  const anchors: AnchorUsed[] = [];
-  const notes: string[] = ilium.map((i) => `lateral bone beside #${i}, just above the sacrum, taken as iliac crest rather than ribs`);
+  const notes: string[] = [];
+  const found: Anchor[] = [];
+  const ord = (level: VertebraLevel): number => ORDER.indexOf(level);
   let transitional: LabelOutput['transitional'] = null;
 
-  // S1 anchor.
-  let s1 = -1;
+  // Sacrum → S1.
   if (firstSacral >= 0 && inputs[firstSacral]!.discAbove) {
-    s1 = firstSacral;
-    anchors.push({
+    found.push({
       kind: 'sacrum',
-      vertebraIndex: s1,
+      index: firstSacral,
       level: 'S1',
-      confidence: Math.min(1, 0.5 + inputs[s1]!.sacralScore),
-      detail: `sacral alae / iliac bone beside segment #${s1} (score ${inputs[s1]!.sacralScore.toFixed(2)}), L5/S1 disc above it`,
+      offset: ord('S1') - firstSacral,
+      confidence: Math.min(1, 0.5 + inputs[firstSacral]!.sacralScore),
+      detail: `sacral alae / iliac bone beside segment #${firstSacral} (score ${inputs[firstSacral]!.sacralScore.toFixed(2)}), L5/S1 disc above it`,
     });
   } else if (firstSacral >= 0) {
     notes.push('sacrum seen at the edge of the field of view without the lumbosacral disc: not used as an anchor');
   }
-  // Last-rib anchor: last rib-bearing vertebra followed by a rib-free one.
-  let lastRib = -1;
-  for (let i = 0; i + 1 < n; i++) if (hasRibs[i] && !hasRibs[i + 1] && !inputs[i + 1]!.truncated && run[i] === run[i + 1]) lastRib = i;
-  if (lastRib >= 0) {
-    anchors.push({
-      kind: 'last-rib',
-      vertebraIndex: lastRib,
-      level: 'T12',
-      confidence: Math.min(1, 0.45 + inputs[lastRib]!.ribScore),
-      detail: `lowest rib-bearing vertebra #${lastRib} (rib score ${inputs[lastRib]!.ribScore.toFixed(2)}); #${lastRib + 1} has no ribs`,
-    });
-  } else if (hasRibs.some(Boolean)) {
-    notes.push('ribs continue to the caudal edge of the field of view (or the next vertebra is cut by it): the last rib pair is not established');
-  }
-  // Full rib count when a rib-free vertebra is seen above the first rib-bearing one.
-  const firstRib = hasRibs.indexOf(true);
-  let ribCount = -1;
-  // Only a complete rib-free vertebra above counts (cervical in view), and only a plausible count.
-  if (firstRib > 0 && !hasRibs[firstRib - 1] && !inputs[firstRib - 1]!.truncated && lastRib >= firstRib && run[firstRib] === run[lastRib] && lastRib - firstRib + 1 >= 10) {
-    ribCount = lastRib - firstRib + 1;
-    anchors.push({
-      kind: 'rib-count',
-      vertebraIndex: firstRib,
-      level: 'T1',
-      confidence: 0.7,
-      detail: `${ribCount} rib-bearing vertebrae between #${firstRib} and #${lastRib}, rib-free vertebra above`,
-    });
-  }
 
-  const assignFrom = (anchorIndex: number, level: VertebraLevel, conf: number): void => {
-    for (let i = 0; i < n; i++) {
-      if (run[i] !== run[anchorIndex]) continue;
-      const lab = shift(level, i - anchorIndex);
-      labels[i] = lab;
-      confidences[i] = lab ? conf * Math.pow(0.97, Math.abs(i - anchorIndex)) * inputs[i]!.detectionConfidence : 0;
+  // Last rib → T12 and first rib → T1, each only when the rib pattern of its run is clean.
+  const runsWithRibs = new Set(hasRibs.map((r, i) => (r ? run[i]! : -1)).filter((r) => r >= 0));
+  for (const r of runsWithRibs) {
+    const members = inputs.map((_, i) => i).filter((i) => run[i] === r && !isSacral[i]);
+    const ribbed = members.filter((i) => hasRibs[i]);
+    const lowest = ribbed[ribbed.length - 1]!;
+    const highest = ribbed[0]!;
+    // Rib-free vertebrae inside the rib-bearing block mean a rib was missed there: the block's ends
+    // are still anchors only if the block is contiguous.
+    const holes = members.filter((i) => i > highest && i < lowest && !hasRibs[i]);
+    if (holes.length > 0) {
+      notes.push(`rib-bearing vertebrae #${highest}–#${lowest} include rib-free ${holes.map((i) => `#${i}`).join(', ')}: a rib was missed, no rib anchor used`);
+      continue;
     }
-  };
-
-  const ribConf = lastRib >= 0 ? anchors.find((x) => x.kind === 'last-rib')!.confidence : 0;
-  const sacConf = s1 >= 0 ? anchors.find((x) => x.kind === 'sacrum')!.confidence : 0;
-  if (lastRib >= 0 && s1 >= 0 && run[lastRib] !== run[s1]) {
-    notes.push('undetected vertebrae between the last-rib and sacrum anchors: each labels only the vertebrae contiguous with it');
-    assignFrom(lastRib, 'T12', ribConf * 0.9);
-    assignFrom(s1, 'S1', sacConf * 0.9);
-  } else if (lastRib >= 0 && s1 >= 0) {
-    const lumbarCount = s1 - lastRib - 1;
-    if (lumbarCount === 5) {
-      assignFrom(s1, 'S1', Math.min(1, (ribConf + sacConf) / 2 + 0.1));
-    } else if (lumbarCount === 6) {
-      assignFrom(lastRib, 'T12', Math.min(ribConf, sacConf) * 0.8);
-      labels[s1 - 1] = 'L6';
-      for (let i = s1; i < n; i++) labels[i] = i === s1 ? 'S1' : 'sacrum';
-      alternatives[s1 - 1] = 'S1';
-      transitional = { description: 'six lumbar-type vertebrae: L6, alternatively a lumbarised S1 (or 11 rib pairs with T12 rib-free)', index: s1 - 1, confidence: Math.min(ribConf, sacConf) * 0.8 };
-    } else if (lumbarCount === 4) {
-      assignFrom(lastRib, 'T12', Math.min(ribConf, sacConf) * 0.8);
-      for (let i = s1; i < n; i++) labels[i] = i === s1 ? 'S1' : 'sacrum';
-      alternatives[s1] = 'L5';
-      transitional = { description: 'four lumbar-type vertebrae: sacralised L5 (the first sacral segment), alternatively 13 rib pairs', index: s1, confidence: Math.min(ribConf, sacConf) * 0.8 };
+    const below = lowest + 1;
+    if (below < n && run[below] === r && ribFree[below]) {
+      const prevRibbed = lowest - 1 >= 0 && run[lowest - 1] === r && hasRibs[lowest - 1];
+      found.push({
+        strong: inputs[lowest]!.ribScore >= LONE_LAST_RIB_MIN_SCORE && (!prevRibbed || inputs[lowest - 1]!.ribScore >= LONE_LAST_RIB_MIN_SCORE),
+        kind: 'last-rib',
+        index: lowest,
+        level: 'T12',
+        offset: ord('T12') - lowest,
+        confidence: Math.min(1, 0.45 + inputs[lowest]!.ribScore),
+        detail: `lowest rib-bearing vertebra #${lowest} (rib score ${inputs[lowest]!.ribScore.toFixed(2)}); #${below} has no ribs`,
+      });
+    } else if (below < n && run[below] === r && isSacral[below]) {
+      notes.push(`#${lowest} bears rib-like bone directly above the sacrum: not used as the last rib`);
     } else {
-      notes.push(`last-rib and sacrum anchors disagree (${lumbarCount} vertebrae between them): labelled from the sacrum`);
-      assignFrom(s1, 'S1', sacConf * 0.6);
+      notes.push('ribs continue to the caudal edge of the field of view (or the next vertebra is cut by it): the last rib pair is not established');
     }
-  } else if (s1 >= 0) {
-    assignFrom(s1, 'S1', sacConf * 0.9);
-    // Rib-bearing vertebra where L1 was expected: 13 rib pairs or T12 → note it.
-    for (let i = 0; i < s1; i++) {
-      if (hasRibs[i] && labels[i] && labels[i]!.startsWith('L')) {
-        notes.push(`#${i} bears ribs but counts as ${labels[i]} from the sacrum: transitional (T13 / lumbar rib)`);
-        alternatives[i] = 'T13';
-      }
-    }
-  } else if (lastRib >= 0) {
-    assignFrom(lastRib, 'T12', ribConf * 0.9);
-    for (let i = lastRib + 1; i < n; i++) {
-      if (labels[i] === 'S1' && !isSacral[i]) {
-        labels[i] = 'L6';
-        alternatives[i] = 'S1';
-        transitional = { description: 'a sixth rib-free vertebra below T12 without sacral alae: L6 / lumbarised S1', index: i, confidence: ribConf * 0.6 };
-      }
-    }
-  } else {
-    notes.push('no anatomical anchor (last rib, sacrum, rib count) in view: vertebrae are reported unlabelled');
-  }
-
-  if (ribCount >= 0 && ribCount !== 12 && lastRib >= 0) {
-    if (ribCount === 13) {
-      // Thoracic column T1..T13 from the first rib; lumbar below.
-      for (let i = 0; i < n; i++) {
-        if (run[i] !== run[firstRib]) continue;
-        const lab = i < firstRib ? shift('T1', i - firstRib) : i <= lastRib ? (i - firstRib === 12 ? 'T13' : shift('T1', i - firstRib)) : shift('L1', i - lastRib - 1);
-        alternatives[i] = labels[i] ?? null;
-        labels[i] = lab ?? null;
-      }
-      transitional = { description: '13 rib-bearing vertebrae: T13 (alternatively a lumbar rib on L1)', index: lastRib, confidence: 0.6 };
-    } else if (ribCount === 11) {
-      alternatives[lastRib] = 'T11';
-      alternatives[lastRib + 1] = 'T12';
-      transitional = { description: '11 rib-bearing vertebrae: 11 rib pairs (the vertebra labelled L1 may be a rib-free T12)', index: lastRib + 1, confidence: 0.6 };
+    const above = highest - 1;
+    if (above >= 0 && run[above] === r && ribFree[above]) {
+      found.push({
+        kind: 'first-rib',
+        index: highest,
+        level: 'T1',
+        offset: ord('T1') - highest,
+        confidence: Math.min(1, 0.4 + inputs[highest]!.ribScore),
+        detail: `highest rib-bearing vertebra #${highest} (rib score ${inputs[highest]!.ribScore.toFixed(2)}); #${above} has no ribs`,
+      });
     }
   }
 
-  const anchoredRuns = new Set(anchors.map((a) => run[a.vertebraIndex]));
-  if (anchors.length > 0 && run.some((r) => !anchoredRuns.has(r))) {
+  // C2: the dens above the body.
+  const c2 = inputs.findIndex((v) => v.densAbove === true);
+  if (c2 >= 0) {
+    found.push({ kind: 'c2-dens', index: c2, level: 'C2', offset: ord('C2') - c2, confidence: 0.8, detail: `dens rising from #${c2} without a disc above it` });
+  }
+
+  // Per run: anchors must agree. A vertebra is labelled when every anchor of its run agrees, or
+  // when it lies between two agreeing anchors with no disagreeing one between them.
+  const anchorsUsed: AnchorUsed[] = [];
+  for (const r of new Set(run)) {
+    const inRun = found.filter((a) => run[a.index] === r).sort((p, q) => p.index - q.index);
+    if (inRun.length === 0) continue;
+    const offsets = new Set(inRun.map((a) => a.offset));
+    const agreeing = (o: number): Anchor[] => inRun.filter((a) => a.offset === o);
+    const members = inputs.map((_, i) => i).filter((i) => run[i] === r);
+    const assign = (i: number, offset: number, support: Anchor[]): void => {
+      const lab = levelAt(i + offset);
+      if (!lab) return;
+      labels[i] = lab;
+      const base = Math.max(...support.map((a) => a.confidence));
+      const factor = support.length >= 2 ? 1 : 0.85;
+      const near = Math.min(...support.map((a) => Math.abs(a.index - i)));
+      confidences[i] = Math.min(1, base * factor * Math.pow(0.98, near) * inputs[i]!.detectionConfidence + (support.length >= 2 ? 0.05 : 0));
+    };
+    // The first rib is the weakest anchor (T1 ribs are short and easily missed; cervical ribs
+    // exist): it only ever confirms another anchor.
+    if (inRun.every((a) => a.kind === 'first-rib')) {
+      notes.push(`first rib at #${inRun[0]!.index} is not confirmed by a second anchor: not used alone`);
+      continue;
+    }
+    // Where ribs are only faintly seen (rotated or small ribs), a rib-free verdict below the last
+    // one may be a missed rib: such a last rib only counts when another anchor confirms it.
+    if (inRun.length === 1 && inRun[0]!.kind === 'last-rib' && inRun[0]!.strong === false) {
+      notes.push(`last rib at #${inRun[0]!.index} is faint (rib scores below ${LONE_LAST_RIB_MIN_SCORE}) and not confirmed by a second anchor: not used alone`);
+      continue;
+    }
+    if (offsets.size === 1) {
+      const support = inRun;
+      for (const i of members) assign(i, inRun[0]!.offset, support);
+      for (const a of inRun) anchorsUsed.push(toUsed(a));
+      if (inRun.length === 1) notes.push(`labels counted from the ${inRun[0]!.kind} anchor alone (no second anchor in view to confirm the count)`);
+      continue;
+    }
+    // Disagreement: label only stretches bracketed by agreeing anchors.
+    for (let q = 0; q + 1 < inRun.length; q++) {
+      const a = inRun[q]!;
+      const b = inRun[q + 1]!;
+      if (a.offset !== b.offset) continue;
+      for (let i = a.index; i <= b.index; i++) assign(i, a.offset, agreeing(a.offset));
+    }
+    for (const a of inRun) {
+      if (labels[a.index] !== null) anchorsUsed.push(toUsed(a));
+    }
+    const describe = inRun.map((a) => `${a.kind} at #${a.index} (${a.level})`).join(', ');
+    notes.push(`anchors disagree (${describe}): the vertebrae between disagreeing anchors are left unlabelled`);
+    const rib = inRun.find((a) => a.kind === 'last-rib');
+    const sac = inRun.find((a) => a.kind === 'sacrum');
+    if (rib && sac && rib.index < sac.index) {
+      const lumbarCount = sac.index - rib.index - 1;
+      // Counted from the last rib, a rib-free vertebra still above the sacrum is L6, not S1.
+      const numbering = (from: Anchor): string =>
+        members
+          .filter((i) => i > rib.index && i < sac.index)
+          .map((i) => {
+            const lab = levelAt(i + from.offset);
+            return `#${i} ${from === rib && (lab === 'S1' || lab === 'sacrum') ? 'L6' : lab ?? '?'}`;
+          })
+          .join(', ');
+      const description =
+        lumbarCount === 4
+          ? 'four lumbar-type vertebrae between the last rib and the sacrum: sacralised L5 or four lumbar vertebrae (numbering from the last rib), or 13 rib pairs / a lumbar rib on L1 (numbering from the sacrum)'
+          : lumbarCount === 6
+            ? 'six lumbar-type vertebrae between the last rib and the sacrum: L6 / lumbarised S1 (numbering from the last rib), or 11 rib pairs (numbering from the sacrum)'
+            : `${lumbarCount} vertebrae between the last rib and the sacrum: a vertebra is missed or doubled, or the anatomy is transitional`;
+      notes.push(`numbering from the last rib: ${numbering(rib)}; from the sacrum: ${numbering(sac)}`);
+      if (lumbarCount === 4 || lumbarCount === 6) {
+        const idx = lumbarCount === 4 ? sac.index : sac.index - 1;
+        transitional = { description: `${description}. From the last rib: ${numbering(rib)}; from the sacrum: ${numbering(sac)}`, index: idx, confidence: Math.min(rib.confidence, sac.confidence) * 0.7 };
+        const fromRib = levelAt(idx + rib.offset);
+        const fromSac = levelAt(idx + sac.offset);
+        alternatives[idx] = lumbarCount === 6 && fromRib === 'S1' ? 'L6' : fromRib;
+        if (fromSac && fromSac !== alternatives[idx]) notes.push(`#${idx}: ${alternatives[idx]} from the last rib, ${fromSac} from the sacrum`);
+      }
+    }
+    const first = inRun.find((a) => a.kind === 'first-rib');
+    if (first && rib && first.offset !== rib.offset) {
+      const ribCount = rib.index - first.index + 1;
+      notes.push(`${ribCount} rib-bearing vertebrae between the first and the last rib (12 expected): 11 or 13 rib pairs, a cervical rib, or a rib missed by the detector`);
+      if (!transitional && (ribCount === 11 || ribCount === 13)) {
+        transitional = { description: `${ribCount} rib-bearing vertebrae (#${first.index}–#${rib.index}): ${ribCount === 13 ? 'T13 or a lumbar / cervical rib' : '11 rib pairs or a rib missed'}`, index: rib.index, confidence: 0.5 };
+      }
+    }
+  }
+  // A counted label must not contradict what is seen at that vertebra (T12 without ribs, a lumbar
+  // level with ribs, S1 without alae, a sacral segment counted as lumbar): the count is broken
+  // (transitional anatomy or a detection error) somewhere between the anchor and that vertebra.
+  for (let i = 0; i < n; i++) {
+    const lab = labels[i];
+    if (!lab) continue;
+    const contradiction =
+      (lab === 'T12' && ribFree[i]) ||
+      (lab.startsWith('L') && hasRibs[i]) ||
+      ((lab === 'S1' || lab === 'sacrum') && !isSacral[i]) ||
+      (isSacral[i] && lab !== 'S1' && lab !== 'sacrum');
+    if (!contradiction) continue;
+    notes.push(`#${i} counts as ${lab} but ${hasRibs[i] ? 'bears ribs' : isSacral[i] ? 'is sacral' : lab === 'T12' ? 'has no ribs' : 'has no sacral alae'}: transitional anatomy or a missed vertebra; the count through it is withheld`);
+    if (lab === 'S1' && !isSacral[i]) alternatives[i] = 'L6';
+    // The count is broken somewhere between the anchor and this vertebra, and nothing tells where:
+    // only stretches bracketed by two agreeing anchors that do not contain it keep their labels.
+    const anchorsOfRun = found.filter((a) => run[a.index] === run[i]).sort((p, q) => p.index - q.index);
+    for (let j = 0; j < n; j++) {
+      if (run[j] !== run[i] || labels[j] === null) continue;
+      let bracketed = false;
+      for (let q = 0; q + 1 < anchorsOfRun.length && !bracketed; q++) {
+        const a = anchorsOfRun[q]!;
+        const b = anchorsOfRun[q + 1]!;
+        if (a.offset === b.offset && a.index <= j && j <= b.index && !(a.index <= i && i <= b.index)) bracketed = true;
+      }
+      if (!bracketed) {
+        labels[j] = null;
+        confidences[j] = 0;
+      }
+    }
+  }
+  for (let k = anchorsUsed.length - 1; k >= 0; k--) {
+    if (labels[anchorsUsed[k]!.vertebraIndex] === null) anchorsUsed.splice(k, 1);
+  }
+  if (found.length === 0) notes.push('no anatomical anchor (C2 dens, first or last rib, sacrum) in view: vertebrae are reported unlabelled');
+  const anchoredRuns = new Set(found.map((a) => run[a.index]));
+  if (found.length > 0 && run.some((r) => !anchoredRuns.has(r))) {
     notes.push('vertebrae separated from the anchors by undetected vertebrae are left unlabelled');
   }
   const regions: SpineRegion[] = labels.map((lab, i) => (lab ? regionOf(lab) : hasRibs[i] ? 'thoracic' : isSacral[i] ? 'sacral' : 'unknown'));
   for (let i = 0; i < n; i++) {
-    // A rib-bearing vertebra labelled lumbar (or the reverse) lowers the confidence.
-    if (labels[i] && hasRibs[i] !== (regions[i] === 'thoracic')) confidences[i] = confidences[i]! * 0.6;
+    // A rib-bearing vertebra labelled lumbar (or a rib-free one labelled thoracic) lowers the confidence.
+    if (labels[i] && (hasRibs[i] && regions[i] !== 'thoracic')) confidences[i] = confidences[i]! * 0.6;
+    confidences[i] = Math.round(confidences[i]! * 1000) / 1000;
   }
-  if (!anchors.some((x) => x.kind === 'c2-dens')) notes.push('C1/C2 anchor not attempted by this version');
-  return { labels, alternatives, regions, confidences, hasRibs, isSacral, anchors, notes, transitional };
+  return { labels, alternatives, regions, confidences, hasRibs, isSacral, anchors: anchorsUsed, notes: [...new Set(notes)], transitional };
+
+  function toUsed(a: Anchor): AnchorUsed {
+    return { kind: a.kind, vertebraIndex: a.index, level: a.level, confidence: Math.round(a.confidence * 100) / 100, detail: a.detail };
+  }
 }

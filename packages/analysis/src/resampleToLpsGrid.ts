@@ -41,8 +41,15 @@ export function lpsBounds(volume: Volume): { min: [number, number, number]; max:
   return { min, max };
 }
 
-export function resampleToLpsGrid(volume: Volume, spacingMm: number): LpsGrid {
-  const { min, max } = lpsBounds(volume);
+/**
+ * `crop` (LPS mm) restricts the grid to a box inside the volume's bounds (the working region
+ * around the spine), so a finer spacing costs no more than the whole field of view would.
+ */
+export function resampleToLpsGrid(volume: Volume, spacingMm: number, crop?: { min: readonly number[]; max: readonly number[] }): LpsGrid {
+  const bounds = lpsBounds(volume);
+  const min: [number, number, number] = [0, 1, 2].map((ax) => Math.max(bounds.min[ax]!, crop?.min[ax] ?? -Infinity)) as [number, number, number];
+  const max: [number, number, number] = [0, 1, 2].map((ax) => Math.min(bounds.max[ax]!, crop?.max[ax] ?? Infinity)) as [number, number, number];
+  for (let ax = 0; ax < 3; ax++) if (!(max[ax]! > min[ax]!)) max[ax] = min[ax]!;
   const dims: [number, number, number] = [0, 1, 2].map((ax) => Math.max(1, Math.floor((max[ax]! - min[ax]!) / spacingMm) + 1)) as [number, number, number];
   const data = new Int16Array(dims[0] * dims[1] * dims[2]);
   const perm = axisPermutation(volume);

@@ -3,11 +3,13 @@
  * (so a kyphotic or lordotic tilt does not slide a neighbour's rib into the slab), relative to the
  * canal centre (u: left, v: anterior):
  * - ribs, in the upper half of the body (rib heads and necks articulate there; the shafts of
- *   ribs 11–12 descend beside L1–L2 further out): bone 50–90 mm lateral on both sides, within
- *   30 mm anterior / 45 mm posterior of the canal, that is either connected in the plane to bone
- *   within 35 mm of the canal (the rib articulates with the vertebra) or a compact cross-section
- *   (≤ 40 mm, ≤ 400 mm²); a long plate such as an iliac wing beside L5 is neither. Lumbar
- *   transverse processes end medial to the window.
+ *   ribs 11–12 descend beside L1–L2 further out; all visible planes when the body is cut by the
+ *   field of view): bone from 42–55 mm (by body width) to 125 mm lateral on both sides, within 45 mm anterior / 50 mm
+ *   posterior of the canal, that is either connected in the plane to bone within 35 mm of the
+ *   canal (the rib articulates with the vertebra) or, within 90 mm (anywhere for a body cut by
+ *   the field of view), a compact cross-section (≤ 40 mm, ≤ 400 mm²). Seeds with bone 10–20 mm below them belong to a vertical plate (iliac wing,
+ *   scapula), not to a rib (a rib is ~9 mm thick; Gray's Anatomy, 41st ed., ch. 53 "Chest wall").
+ *   Lumbar transverse processes end medial to the window.
  * - sacrum: over the whole body height, a large bone mass 35–70 mm lateral on both sides
  *   (sacral alae with the adjoining ilium at the sacroiliac joints), far larger than a transverse
  *   process.
@@ -19,6 +21,10 @@ export interface AnchorScores {
   readonly ribScore: number;
   /** Fraction of planes with an ala/ilium-like mass on both sides, 0…1. */
   readonly sacralScore: number;
+  /** Number of planes (1.5 mm apart) the rib score is based on. */
+  readonly ribPlanes: number;
+  /** Fraction of the rib window (both sides, up to 100 mm lateral) inside the field of view, 0…1. */
+  readonly ribWindowInView: number;
 }
 
 export interface AnchorFrame {
@@ -28,31 +34,63 @@ export interface AnchorFrame {
   readonly left: readonly number[];
   readonly superior: { readonly point: readonly number[] };
   readonly inferior: { readonly point: readonly number[] };
+  /** Body width, mm. */
+  readonly width: number;
 }
 
 const STEP = 1.5;
-const U_MAX = 90;
-const V_MIN = -45; // posterior
-const V_MAX = 30; // anterior
+const U_MAX = 125;
+const COMPACT_U_MAX = 90;
+const V_MIN = -50; // posterior
+const V_MAX = 45; // anterior (ribs of a rotated scoliotic vertebra swing forwards on one side)
+/**
+ * Rib seeds start this far lateral of the canal centre: 30 mm + half the body width, within
+ * 42–55 mm, i.e. beyond the transverse process tips of the same vertebra (C7 ≈ 37 mm, lumbar
+ * ≤ 46 mm, both with wide bodies) but inside the short first rib (≈ 55 mm beside a 25 mm wide T1).
+ */
+function ribSeedStartMm(bodyWidthMm: number): number {
+  return Math.max(42, Math.min(55, 30 + 0.5 * bodyWidthMm));
+}
+/**
+ * A seed with bone (within 2.5 mm in-plane, for a slanted plate) at every one of these depths
+ * below it is a vertical plate (iliac wing, scapula), not a rib (≈ 9 mm thick, ribs ≥ 5 mm apart).
+ */
+const PLATE_DEPTHS_MM = [6, 10, 14, 18, 22];
+const PLATE_SLACK_MM = 2.5;
 const RIB_HU = 200;
-const SACRAL_HU = 180;
+/** Ala/ilium bone threshold: 180 HU, lowered to 0.75 × the column's trabecular HU (≥ 70 HU, above muscle) in osteopenic bone (alae ≈ 0.9 × trabecular). */
+function sacralHuFor(trabecularHu: number | undefined): number {
+  if (!(trabecularHu !== undefined && trabecularHu === trabecularHu)) return 180;
+  return Math.max(70, Math.min(180, 0.75 * trabecularHu));
+}
 /** Per side: alae with the ilium cover well over 1000 mm²; a rib running in-plane or a transverse process stays under ~400 mm². */
 const SACRAL_AREA_MM2 = 600;
 
-export function scoreAnchors(sample: GridSampler, body: AnchorFrame): AnchorScores {
+export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { columnTrabecularHu?: number; truncated?: boolean } = {}): AnchorScores {
+  const compactMax = options.truncated ? U_MAX : COMPACT_U_MAX;
+  const sacralHu = sacralHuFor(options.columnTrabecularHu);
   const c = body.canalCentre;
   const t = body.axis;
   const a = body.anterior;
   const l = body.left;
   const rel = (p: readonly number[]): number => (p[0]! - c[0]!) * t[0]! + (p[1]! - c[1]!) * t[1]! + (p[2]! - c[2]!) * t[2]!;
-  const hSup = rel(body.superior.point);
-  const hInf = rel(body.inferior.point);
-  if (!(hSup > hInf)) return { ribScore: 0, sacralScore: 0 };
+  let hSup = rel(body.superior.point);
+  let hInf = rel(body.inferior.point);
+  if (!(hSup === hSup && hInf === hInf)) return { ribScore: 0, sacralScore: 0, ribPlanes: 0, ribWindowInView: 0 };
+  // A slab thinner than 12 mm (endplates misread in a fused or crushed segment) is widened around
+  // its centre, so the anchor tests still see enough planes.
+  if (hSup - hInf < 12) {
+    const mid = (hSup + hInf) / 2;
+    hSup = mid + 6;
+    hInf = mid - 6;
+  }
   const hMid = (hSup + hInf) / 2;
+  const ribStart = ribSeedStartMm(body.width);
   const nu = Math.round((2 * U_MAX) / STEP) + 1;
   const nv = Math.round((V_MAX - V_MIN) / STEP) + 1;
   const img = new Float32Array(nu * nv);
   const seen = new Uint8Array(nu * nv);
+  const outside = new Uint8Array(nu * nv);
   const queue = new Int32Array(nu * nv);
   const area = STEP * STEP;
   const uOf = (i: number): number => -U_MAX + i * STEP;
@@ -68,11 +106,29 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame): AnchorScor
         const z = c[2]! + l[2]! * u + a[2]! * v + t[2]! * h;
         const hu = sample(x, y, z);
         img[j * nu + i] = hu === hu ? hu : -1024;
+        outside[j * nu + i] = hu === hu ? 0 : 1;
       }
     }
   };
 
-  const ribSide = (side: 1 | -1): boolean => {
+  const isPlate = (u: number, v: number, h: number): boolean => {
+    for (const d of PLATE_DEPTHS_MM) {
+      const hh = h - d;
+      let found = false;
+      for (let du = -PLATE_SLACK_MM; du <= PLATE_SLACK_MM && !found; du += PLATE_SLACK_MM) {
+        for (let dv = -PLATE_SLACK_MM; dv <= PLATE_SLACK_MM && !found; dv += PLATE_SLACK_MM) {
+          const uu = u + du;
+          const vv = v + dv;
+          const hu = sample(c[0]! + l[0]! * uu + a[0]! * vv + t[0]! * hh, c[1]! + l[1]! * uu + a[1]! * vv + t[1]! * hh, c[2]! + l[2]! * uu + a[2]! * vv + t[2]! * hh);
+          if (hu >= RIB_HU) found = true;
+        }
+      }
+      if (!found) return false;
+    }
+    return true;
+  };
+
+  const ribSide = (side: 1 | -1, h: number): boolean => {
     seen.fill(0);
     let head = 0;
     let tail = 0;
@@ -84,9 +140,10 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame): AnchorScor
     for (let j = 0; j < nv; j++) {
       for (let i = 0; i < nu; i++) {
         const du = side * uOf(i);
-        if (du < 50 || du > U_MAX) continue;
+        if (du < ribStart || du > U_MAX) continue;
         const q = j * nu + i;
         if (img[q]! < RIB_HU) continue;
+        if (isPlate(uOf(i), vOf(j), h)) continue;
         seen[q] = 1;
         queue[tail++] = q;
         seedArea += area;
@@ -97,7 +154,12 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame): AnchorScor
       }
     }
     if (seedArea < 10) return false;
-    if (Math.max(iMax - iMin + 1, jMax - jMin + 1) * STEP <= 40 && seedArea <= 400) return true;
+    // An isolated compact cross-section counts as this vertebra's rib only within 90 mm: further out
+    // it may be the descending shaft of a rib from above (ribs 11–12 run down beside L1–L2). A body
+    // cut by the field of view shows only part of its slab, so there the whole window counts (a
+    // false rib there can only make anchors disagree or stay unconfirmed, never add a label).
+    const compactNear = Math.max(Math.abs(uOf(iMin)), Math.abs(uOf(iMax))) <= compactMax;
+    if (compactNear && Math.max(iMax - iMin + 1, jMax - jMin + 1) * STEP <= 40 && seedArea <= 400) return true;
     while (head < tail) {
       const q = queue[head++]!;
       const i = q % nu;
@@ -127,24 +189,52 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame): AnchorScor
       for (let i = 0; i < nu; i++) {
         const du = side * uOf(i);
         if (du < 35 || du > 70) continue;
-        if (img[j * nu + i]! >= SACRAL_HU) count++;
+        if (img[j * nu + i]! >= sacralHu) count++;
       }
     }
     return count * area >= SACRAL_AREA_MM2;
   };
 
+  // Rib planes: the upper half of the body (rib heads and necks articulate there); for a body cut by
+  // the field of view, every plane that is in view.
+  const inView = (h: number): boolean => sample(c[0]! + t[0]! * h, c[1]! + t[1]! * h, c[2]! + t[2]! * h) === sample(c[0]! + t[0]! * h, c[1]! + t[1]! * h, c[2]! + t[2]! * h);
+  const upper: number[] = [];
+  const all: number[] = [];
+  for (let h = hInf; h <= hSup + 1e-6; h += STEP) {
+    if (!inView(h)) continue;
+    all.push(h);
+    if (h >= hMid - 1e-6) upper.push(h);
+  }
+  const ribSet = new Set(upper.length >= 3 ? upper : all);
+  const windowInView = (): number => {
+    let inside = 0;
+    let total = 0;
+    for (let j = 0; j < nv; j++) {
+      const v = vOf(j);
+      if (v < -20 || v > 30) continue;
+      for (let i = 0; i < nu; i++) {
+        const du = Math.abs(uOf(i));
+        if (du < ribStart || du > 100) continue;
+        total++;
+        if (!outside[j * nu + i]) inside++;
+      }
+    }
+    return total ? inside / total : 0;
+  };
+  let inViewSum = 0;
   let ribPlanes = 0;
   let ribHits = 0;
   let planes = 0;
   let sacralHits = 0;
-  for (let h = hInf; h <= hSup + 1e-6; h += STEP) {
+  for (const h of all) {
     fillPlane(h);
     planes++;
     if (sacralSide(1) && sacralSide(-1)) sacralHits++;
-    if (h >= hMid - 1e-6) {
+    if (ribSet.has(h)) {
       ribPlanes++;
-      if (ribSide(1) && ribSide(-1)) ribHits++;
+      inViewSum += windowInView();
+      if (ribSide(1, h) && ribSide(-1, h)) ribHits++;
     }
   }
-  return { ribScore: ribPlanes ? ribHits / ribPlanes : 0, sacralScore: planes ? sacralHits / planes : 0 };
+  return { ribScore: ribPlanes ? ribHits / ribPlanes : 0, sacralScore: planes ? sacralHits / planes : 0, ribPlanes, ribWindowInView: ribPlanes ? inViewSum / ribPlanes : 0 };
 }

@@ -4,7 +4,8 @@
  * vertebral body directly anterior. Holes are found by flood-filling the non-bone background
  * from the slice border; candidates are filtered by area, HU and the anterior-body test, then
  * chained cranio-caudally by dynamic programming (gaps at disc levels allowed) and interpolated
- * into a smooth centreline. Works on the LPS grid, so patient position does not matter.
+ * into a smooth centreline, extrapolated linearly beyond the chain (50 mm caudally, to reach the
+ * sacrum). Works on the LPS grid, so patient position does not matter.
  */
 import type { LpsGrid } from './resampleToLpsGrid.js';
 
@@ -218,15 +219,40 @@ export function traceSpinalCanal(grid: LpsGrid, options: TraceSpinalCanalOptions
   const first = chain[0]!;
   const last = chain[chain.length - 1]!;
   const nz = grid.dims[2];
-  const extend = Math.round(25 / s);
-  const k0 = Math.max(0, first.k - extend);
-  const k1 = Math.min(nz - 1, last.k + extend);
+  // Beyond the enclosed-canal chain the centreline is extrapolated linearly (slope over the last
+  // 20 mm of chain): 50 mm caudally, so that the L5/S1 disc and the sacrum (whose canal is not an
+  // enclosed ring at S1 in many scans) are reached; 25 mm cranially.
+  const kCaudal = Math.min(first.k, Math.round(50 / s));
+  const kCranial = Math.round(25 / s);
+  const k0 = Math.max(0, first.k - kCaudal);
+  const k1 = Math.min(nz - 1, last.k + kCranial);
+  const slope = (fromStart: boolean): [number, number] => {
+    const ref = fromStart ? first : last;
+    const near = chain.filter((cc) => Math.abs(cc.k - ref.k) * s <= 20);
+    const far = near.reduce((a, b) => (Math.abs(b.k - ref.k) > Math.abs(a.k - ref.k) ? b : a), ref);
+    const dk = ref.k - far.k;
+    if (Math.abs(dk) * s < 8) return [0, 0];
+    const clamp = (v: number): number => Math.max(-1, Math.min(1, v));
+    return [clamp((ref.x - far.x) / dk), clamp((ref.y - far.y) / dk)];
+  };
+  const [sx0, sy0] = slope(true);
+  const [sx1, sy1] = slope(false);
   const len = k1 - k0 + 1;
   const rawX = new Float64Array(len);
   const rawY = new Float64Array(len);
-  // Linear interpolation between chain points; constant extrapolation at the ends.
+  // Linear interpolation between chain points; linear extrapolation at the ends.
   let c = 0;
   for (let k = k0; k <= k1; k++) {
+    if (k < first.k) {
+      rawX[k - k0] = first.x + sx0 * (k - first.k);
+      rawY[k - k0] = first.y + sy0 * (k - first.k);
+      continue;
+    }
+    if (k > last.k) {
+      rawX[k - k0] = last.x + sx1 * (k - last.k);
+      rawY[k - k0] = last.y + sy1 * (k - last.k);
+      continue;
+    }
     while (c + 1 < chain.length && chain[c + 1]!.k <= k) c++;
     const a = chain[c]!;
     const b = chain[Math.min(c + 1, chain.length - 1)]!;

@@ -1,7 +1,8 @@
 /**
  * Accuracy floors on phantom CTs (issue 6 evaluation, VerSe identification: nearest detection
- * < 20 mm with the right label). Three suite cases rendered on a small grid (256² at 1.6 mm,
- * 2 mm slices, lumbar field of view), written as DICOM by the phantom and assembled back.
+ * < 20 mm with the right label). Suite cases rendered on a small grid (256² at 1.6 mm, 2 mm
+ * slices; the cervical case at 0.8 mm, 1 mm slices), lumbar, thoracic and cervical fields of view,
+ * written as DICOM by the phantom and assembled back.
  * Floors are what this version measurably meets (measured values in the comments, 2026-11-26);
  * Known gaps are not tests: `npm run eval` reports them, and a fix becomes a new floor here.
  * The full evaluation with all figures is `npm run eval`.
@@ -21,9 +22,9 @@ interface Case {
   truth: TruthVertebra[];
 }
 
-async function runCase(caseId: string): Promise<Case> {
+async function runCase(caseId: string, grid: { pixelSpacingMm: number; sliceThicknessMm: number } = { pixelSpacingMm: 1.6, sliceThicknessMm: 2 }): Promise<Case> {
   const options = phantomSuite().find((c) => c.caseId === caseId)!;
-  const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, pixelSpacingMm: 1.6, sliceThicknessMm: 2 } });
+  const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, ...grid } });
   const visit = phantom.groundTruth.visits[0]!;
   const { volume } = await assembleVolumeAsync(phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes));
   const [nx, ny, nz] = volume.dimensions;
@@ -69,19 +70,23 @@ describe('phantom accuracy: normal lumbar CT (normal-hfs-1mm on the small grid)'
     const score = scoreAgainstTruth(c.result, c.truth);
     expect(c.truth.map((t) => t.label)).toEqual(['L1', 'L2', 'L3', 'L4', 'L5']);
     expect(score.identificationRate).toBe(1); // measured 100 %
-    expect(score.meanErrorMm).toBeLessThan(1.5); // measured 0.82 mm
-    expect(score.maxErrorMm).toBeLessThan(2); // measured 0.89 mm
+    expect(score.meanErrorMm).toBeLessThan(1.5); // measured 0.90 mm
+    expect(score.maxErrorMm).toBeLessThan(2); // measured 1.05 mm
     expect(wrongLabels(c)).toEqual([]);
+    // Both lumbar anchors are found and agree (5 lumbar vertebrae between them).
+    expect(c.result.anchorsUsed.map((a) => a.kind).sort()).toEqual(['last-rib', 'sacrum']);
   });
 
-  it('measures body heights within 3 mm on average, lordosis within 2°, no false findings', () => {
+  it('measures body heights within 2 mm on average, lordosis within 2°, no false findings', () => {
     const errors = heightErrorsMm(c);
     expect(errors.length).toBeGreaterThanOrEqual(12);
-    expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeLessThan(3); // measured 2.08 mm (goal ≤ 1 mm)
-    expect(Math.max(...errors)).toBeLessThan(4.5); // measured 3.2 mm
+    expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeLessThan(2); // measured 1.40 mm (was 2.08; goal ≤ 1 mm)
+    expect(Math.max(...errors)).toBeLessThan(3.5); // measured 2.7 mm
     expect(c.result.measurements.lordosisL1S1).not.toBeNull();
-    expect(Math.abs(c.result.measurements.lordosisL1S1!.angleDeg - c.anatomy.alignment.lumbarLordosisDeg)).toBeLessThan(2); // measured 0.73°
-    expect(c.result.measurements.cobb?.angleDeg ?? 0).toBeLessThan(2); // measured 0.29° (truth 0°)
+    // measured 1.95° (48.05° vs 50°; the S1 endplate on this coarse grid varies ±2° with the working
+    // grid spacing — see RESULTS.md)
+    expect(Math.abs(c.result.measurements.lordosisL1S1!.angleDeg - c.anatomy.alignment.lumbarLordosisDeg)).toBeLessThan(2);
+    expect(c.result.measurements.cobb?.angleDeg ?? 0).toBeLessThan(2); // measured 0.2° (truth 0°)
     expect(c.result.findings.filter((f) => f.kind !== 'transitional-anatomy')).toEqual([]);
   });
 });
@@ -95,8 +100,8 @@ describe('phantom accuracy: lumbar fracture (fracture-wedge-g3, L1 Genant 3 wedg
   it('identifies every vertebra in view, centroids within 2.5 mm on average', () => {
     const score = scoreAgainstTruth(c.result, c.truth);
     expect(score.identificationRate).toBe(1); // measured 100 %
-    expect(score.meanErrorMm).toBeLessThan(2.5); // measured 1.63 mm (max 4.68 mm, the fractured L1)
-    expect(score.maxErrorMm).toBeLessThan(6);
+    expect(score.meanErrorMm).toBeLessThan(1.8); // measured 1.22 mm (was 1.63)
+    expect(score.maxErrorMm).toBeLessThan(4); // measured 2.73 mm, the fractured L1 (was 4.68)
     expect(wrongLabels(c)).toEqual([]);
   });
 
@@ -110,21 +115,57 @@ describe('phantom accuracy: left lumbar scoliosis (scoliosis-left-lumbar, Cobb 3
     c = await runCase('scoliosis-left-lumbar');
   });
 
-  it('detects every body in view within 2 mm (by position) and never gives a wrong label', () => {
-    const score = scoreAgainstTruth(c.result, c.truth, { requireLabel: false });
-    expect(score.identificationRate).toBe(1); // detection rate, measured 100 %
-    expect(score.meanErrorMm).toBeLessThan(2);
+  it('identifies every body in view (labelled from the sacrum) within 2 mm and never gives a wrong label', () => {
+    const score = scoreAgainstTruth(c.result, c.truth);
+    expect(score.identificationRate).toBe(1); // measured 100 % (was 0 %: no sacrum anchor accepted)
+    expect(score.meanErrorMm).toBeLessThan(2); // measured 1.40 mm
     expect(wrongLabels(c)).toEqual([]);
   });
 
-  it('measures the in-view coronal Cobb angle within 10°', () => {
+  it('measures the in-view coronal Cobb angle within 6°', () => {
     const truthCobb = findCobbAngles(c.inView)[0]?.angleDeg ?? 0;
     expect(truthCobb).toBeGreaterThan(15); // 21.5° of the 35° curve lies in the lumbar field of view
-    expect(Math.abs((c.result.measurements.cobb?.angleDeg ?? 0) - truthCobb)).toBeLessThan(10); // measured 29.0° vs 21.5° (7.6°; goal ≤ 2°)
+    expect(Math.abs((c.result.measurements.cobb?.angleDeg ?? 0) - truthCobb)).toBeLessThan(6); // measured 17.3° vs 21.5° (4.2°, was 7.6°; goal ≤ 2°)
   });
 
-  // Known gap (measured 2026-11-26, reported by npm run eval): the curved lumbar column is left
-  // unlabelled (no sacrum anchor accepted), so the VerSe identification rate is 0 here.
+});
+
+describe('phantom accuracy: thoracic field of view (normal-thoracic-overlap, C7–L1)', () => {
+  let c: Case;
+  beforeAll(async () => {
+    c = await runCase('normal-thoracic-overlap');
+  });
+
+  it('detects and labels every vertebra C7–L1 from the last rib, centroids within 1 mm', () => {
+    const score = scoreAgainstTruth(c.result, c.truth);
+    expect(c.truth.map((t) => t.label)).toEqual(['C7', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10', 'T11', 'T12', 'L1']);
+    expect(score.identificationRate).toBe(1); // measured 100 % (was 0 %: 4 of 14 detected, none labelled)
+    expect(score.meanErrorMm).toBeLessThan(1); // measured 0.50 mm
+    expect(score.maxErrorMm).toBeLessThan(1.5); // measured 0.85 mm
+    expect(wrongLabels(c)).toEqual([]);
+    expect(c.result.anchorsUsed.map((a) => a.kind)).toContain('last-rib');
+  });
+
+  // Known gap (measured 2026-11-26): false Genant 2–3 findings at T5/T6/T8/T10 on this coarse grid
+  // (endplate edges of thin thoracic bodies); npm run eval reports them.
+});
+
+describe('phantom accuracy: cervical field of view (normal-cervical, C1–T1)', () => {
+  let c: Case;
+  beforeAll(async () => {
+    c = await runCase('normal-cervical', { pixelSpacingMm: 0.8, sliceThicknessMm: 1 });
+  });
+
+  it('labels C2–T1 from the dens, confirmed by the first rib, centroids within 1 mm', () => {
+    const score = scoreAgainstTruth(c.result, c.truth);
+    expect(c.result.anchorsUsed.map((a) => a.kind).sort()).toEqual(['c2-dens', 'first-rib']);
+    // C1 has no body (its ring centroid is not detected); C2–T1 are: measured 7 of 8 (was 0 of 8).
+    expect(score.identificationRate).toBeGreaterThanOrEqual(7 / 8);
+    expect(Object.keys(score.matched).sort()).toEqual(['C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'T1']);
+    expect(score.meanErrorMm).toBeLessThan(1); // measured 0.30 mm
+    expect(wrongLabels(c)).toEqual([]);
+    expect(c.result.findings).toEqual([]);
+  });
 });
 
 describe('labels are never counted across undetected vertebrae (bug found by npm run eval)', () => {

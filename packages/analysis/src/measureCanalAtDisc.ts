@@ -1,0 +1,75 @@
+/**
+ * Mid-sagittal antero-posterior diameter of the spinal canal at the intervertebral disc level,
+ * where central stenosis arises (disc bulge in front, ligamentum flavum behind; Verbiest H,
+ * J Bone Joint Surg Br 1954;36:230–7; Ullrich CG et al., Radiology 1980;134:137–43). On the disc's
+ * mid-plane, from the disc centre posteriorly: the canal starts where the disc (annulus ≈ 90 HU)
+ * gives way to epidural fat and CSF (≤ 10 HU), and ends at the next tissue denser than 50 HU
+ * (ligamentum flavum ≈ 65 HU, lamina); both edges at the 50 HU crossing, interpolated. Samples
+ * are averaged over ±2 mm across and ±1 mm along the axis against noise. The cord (≈ 35 HU) stays
+ * below the threshold.
+ */
+import type { GridSampler } from './createGridSampler.js';
+
+export interface DiscCanalBody {
+  readonly axis: readonly number[];
+  readonly superior: { readonly point: readonly number[] };
+  readonly inferior: { readonly point: readonly number[] };
+  readonly apDepth: number;
+}
+
+const EDGE_HU = 50;
+const STEP_MM = 0.5;
+
+export function measureCanalAtDisc(sample: GridSampler, upper: DiscCanalBody, lower: DiscCanalBody): number | null {
+  const o = [0, 1, 2].map((k) => (upper.inferior.point[k]! + lower.superior.point[k]!) / 2);
+  const tRaw = [0, 1, 2].map((k) => upper.axis[k]! + lower.axis[k]!);
+  const tn = Math.hypot(tRaw[0]!, tRaw[1]!, tRaw[2]!);
+  if (!(tn > 0)) return null;
+  const t = tRaw.map((x) => x / tn);
+  // Anterior: −y made perpendicular to the axis; left = t × a.
+  const aRaw = [t[1]! * t[0]!, -1 + t[1]! * t[1]!, t[1]! * t[2]!];
+  const an = Math.hypot(aRaw[0]!, aRaw[1]!, aRaw[2]!) || 1;
+  const a = aRaw.map((x) => x / an);
+  const l = [t[1]! * a[2]! - t[2]! * a[1]!, t[2]! * a[0]! - t[0]! * a[2]!, t[0]! * a[1]! - t[1]! * a[0]!];
+  const at = (v: number): number => {
+    let sum = 0;
+    let count = 0;
+    for (const u of [-2, 0, 2]) {
+      for (const h of [-1, 0, 1]) {
+        const x = sample(o[0]! + l[0]! * u + a[0]! * v + t[0]! * h, o[1]! + l[1]! * u + a[1]! * v + t[1]! * h, o[2]! + l[2]! * u + a[2]! * v + t[2]! * h);
+        if (x === x) {
+          sum += x;
+          count++;
+        }
+      }
+    }
+    return count >= 5 ? sum / count : Number.NaN;
+  };
+  const halfDepth = Math.max(6, upper.apDepth / 2);
+  // From inside the disc posteriorly to the canal's front edge.
+  let v = -0.3 * halfDepth;
+  let prev = at(v);
+  if (!(prev >= EDGE_HU)) return null;
+  let front = Number.NaN;
+  for (v -= STEP_MM; v >= -(halfDepth + 15); v -= STEP_MM) {
+    const x = at(v);
+    if (!(x === x)) return null;
+    if (x < EDGE_HU) {
+      front = v + STEP_MM - STEP_MM * ((prev - EDGE_HU) / (prev - x || 1));
+      prev = x;
+      break;
+    }
+    prev = x;
+  }
+  if (!(front === front)) return null;
+  for (let w = front - STEP_MM; w >= front - 35; w -= STEP_MM) {
+    const x = at(w);
+    if (!(x === x)) return null;
+    if (x >= EDGE_HU) {
+      const back = w + STEP_MM - STEP_MM * ((EDGE_HU - prev) / (x - prev || 1));
+      return front - back;
+    }
+    prev = x;
+  }
+  return null;
+}
