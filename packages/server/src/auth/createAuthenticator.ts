@@ -75,6 +75,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const now = options.now ?? (() => new Date());
   /** SHA-256(header, password hash) → time (ms) until which it counts as verified. */
   const basicCache = new Map<string, number>();
+  /**
+   * Verifications in flight by the same cache key: a client that opens several connections
+   * at once sends the same header on each; they share one scrypt run (64 MiB, ~0.1–0.2 s of
+   * CPU) instead of paying it once per connection.
+   */
+  const basicInFlight = new Map<string, Promise<boolean>>();
   /** Session id SHA-256 → last request (ms). */
   const sessionSeen = new Map<string, number>();
   /** Token id → last time lastUsedAt was written (ms). */
@@ -162,7 +168,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       basicCache.delete(cacheKey);
       const verdict = throttle.check(sourceAddress, credentials.username);
       if (!verdict.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds, triedUsername: credentials.username, scheme: 'basic' };
-      if (await verifyAgainst(user, credentials.password)) {
+      let verification = basicInFlight.get(cacheKey);
+      const shared = verification !== undefined;
+      if (verification === undefined) {
+        verification = verifyAgainst(user, credentials.password);
+        basicInFlight.set(cacheKey, verification);
+        void verification.finally(() => basicInFlight.delete(cacheKey));
+      }
+      const verified = await verification;
+      // A shared failure was counted once, by the request that ran it.
+      if (!verified && shared) return { ok: false, reason: 'invalid', triedUsername: credentials.username, scheme: 'basic' };
+      if (verified) {
         throttle.recordSuccess(credentials.username);
         basicCache.set(cacheKey, nowMs + basicCacheMs);
         pruneOldest(basicCache, maxBasicCacheEntries);

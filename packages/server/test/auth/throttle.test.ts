@@ -67,6 +67,21 @@ describe('sign-in throttling in the app', () => {
   const jsonLogin = (username: string, password: string) =>
     fetch(`${server.origin}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
 
+  it('runs one password check for the same Basic header sent on many connections at once: one failure, not one per connection', async () => {
+    const parallel = await server.createUser('technologist', 'parallel');
+    const wrong = basicAuthHeaders('parallel', 'the-same-wrong-password');
+    const statuses = await Promise.all(Array.from({ length: 10 }, async () => {
+      const response = await fetch(`${server.dicomweb}/studies`, { headers: wrong });
+      await response.arrayBuffer();
+      return response.status;
+    }));
+    expect(statuses).toEqual(Array.from({ length: 10 }, () => 401));
+    // Ten failures would have locked the name (limit 5); one shared check counted once.
+    const right = await fetch(`${server.dicomweb}/studies`, { headers: parallel.authHeaders });
+    expect(right.status).toBe(200);
+    await right.arrayBuffer();
+  });
+
   it('answers 429 with Retry-After after 5 failures for one user name, even to the right password, on every way in', async () => {
     for (let i = 0; i < 5; i += 1) expect((await jsonLogin('victim', `guess-number-${i}`)).status).toBe(401);
     const refused = await jsonLogin('victim', victim.password);
