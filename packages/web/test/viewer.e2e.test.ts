@@ -268,6 +268,8 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     // MPR measurements are saved in world space (LPS mm, with their view plane) and drawn again after a reload.
     await page.locator('.measurements[data-sync-state="saved"]').waitFor({ timeout: 10_000 });
     await page.locator('.measurement[data-tool="Length"][data-saved="true"]').waitFor({ timeout: 10_000 });
+    // The Cobb angle is saved after the length (a separate, debounced sync): wait for it too.
+    await page.locator('.measurement[data-tool="CobbAngle"][data-saved="true"]').waitFor({ timeout: 10_000 });
     const lengthUid = (await length.getAttribute('data-uid'))!;
     const lengthMm = Number(await length.getAttribute('data-value'));
     const study = decodeURIComponent(page.url().split('#/studies/')[1] ?? '');
