@@ -263,24 +263,46 @@ export function measureVertebralBody(
   };
   // Posterior corners: the mid-height posterior wall carried to each endplate plane (Meyerding
   // compares the upper body's postero-inferior corner with the lower body's postero-superior one).
-  // The wall is found again 3 mm inside each endplate, because the local frame may be tilted.
+  // Fallback where no wall line fits: the wall found again 3 mm inside each endplate.
+  // Where the canal centre is estimated too close (a slipped body), the wall may lie beyond
+  // postReach: the walk goes on to 1.3× the half-depth but there stops at the first 1.5 mm gap.
+  // Only lumbar-sized bodies (half-depth ≥ 16 mm): in small, rotated thoracic bodies the
+  // pedicle root continues the wall.
+  const cornerReach = halfDepth >= 16 ? Math.max(postReach, 1.3 * halfDepth) : postReach;
   const postEdgeAt = (h: number): number => {
     let last = Number.NaN;
-    for (let d = 0; d <= postReach; d += 0.5) {
+    for (let d = 0; d <= cornerReach; d += 0.5) {
       let v = -Infinity;
       for (const off of [-4, 0, 4]) {
         const x = at(off, -d, h);
         if (x > v) v = x;
       }
       if (v >= BONE_HU) last = d;
-      else if (last === last && d - last >= 5) break;
+      else if (last === last && d - last >= (d > postReach ? 1.5 : 5)) break;
+      else if (!(last === last) && d > postReach) break;
     }
     return last === last ? last : halfDepth;
   };
   const hSupPost = planeAt(supPlane, 0, -halfDepth);
   const hInfPost = planeAt(infPlane, 0, -halfDepth);
-  const posteriorSuperiorCorner = toW(c0, 0, -postEdgeAt(hSupPost - 3), hSupPost);
-  const posteriorInferiorCorner = toW(c0, 0, -postEdgeAt(hInfPost + 3), hInfPost);
+  // The posterior wall as a line in the mid-sagittal plane (least squares over its inner 70 %),
+  // extrapolated to each endplate plane: the wall's direction follows the body even where the
+  // local frame is tilted against it, and a single noisy row near the endplate does not decide.
+  const wallH: number[] = [];
+  const wallV: number[] = [];
+  const span = hSupPost - hInfPost;
+  for (let f = 0.15; f <= 0.85 + 1e-9; f += 0.1) {
+    const h = hInfPost + f * span;
+    const d = postEdgeAt(h);
+    // A walk that ran to its limit found no wall (the pedicle root or the canal's far side).
+    if (d !== halfDepth && d < cornerReach - 0.5) {
+      wallH.push(h);
+      wallV.push(d);
+    }
+  }
+  const wallAt = fitWallLine(wallH, wallV);
+  const posteriorSuperiorCorner = toW(c0, 0, -(wallAt ? wallAt(hSupPost) : postEdgeAt(hSupPost - 3)), hSupPost);
+  const posteriorInferiorCorner = toW(c0, 0, -(wallAt ? wallAt(hInfPost) : postEdgeAt(hInfPost + 3)), hInfPost);
   const superior = planeWorld(supPlane);
   const inferior = planeWorld(infPlane);
   const axisW = norm3([superior.normal[0] + inferior.normal[0], superior.normal[1] + inferior.normal[1], superior.normal[2] + inferior.normal[2]]) ?? t;
@@ -476,4 +498,35 @@ function norm3(p: readonly number[]): [number, number, number] | null {
   const n = Math.hypot(p[0]!, p[1]!, p[2]!);
   if (!(n > 1e-12)) return null;
   return [p[0]! / n, p[1]! / n, p[2]! / n];
+}
+
+/**
+ * Least-squares line v(h) through the wall samples within 1.5 mm of their median (a gap in the
+ * wall, such as the basivertebral foramen or an osteoporotic cortex, reads far inside the body);
+ * null when fewer than 5 samples agree or the line leans more than 0.2 mm per mm.
+ */
+function fitWallLine(hs: readonly number[], vs: readonly number[]): ((h: number) => number) | null {
+  if (vs.length < 5) return null;
+  const sorted = [...vs].sort((x, y) => x - y);
+  const median = sorted[sorted.length >> 1]!;
+  const idx = vs.map((_, i) => i).filter((i) => Math.abs(vs[i]! - median) <= 1.5);
+  if (idx.length < 5) return null;
+  let mh = 0;
+  let mv = 0;
+  for (const i of idx) {
+    mh += hs[i]!;
+    mv += vs[i]!;
+  }
+  mh /= idx.length;
+  mv /= idx.length;
+  let shh = 0;
+  let shv = 0;
+  for (const i of idx) {
+    shh += (hs[i]! - mh) ** 2;
+    shv += (hs[i]! - mh) * (vs[i]! - mv);
+  }
+  if (shh <= 1e-9) return null;
+  const q = shv / shh;
+  if (Math.abs(q) > 0.2) return null;
+  return (h: number) => mv + q * (h - mh);
 }

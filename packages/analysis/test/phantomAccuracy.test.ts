@@ -109,6 +109,21 @@ describe('phantom accuracy: lumbar fracture (fracture-wedge-g3, L1 Genant 3 wedg
   // Genant 2 is reported at L4 instead and a Meyerding III slip at L5-S1 that the phantom lacks.
 });
 
+describe('phantom accuracy: slips where there are none (fracture-wedge-g1, T12 Genant 1 wedge)', () => {
+  let c: Case;
+  beforeAll(async () => {
+    c = await runCase('fracture-wedge-g1');
+  });
+
+  it('measures every lumbar slip within 3 points of the truth and grades no spondylolisthesis', () => {
+    const truth = new Map(c.anatomy.discs.map((d) => [`${d.upper}-${d.lower}`, d.slipPercent]));
+    const measured = c.result.measurements.levels.filter((l) => truth.has(l.level));
+    expect(measured.length).toBeGreaterThanOrEqual(4); // L1-L2 … L4-L5
+    for (const l of measured) expect(Math.abs(l.slipPercent - truth.get(l.level)!)).toBeLessThan(3); // measured ≤ 1.0 (was −38 at L2-L3: a gap in L3's posterior wall read as its corner)
+    expect(c.result.findings.filter((f) => f.kind === 'spondylolisthesis')).toEqual([]);
+  });
+});
+
 describe('phantom accuracy: left lumbar scoliosis (scoliosis-left-lumbar, Cobb 35° T11–L4)', () => {
   let c: Case;
   beforeAll(async () => {
