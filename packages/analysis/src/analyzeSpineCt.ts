@@ -102,20 +102,25 @@ export function analyzeSpineCt(volume: Volume, options: AnalyzeSpineCtOptions = 
     return runAnalysis(volume, options);
   } catch (error) {
     // Malformed geometry (e.g. a singular direction matrix) must not crash a worker.
-    return {
-      status: 'no-spine',
-      reason: `analysis could not run on this volume: ${error instanceof Error ? error.message : String(error)}`,
-      algorithmVersion: ANALYSIS_ALGORITHM_VERSION,
-      units: UNITS,
-      vertebrae: [],
-      measurements: EMPTY_MEASUREMENTS,
-      findings: [],
-      anchorsUsed: [],
-      labellingNotes: [],
-      canalCentrelineLps: [],
-      timingsMs: {},
-    };
+    return noSpineResult(`analysis could not run on this volume: ${error instanceof Error ? error.message : String(error)}`, {});
   }
+}
+
+/** The result when no spine is found, or the analysis cannot run: the reason, nothing invented. */
+function noSpineResult(reason: string, timingsMs: SpineAnalysisResult['timingsMs']): SpineAnalysisResult {
+  return {
+    status: 'no-spine',
+    reason,
+    algorithmVersion: ANALYSIS_ALGORITHM_VERSION,
+    units: UNITS,
+    vertebrae: [],
+    measurements: EMPTY_MEASUREMENTS,
+    findings: [],
+    anchorsUsed: [],
+    labellingNotes: [],
+    canalCentrelineLps: [],
+    timingsMs,
+  };
 }
 
 function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnalysisResult {
@@ -131,19 +136,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   };
   const noSpine = (reason: string): SpineAnalysisResult => {
     timings['total'] = Math.round((clock() - t0) * 10) / 10;
-    return {
-      status: 'no-spine',
-      reason,
-      algorithmVersion: ANALYSIS_ALGORITHM_VERSION,
-      units: UNITS,
-      vertebrae: [],
-      measurements: EMPTY_MEASUREMENTS,
-      findings: [],
-      anchorsUsed: [],
-      labellingNotes: [],
-      canalCentrelineLps: [],
-      timingsMs: timings,
-    };
+    return noSpineResult(reason, timings);
   };
 
   const bad = checkSpineCtInput(volume);
