@@ -104,6 +104,32 @@ describe.each(archiveBackends)('analysis store on $name', (backend) => {
       await archive.close();
     }
   });
+
+  it('lists the stored series of a modality that have no analysis yet (the backfill at start)', async () => {
+    const { archive } = await backend.open();
+    try {
+      const store = analysisStoreOf(archive) as AnalysisStore;
+      const study = randomUid();
+      const source = { kind: 'import', label: 'file' } as const;
+      const ctA = makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: randomUid(), modality: 'CT', frameOfReferenceUid: '1.2.840.77' });
+      const ctB = makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: randomUid(), modality: 'CT', frameOfReferenceUid: '1.2.840.77' });
+      const mr = makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: randomUid(), modality: 'MR' });
+      for (const instance of [ctA, ctB, mr]) expect((await archive.ingest({ bytes: instance.bytes, source })).outcome).toBe('stored');
+      const mine = async (): Promise<string[]> => (await store.listSeriesWithoutAnalysis('CT')).filter((s) => s.studyInstanceUid === study).map((s) => s.seriesInstanceUid);
+      expect(await mine()).toEqual([ctA.seriesInstanceUid, ctB.seriesInstanceUid]);
+      expect((await store.listSeriesWithoutAnalysis('CT')).find((s) => s.seriesInstanceUid === ctA.seriesInstanceUid)).toEqual({
+        studyInstanceUid: study,
+        seriesInstanceUid: ctA.seriesInstanceUid,
+        frameOfReferenceUid: '1.2.840.77',
+      });
+      // Any analysis row, whatever its state, takes the series off the list.
+      await store.enqueue({ studyInstanceUid: study, seriesInstanceUid: ctA.seriesInstanceUid, frameOfReferenceUid: '1.2.840.77', queuedAt: at(9) });
+      expect(await mine()).toEqual([ctB.seriesInstanceUid]);
+      expect((await store.listSeriesWithoutAnalysis('MR')).map((s) => s.seriesInstanceUid)).toContain(mr.seriesInstanceUid);
+    } finally {
+      await archive.close();
+    }
+  });
 });
 
 describe('archive onStored', () => {

@@ -54,7 +54,7 @@ export interface StartVertebraServerOptions {
 /** `enabled: false` (`vertebra serve --no-analysis`) runs no jobs; stored analyses are still served. */
 export type AnalysisServerOptions = { readonly enabled?: boolean } & Pick<
   AnalysisJobsOptions,
-  'quietMs' | 'concurrency' | 'minSlices' | 'workerMemoryLimitMb' | 'jobTimeoutMs'
+  'quietMs' | 'concurrency' | 'minSlices' | 'workerMemoryLimitMb' | 'jobTimeoutMs' | 'backfill'
 >;
 
 export interface VertebraServer {

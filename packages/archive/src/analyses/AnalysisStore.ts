@@ -9,7 +9,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import { VertebraError } from '@vertebra/errors';
-import type { Dialect } from '../createIndexSchema.js';
+import type { Dialect, SeriesTable, StudiesTable } from '../createIndexSchema.js';
 import { createAnalysisSchema, type AnalysesTable, type AnalysisDatabase } from './createAnalysisSchema.js';
 
 export type AnalysisState = 'queued' | 'running' | 'done' | 'failed';
@@ -82,6 +82,24 @@ export interface AnalysisStore {
   summarize(studyInstanceUids: readonly string[]): Promise<AnalysisSummary[]>;
   /** Analyses queued or running, oldest queued first, without results: what a restart queues again. */
   listUnfinished(): Promise<StoredAnalysis[]>;
+  /**
+   * Series of this modality that the archive holds and that have no analysis row at all, oldest
+   * stored first: what arrived while analysis was off (`vertebra import`, `serve --no-analysis`).
+   */
+  listSeriesWithoutAnalysis(modality: string): Promise<AnalysisSeriesRef[]>;
+}
+
+/** A series that could be analysed, as the job queue names it. */
+export interface AnalysisSeriesRef {
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly frameOfReferenceUid: string | null;
+}
+
+/** The index tables the backfill query joins (the store shares the index's connection). */
+interface IndexSeriesDatabase extends AnalysisDatabase {
+  studies: Pick<StudiesTable, 'pk' | 'study_instance_uid'>;
+  series: Pick<SeriesTable, 'pk' | 'study_pk' | 'series_instance_uid' | 'modality' | 'frame_of_reference_uid'>;
 }
 
 type AnalysisRow = Selectable<AnalysesTable>;
@@ -231,6 +249,22 @@ export async function openAnalysisStore(options: { readonly db: Kysely<unknown>;
     async listUnfinished() {
       const rows = await db.selectFrom('analyses').select(withoutResult).where('state', 'in', ['queued', 'running']).orderBy('queued_at').orderBy('series_instance_uid').execute();
       return rows.map((row) => toAnalysis({ ...row, result: null }));
+    },
+    async listSeriesWithoutAnalysis(modality) {
+      const rows = await (db as unknown as Kysely<IndexSeriesDatabase>)
+        .selectFrom('series')
+        .innerJoin('studies', 'studies.pk', 'series.study_pk')
+        .leftJoin('analyses', 'analyses.series_instance_uid', 'series.series_instance_uid')
+        .select(['studies.study_instance_uid', 'series.series_instance_uid', 'series.frame_of_reference_uid'])
+        .where('series.modality', '=', modality)
+        .where('analyses.series_instance_uid', 'is', null)
+        .orderBy('series.pk')
+        .execute();
+      return rows.map((row) => ({
+        studyInstanceUid: row.study_instance_uid,
+        seriesInstanceUid: row.series_instance_uid,
+        frameOfReferenceUid: row.frame_of_reference_uid === '' ? null : row.frame_of_reference_uid,
+      }));
     },
   };
 }

@@ -3,6 +3,7 @@ export {
   openAnalysisStore,
   analysisStates,
   type AnalysisStore,
+  type AnalysisSeriesRef,
   type AnalysisState,
   type StoredAnalysis,
   type AnalysisSummary,

@@ -19,7 +19,9 @@
  * status 'no-spine' and reason.
  *
  * Restart: at start every analysis a previous process left queued or running is queued
- * again. close() stops the scheduler; series still waiting out their quiet time are queued
+ * again, and every CT series the archive holds without any analysis (stored by `vertebra
+ * import`, or while the server ran with `--no-analysis`) is checked and queued like a series
+ * that just went quiet (backfill; option `backfill: false` turns it off). close() stops the scheduler; series still waiting out their quiet time are queued
  * durably (they run at the next start) and running workers are terminated, their jobs left
  * unfinished (queued again at the next start).
  */
@@ -45,6 +47,8 @@ export interface AnalysisJobsOptions {
   readonly workerMemoryLimitMb?: number;
   /** A worker running longer is stopped and its job failed. Default 10 minutes. */
   readonly jobTimeoutMs?: number;
+  /** At start, queue the CT series stored without any analysis (imported, or stored while analysis was off). Default true. */
+  readonly backfill?: boolean;
   readonly logger?: ArchiveLogger;
   /** Clock (tests). */
   readonly now?: () => Date;
@@ -264,10 +268,29 @@ export async function startAnalysisJobs(options: AnalysisJobsOptions): Promise<A
     });
   };
 
+  /** Queues, one by one in the background, the CT series that have no analysis row at all. */
+  const backfill = async (): Promise<void> => {
+    try {
+      const series = await store.listSeriesWithoutAnalysis('CT');
+      if (series.length === 0) return;
+      logger?.info(`analysis: ${series.length} CT series in the archive have no analysis; checking and queueing them`, { count: series.length });
+      for (const spec of series) {
+        if (closed) return;
+        if (waiting.has(spec.seriesInstanceUid)) continue; // arriving now: its quiet timer queues it
+        await submitQuiet(spec).catch((error: unknown) => {
+          logger?.error(`analysis: could not queue series ${spec.seriesInstanceUid}: ${(error as Error)?.message}`, { seriesInstanceUid: spec.seriesInstanceUid });
+        });
+      }
+    } catch (error) {
+      logger?.error(`analysis: could not list the CT series without analysis: ${(error as Error)?.message}`);
+    }
+  };
+
   const recovered = await queue.recover();
   if (recovered.length > 0) logger?.info(`analysis: ${recovered.length} analyses left unfinished by the previous run are queued again`, { count: recovered.length });
   const unsubscribe = archive.onStored(onStored);
   void pump();
+  if (options.backfill !== false) track(backfill());
 
   return {
     async requestRun(studyInstanceUid, seriesInstanceUid) {
