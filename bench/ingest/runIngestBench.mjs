@@ -8,7 +8,14 @@
 //                                             first and last 5 %, QIDO-RS latency p50/p95 at that size
 // Options: --count N (500), --batch N (instances per STOW request, 10), --connections N (4),
 //          --modes stow,cstore,import, --profile (writes Vertebra CPU profiles to bench/out/profiles/;
-//          summarize with bench/lib/summarizeCpuProfile.mjs), --no-orthanc (Vertebra only, for profiling).
+//          summarize with bench/lib/summarizeCpuProfile.mjs), --no-orthanc (Vertebra only, for profiling),
+//          --ab PATH/TO/OTHER/cli/dist/main.js [--rounds N] [--b-env K=V,K=V] [--b-node-args A,B]: A/B of two Vertebra builds
+//          (A = PATH, B = this tree) on the same slices, alternating A B B A … per mode (stow, cstore =
+//          storescu TCP_NODELAY=1), no Orthanc; prints rate and server CPU per instance of every run,
+//          --warmup N: before each timed STOW-RS / C-STORE run, send N other slices (another study)
+//          the same way to the same server, Vertebra and Orthanc alike, untimed: measures a running
+//          server instead of a fresh one (Vertebra's JIT compiles the ingest path during the first
+//          few hundred instances; default 0 = the fresh-server figures reported so far).
 // Every mode starts each server fresh on an empty data directory. Not a test: it prints figures.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -28,7 +35,7 @@ const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta
 const PROFILE_DIR = fileURLToPath(new URL('../out/profiles/', import.meta.url));
 
 function parseArgs(argv) {
-  const options = { count: 500, batch: 10, connections: 4, modes: ['stow', 'cstore', 'import'], scale: 0, profile: false, orthanc: true };
+  const options = { count: 500, batch: 10, connections: 4, modes: ['stow', 'cstore', 'import'], scale: 0, profile: false, orthanc: true, ab: '', rounds: 3, bEnv: {}, bNodeArgs: [], warmup: 0 };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const value = () => argv[++i] ?? '';
@@ -39,6 +46,11 @@ function parseArgs(argv) {
     else if (arg === '--scale') options.scale = Number(value());
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--no-orthanc') options.orthanc = false;
+    else if (arg === '--ab') options.ab = value();
+    else if (arg === '--rounds') options.rounds = Number(value());
+    else if (arg === '--warmup') options.warmup = Number(value());
+    else if (arg === '--b-node-args') options.bNodeArgs = value().split(',');
+    else if (arg === '--b-env') options.bEnv = Object.fromEntries(value().split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     else throw new Error(`unknown option ${arg}`);
   }
   return options;
@@ -66,7 +78,7 @@ function run(command, args, env = {}) {
   });
 }
 
-async function generateSlices(dir, count) {
+async function generateSlices(dir, count, modality = 'CT') {
   await mkdir(dir, { recursive: true });
   const run = Date.now();
   const buffers = [];
@@ -79,6 +91,7 @@ async function generateSlices(dir, count) {
       sopInstanceUid: syntheticUid(run, 1, 1, i + 1),
       frameOfReferenceUid: syntheticUid(run, 9),
       studyDate: '20240315',
+      modality,
       instanceNumber: i + 1,
       rows: 512,
       columns: 512,
@@ -144,6 +157,50 @@ async function storescu({ port, aeTitle, dir, tcpNoDelay }) {
   return performance.now() - start;
 }
 
+/** A/B of two builds, alternating A B B A …: per run the rate and the server CPU per instance (all threads). */
+async function runAb({ options, buffers, slicesDir, studyInstanceUid, freshDir, warm }) {
+  const n = buffers.length;
+  const builds = { A: { cli: options.ab, env: {}, nodeArgs: [] }, B: { cli: CLI, env: options.bEnv, nodeArgs: options.bNodeArgs } };
+  const modes = options.modes.filter((m) => m === 'stow' || m === 'cstore');
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  for (const mode of modes) {
+    const runs = { A: [], B: [] };
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const which of round % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
+        const server = await startVertebraChild({ dataDir: await freshDir(`ab-${which}-${mode}`), cli: builds[which].cli, env: builds[which].env, nodeArgs: builds[which].nodeArgs });
+        try {
+          await vertebraCount(server.httpUrl, '1.2.3');
+          if (warm && mode === 'stow') await stowAll({ url: `${server.httpUrl}/dicomweb/studies`, buffers: warm.buffers, batch: options.batch, connections: options.connections, authHeaders: server.authHeaders });
+          if (warm && mode === 'cstore') await storescu({ port: server.dimsePort, aeTitle: 'VERTEBRA', dir: warm.dir, tcpNoDelay: true });
+          const threads0 = threadCpuMs(server.pid);
+          const client0 = process.cpuUsage();
+          const ms =
+            mode === 'stow'
+              ? await stowAll({ url: `${server.httpUrl}/dicomweb/studies`, buffers, batch: options.batch, connections: options.connections, authHeaders: server.authHeaders })
+              : await storescu({ port: server.dimsePort, aeTitle: 'VERTEBRA', dir: slicesDir, tcpNoDelay: true });
+          const threads = threadCpuDelta(threads0, threadCpuMs(server.pid));
+          const client = process.cpuUsage(client0);
+          const stored = await vertebraCount(server.httpUrl, studyInstanceUid);
+          if (stored !== n) throw new Error(`${which} holds ${stored} of ${n} instances after ${mode}`);
+          const cpu = [...threads.values()].reduce((a, b) => a + b, 0) / n;
+          runs[which].push({ rate: rate(n, ms), cpu });
+          console.log(`  ${mode} ${which}: ${rate(n, ms).toFixed(1)}/s, server CPU ${cpu.toFixed(2)} ms/instance (${[...threads].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${(v / n).toFixed(2)}`).join(', ')}); client CPU ${mode === 'stow' ? ((client.user + client.system) / 1000 / n).toFixed(2) : '– (storescu)'} ms/instance; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+    for (const which of ['A', 'B']) {
+      const r = runs[which];
+      console.log(`${mode} ${which} median: ${median(r.map((x) => x.rate)).toFixed(1)}/s, ${median(r.map((x) => x.cpu)).toFixed(2)} ms CPU/instance (${r.length} runs)`);
+    }
+  }
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   if (options.scale > 0) {
@@ -163,19 +220,29 @@ async function main() {
 
   console.log(`Generating ${options.count} CT slices 512×512 16-bit in ${slicesDir} …`);
   const { buffers, studyInstanceUid } = await generateSlices(slicesDir, options.count);
+  await new Promise((resolve) => setTimeout(resolve, 5)); // another Date.now(): other UIDs
+  const warm = options.warmup > 0 ? { dir: join(work, 'warmup'), ...(await generateSlices(join(work, 'warmup'), options.warmup, 'OT')) } : null; // not CT: queues no analysis job that could run in a timed window
+  if (warm) console.log(`Warm-up: ${options.warmup} other slices sent untimed before each STOW-RS / C-STORE run, to both servers.`);
   const n = buffers.length;
   const mb = buffers.reduce((s, b) => s + b.length, 0) / 1e6;
   console.log(`${n} files, ${mb.toFixed(0)} MB. Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
 
+  if (options.ab !== '') {
+    await runAb({ options, buffers, slicesDir, studyInstanceUid, freshDir, warm });
+    await rm(work, { recursive: true, force: true });
+    return;
+  }
+
   const results = [];
   /** Server CPU ms per instance (all threads, from /proc), by server and mode. */
   const cpuPerInstance = new Map();
-  const withVertebra = async (name, fn) => {
+  const withVertebra = async (name, fn, warmUp = async () => undefined) => {
     const server = await startVertebraChild({ dataDir: await freshDir(`vertebra-${name}`), nodeArgs: nodeArgs(name) });
     try {
       // One authenticated request first: the HTTP Basic password check (scrypt, ~0.1–0.2 s of
       // CPU, then cached) is a per-client sign-in cost, not a per-instance ingest cost.
       await vertebraCount(server.httpUrl, '1.2.3');
+      await warmUp(server);
       const threads0 = threadCpuMs(server.pid);
       const ms = await fn(server);
       const threads = threadCpuDelta(threads0, threadCpuMs(server.pid));
@@ -189,17 +256,18 @@ async function main() {
       await server.stop();
     }
   };
-  const withOrthanc = async (name, fn, orthancOptions = {}) => {
+  const withOrthanc = async (name, fn, orthancOptions = {}, warmUp = async () => undefined) => {
     if (!options.orthanc) return Number.NaN;
     const orthanc = await startOrthanc({ workDir: await freshDir(`orthanc-${name}`), httpPort: await freePort(), dicomPort: await freePort(), aeTitle: 'ORTHANC', ...orthancOptions });
     try {
+      await warmUp(orthanc);
       const cpu0 = orthanc.pid === undefined ? Number.NaN : processCpuMs(orthanc.pid);
       const ms = await fn(orthanc);
       const cpu = orthanc.pid === undefined ? Number.NaN : processCpuMs(orthanc.pid) - cpu0;
       console.log(`    Orthanc server CPU ${(cpu / n).toFixed(2)} ms/instance`);
       cpuPerInstance.set(`orthanc-${name}`, cpu / n);
       const stored = await orthancCount(orthanc.baseUrl);
-      if (stored !== n) throw new Error(`Orthanc holds ${stored} of ${n} instances after ${name}`);
+      if (stored !== n + (warm && name !== 'rest' ? warm.buffers.length : 0)) throw new Error(`Orthanc holds ${stored} of ${n} instances after ${name}`);
       return rate(n, ms);
     } finally {
       await orthanc.stop();
@@ -213,22 +281,42 @@ async function main() {
   if (options.modes.includes('stow')) {
     const mode = `STOW-RS, ${options.connections} connections, ${options.batch} instances/request`;
     console.log(mode);
-    const v = await withVertebra('stow', (s) => stowAll({ url: `${s.httpUrl}/dicomweb/studies`, buffers, batch: options.batch, connections: options.connections, authHeaders: s.authHeaders }));
-    const o = await withOrthanc('stow', (o) => stowAll({ url: `${o.baseUrl}/dicom-web/studies`, buffers, batch: options.batch, connections: options.connections }));
+    const v = await withVertebra(
+      'stow',
+      (s) => stowAll({ url: `${s.httpUrl}/dicomweb/studies`, buffers, batch: options.batch, connections: options.connections, authHeaders: s.authHeaders }),
+      (s) => (warm ? stowAll({ url: `${s.httpUrl}/dicomweb/studies`, buffers: warm.buffers, batch: options.batch, connections: options.connections, authHeaders: s.authHeaders }) : undefined),
+    );
+    const o = await withOrthanc(
+      'stow',
+      (o) => stowAll({ url: `${o.baseUrl}/dicom-web/studies`, buffers, batch: options.batch, connections: options.connections }),
+      {},
+      (o) => (warm ? stowAll({ url: `${o.baseUrl}/dicom-web/studies`, buffers: warm.buffers, batch: options.batch, connections: options.connections }) : undefined),
+    );
     record(mode, v, o, cpuPerInstance.get('vertebra-stow'), cpuPerInstance.get('orthanc-stow'));
   }
   if (options.modes.includes('cstore')) {
     for (const tcpNoDelay of [false, true]) {
       const mode = `C-STORE, one storescu association, client TCP_NODELAY=${tcpNoDelay ? 1 : 0}`;
       console.log(mode);
-      const v = await withVertebra(`cstore${tcpNoDelay ? '-nodelay' : ''}`, (s) => storescu({ port: s.dimsePort, aeTitle: 'VERTEBRA', dir: slicesDir, tcpNoDelay }));
-      const o = await withOrthanc('cstore', (o) => storescu({ port: o.dicomPort, aeTitle: 'ORTHANC', dir: slicesDir, tcpNoDelay }));
+      const v = await withVertebra(
+        `cstore${tcpNoDelay ? '-nodelay' : ''}`,
+        (s) => storescu({ port: s.dimsePort, aeTitle: 'VERTEBRA', dir: slicesDir, tcpNoDelay }),
+        (s) => (warm ? storescu({ port: s.dimsePort, aeTitle: 'VERTEBRA', dir: warm.dir, tcpNoDelay }) : undefined),
+      );
+      const o = await withOrthanc(
+        'cstore',
+        (o) => storescu({ port: o.dicomPort, aeTitle: 'ORTHANC', dir: slicesDir, tcpNoDelay }),
+        {},
+        (o) => (warm ? storescu({ port: o.dicomPort, aeTitle: 'ORTHANC', dir: warm.dir, tcpNoDelay }) : undefined),
+      );
       const vName = `vertebra-cstore${tcpNoDelay ? '-nodelay' : ''}`;
       record(mode, v, o, cpuPerInstance.get(vName), cpuPerInstance.get('orthanc-cstore'));
       if (tcpNoDelay) {
         const mode2 = 'C-STORE, one storescu association, TCP_NODELAY=1 on client and on Orthanc';
         console.log(mode2);
-        const o2 = await withOrthanc('cstore-both', (o) => storescu({ port: o.dicomPort, aeTitle: 'ORTHANC', dir: slicesDir, tcpNoDelay }), { tcpNoDelay: true });
+        const o2 = await withOrthanc('cstore-both', (o) => storescu({ port: o.dicomPort, aeTitle: 'ORTHANC', dir: slicesDir, tcpNoDelay }), { tcpNoDelay: true }, (o) =>
+          warm ? storescu({ port: o.dicomPort, aeTitle: 'ORTHANC', dir: warm.dir, tcpNoDelay }) : undefined,
+        );
         record(mode2, v, o2, cpuPerInstance.get('vertebra-cstore-nodelay'), cpuPerInstance.get('orthanc-cstore-both'));
       }
     }

@@ -13,11 +13,11 @@ export const benchAdminPassword = 'bench-admin-password';
 export const benchAuthHeaders = Object.freeze({ authorization: `Basic ${Buffer.from(`admin:${benchAdminPassword}`).toString('base64')}` });
 
 /**
- * @param {{ dataDir: string, dimse?: boolean, dimseAllow?: string[], nodeArgs?: string[], env?: Record<string,string> }} options
+ * @param {{ dataDir: string, dimse?: boolean, dimseAllow?: string[], nodeArgs?: string[], env?: Record<string,string>, cli?: string }} options (cli: another build's main.js, for A/B runs)
  * @returns {Promise<{ httpUrl: string, dimsePort: number | null, pid: number, authHeaders: Record<string,string>, stop(): Promise<void>, kill(): Promise<void> }>}
  */
-export async function startVertebraChild({ dataDir, dimse = true, dimseAllow = ['BENCHSCU', 'STORESCU'], nodeArgs = [], env = {} }) {
-  const args = [...nodeArgs, CLI, 'serve', '--data', dataDir, '--port', '0', '--dimse-port', dimse ? '0' : 'off', '--ae-title', 'VERTEBRA'];
+export async function startVertebraChild({ dataDir, dimse = true, dimseAllow = ['BENCHSCU', 'STORESCU'], nodeArgs = [], env = {}, cli = CLI }) {
+  const args = [...nodeArgs, cli, 'serve', '--data', dataDir, '--port', '0', '--dimse-port', dimse ? '0' : 'off', '--ae-title', 'VERTEBRA'];
   if (dimse && dimseAllow.length > 0) args.push('--dimse-allow', dimseAllow.join(','));
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -26,6 +26,7 @@ export interface IngestSource {
 }
 
 export interface IngestRequest {
+  /** The Part 10 bytes. The archive keeps no reference and reads them no more once ingest() settled: the caller may reuse the buffer then. */
   readonly bytes: Uint8Array;
   readonly source: IngestSource;
   /** Replace a different object already stored under the same SOP Instance UID. */

@@ -235,7 +235,12 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
     error: { code, message: message.startsWith(`${label}: `) ? message : `${label}: ${message}` },
   });
 
-  const ingestNow = async (request: IngestRequest): Promise<IngestResult> => {
+  /**
+   * `hold.bytesInUse` settles once nothing reads `request.bytes` any more (the blob put is the
+   * last reader): ingest() waits for it even when ingestNow fails unexpectedly, so a settled
+   * ingest never leaves a write of the caller's bytes running (callers may reuse the buffer).
+   */
+  const ingestNow = async (request: IngestRequest, hold: { bytesInUse: Promise<unknown> }): Promise<IngestResult> => {
     const label = request.source?.label || 'unnamed object';
     const bytes = request.bytes;
     if (!(bytes instanceof Uint8Array)) return rejected(label, 'DICOM_NOT_DICOM', 'the data is not a byte array');
@@ -308,6 +313,7 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
     }
     // Settled (never an unhandled rejection) while the JSON is built; awaited below.
     const put = putting.then(() => null, (error: unknown) => error ?? new Error('the blob store failed'));
+    hold.bytesInUse = put;
 
     let metadata: DicomJsonDataset;
     try {
@@ -422,8 +428,10 @@ export function createArchiveService(options: CreateArchiveServiceOptions): Arch
     ingest(request: IngestRequest): Promise<IngestResult> {
       const label = request?.source?.label || 'unnamed object';
       if (closed) return Promise.resolve(rejected(label, 'ARCHIVE_STORAGE_FAILED', 'the archive is closed'));
+      const hold: { bytesInUse: Promise<unknown> } = { bytesInUse: Promise.resolve() };
       return track(
-        ingestNow(request).catch((error: unknown) => {
+        ingestNow(request, hold).catch(async (error: unknown) => {
+          await hold.bytesInUse;
           logger?.error('archive: unexpected ingest failure', { label, error: (error as Error).message });
           return rejected(label, 'INTERNAL', `unexpected failure: ${(error as Error).message}`);
         }),

@@ -4,6 +4,8 @@
  * RFC 2046 allows a preamble before the first boundary; dicomweb-client sends a CRLF
  * there, which @remix-run/multipart-parser refuses, so the preamble is skipped here
  * before the bytes reach the parser. Limits: whole body, one part, number of parts.
+ * A part spread over several chunks is copied into one buffer, from `pool` when given (the
+ * caller then calls `release()` once nothing uses the part's bytes any more; see PartBufferPool).
  */
 import {
   MultipartParser,
@@ -13,6 +15,7 @@ import {
   MaxHeaderSizeExceededError,
 } from '@remix-run/multipart-parser';
 import { VertebraError } from '@vertebra/errors';
+import type { PartBufferPool } from './PartBufferPool.js';
 
 export interface MultipartRelatedPart {
   /** 1-based position in the body. */
@@ -20,6 +23,8 @@ export interface MultipartRelatedPart {
   /** Lower-case media type of the part's Content-Type, '' when the part has none. */
   readonly mediaType: string;
   readonly bytes: Uint8Array;
+  /** Returns the part's buffer to the pool: call once, after the last use of `bytes` (a no-op without a pool). */
+  readonly release: () => void;
 }
 
 export interface ReadMultipartRelatedOptions {
@@ -28,6 +33,8 @@ export interface ReadMultipartRelatedOptions {
   readonly maxRequestBytes: number;
   readonly maxPartBytes: number;
   readonly maxParts: number;
+  /** Where multi-chunk parts are joined; without one each part gets a fresh buffer. */
+  readonly pool?: PartBufferPool;
 }
 
 /** The longest preamble accepted before the first boundary. */
@@ -46,18 +53,30 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
+const noRelease = (): void => undefined;
+
+function joinChunks(chunks: readonly Uint8Array[], pool: PartBufferPool | undefined): { bytes: Uint8Array; release: () => void } {
+  if (chunks.length === 1) return { bytes: chunks[0] as Uint8Array, release: noRelease };
   let size = 0;
   for (const c of chunks) size += c.length;
-  // Every byte is overwritten below: no zero fill.
-  const out = Buffer.allocUnsafe(size);
+  if (size === 0) return { bytes: new Uint8Array(0), release: noRelease };
+  // Every byte up to `size` is overwritten below: no zero fill.
+  const buffer = pool ? pool.acquire(size) : Buffer.allocUnsafe(size);
   let offset = 0;
   for (const c of chunks) {
-    out.set(c, offset);
+    buffer.set(c, offset);
     offset += c.length;
   }
-  return out;
+  if (!pool) return { bytes: buffer, release: noRelease };
+  let released = false;
+  return {
+    bytes: buffer.subarray(0, size),
+    release: () => {
+      if (released) return;
+      released = true;
+      pool.release(buffer);
+    },
+  };
 }
 
 function tooLarge(limitBytes: number): VertebraError {
@@ -95,7 +114,8 @@ export async function* readMultipartRelated(options: ReadMultipartRelatedOptions
         }
         const contentType = part.headers['content-type'] ?? '';
         const mediaType = (contentType.split(';')[0] ?? '').trim().toLowerCase();
-        yield { index: partIndex, mediaType, bytes: joinChunks(part.content) };
+        const { bytes, release } = joinChunks(part.content, options.pool);
+        yield { index: partIndex, mediaType, bytes, release };
       }
     } catch (error) {
       if (error instanceof MultipartParseError && /after end of stream/i.test(error.message)) {

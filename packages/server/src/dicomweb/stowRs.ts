@@ -7,6 +7,7 @@
  * FailedSOPSequence with FailureReason from the error catalogue's DIMSE status.
  * HTTP status: 200 all stored, 202 some failed, 409 none stored. Up to 16 parts (256 MiB)
  * are ingested concurrently while the body streams in; the response keeps part order.
+ * Parts are joined into reused buffers (PartBufferPool), each given back when its ingest settled.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ArchiveService, DicomJsonDataset, IngestResult } from '@vertebra/archive';
@@ -14,6 +15,7 @@ import { errorCatalogue, isVertebraError, DimseStatus, VertebraError, type Error
 import { readDicomHeader } from '@vertebra/dicom';
 import { parseMediaType } from '../http/parseAcceptHeader.js';
 import { readMultipartRelated, type MultipartRelatedPart } from './readMultipartRelated.js';
+import { sharedPartBufferPool } from './PartBufferPool.js';
 import { sqAttr, uiAttr, urAttr, usAttr, vertebraNotes } from './dicomJsonAttributes.js';
 import { dicomwebBaseUrl } from './dicomwebBaseUrl.js';
 
@@ -145,8 +147,10 @@ export async function handleStowRs(
       maxRequestBytes: limits.maxRequestBytes,
       maxPartBytes: limits.maxPartBytes,
       maxParts: limits.maxInstancesPerRequest,
+      pool: sharedPartBufferPool, // a part's buffer returns once its ingest settled
     })) {
-      const done = processPart(part);
+      // processPart never rejects; once it settled nothing reads the part's bytes (IngestRequest.bytes).
+      const done = processPart(part).finally(part.release);
       outcomes.push(done);
       window.push({ done, bytes: part.bytes.length });
       windowBytes += part.bytes.length;

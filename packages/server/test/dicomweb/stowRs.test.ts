@@ -50,6 +50,39 @@ describe('STOW-RS', () => {
     expect(Buffer.from(await server.archive.readInstance(stored.find((r) => r.sopInstanceUid === a.sopInstanceUid)!)).equals(Buffer.from(a.bytes))).toBe(true);
   });
 
+  it('stores every part byte-identical when parts span many chunks and requests overlap (pooled part buffers are reused only after ingest)', async () => {
+    const study = newUid();
+    const series = newUid();
+    const requests = Array.from({ length: 3 }, (_, r) =>
+      Array.from({ length: 6 }, (_, i) => makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: series, instanceNumber: r * 6 + i + 1, rows: 256, columns: 256, valueOffset: r * 6 + i })),
+    );
+    // Two rounds: the second reuses the buffers the first gave back.
+    for (const round of [0, 1]) {
+      const sent = round === 0 ? requests : requests.map((parts) => parts.map((p) => makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: series, rows: 256, columns: 256, valueOffset: p.sopInstanceUid.length + 7 })));
+      const results = await Promise.all(sent.map((parts) => stow(server, parts.map((p) => p.bytes))));
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+      const stored = await server.archive.listInstances({ studyInstanceUid: study });
+      for (const instance of sent.flat()) {
+        const record = stored.find((r) => r.sopInstanceUid === instance.sopInstanceUid);
+        expect(record).toBeDefined();
+        expect(Buffer.from(await server.archive.readInstance(record!)).equals(Buffer.from(instance.bytes))).toBe(true);
+      }
+    }
+  });
+
+  it('refuses a truncated part even when its reused buffer still holds a complete earlier instance past its end', async () => {
+    const study = newUid();
+    const series = newUid();
+    const earlier = makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: series, rows: 256, columns: 256 });
+    expect((await stow(server, [earlier.bytes])).status).toBe(200);
+    // Same size and layout; only its last 1000 bytes (inside Pixel Data) are missing.
+    const later = makeTestInstance({ studyInstanceUid: study, seriesInstanceUid: series, rows: 256, columns: 256, valueOffset: 3 });
+    const result = await stow(server, [later.bytes.subarray(0, later.bytes.length - 1000)]);
+    expect(result.status).toBe(409);
+    expect(items(result.json, '00081198')[0]?.['00091001']?.Value?.[0]).toBe('DICOM_LENGTH_PAST_END'); // Pixel Data's length runs past the part's end
+    expect(await server.archive.listInstances({ studyInstanceUid: study, sopInstanceUid: later.sopInstanceUid })).toHaveLength(0);
+  });
+
   it('tolerates a longer text preamble too', async () => {
     const a = makeTestInstance({ studyInstanceUid: newUid(), seriesInstanceUid: newUid() });
     const result = await stow(server, [a.bytes], { preamble: 'This is a preamble.\r\nIgnore it.\r\n' });
