@@ -4,14 +4,19 @@
 // viewer's User Timing marks (vertebra:study-open, vertebra:first-image, vertebra:all-rendered).
 // Floor: the same bytes (series metadata + every frame, same Accept header, 6 parallel
 // requests like the browser's per-host limit) fetched by a plain script in the same browser.
-// Prints both and the ratio. Not a test: it prints figures.
+// Prints both and the ratio, and the CPU seconds the server and Chromium's processes spent on
+// each (less skewed than wall-clock time by other load on the machine). `--floor-series` also
+// fetches the series as one WADO-RS Retrieve Series request (what the viewer now does) as a
+// second floor. `--profile DIR` writes a CPU profile of the page's main thread per run and
+// adds to the marks how often and how long canvases were copied onto 2D canvases.
+// Not a test: it prints figures.
 //
 //   npm run bench:viewer                    (builds server + viewer first)
 //   node bench/viewer/runViewerBench.mjs --slices 300 --runs 3
 //   node bench/viewer/runViewerBench.mjs --dist /tmp/old-dist      (serve another viewer build)
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -27,12 +32,14 @@ const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 function parseArgs(argv) {
-  const options = { slices: 300, size: 512, runs: 3, dist: undefined };
+  const options = { slices: 300, size: 512, runs: 3, dist: undefined, profile: undefined, floorSeries: false };
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--slices') options.slices = Number(argv[++i]);
     else if (argv[i] === '--size') options.size = Number(argv[++i]);
     else if (argv[i] === '--runs') options.runs = Number(argv[++i]);
     else if (argv[i] === '--dist') options.dist = argv[++i];
+    else if (argv[i] === '--profile') options.profile = argv[++i];
+    else if (argv[i] === '--floor-series') options.floorSeries = true;
   }
   return options;
 }
@@ -87,9 +94,20 @@ async function loadSeries(url, { slices, size }) {
   return { studyInstanceUid, seriesInstanceUid, bytes: instances.reduce((n, b) => n + b.length, 0) };
 }
 
-async function measureViewer(page, url, studyInstanceUid) {
+async function measureViewer(page, url, studyInstanceUid, profileFile) {
+  const cdp = profileFile === undefined ? undefined : await page.context().newCDPSession(page);
+  if (cdp !== undefined) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
   await page.goto(`${url}/#/studies/${studyInstanceUid}`);
   await page.waitForSelector('.study-viewer[data-viewer-state="ready"], .study-viewer[data-viewer-state="error"]', { timeout: 300_000 });
+  if (cdp !== undefined) {
+    const { profile } = await cdp.send('Profiler.stop');
+    await writeFile(profileFile, JSON.stringify(profile));
+    await cdp.detach();
+  }
   const state = await page.getAttribute('.study-viewer', 'data-viewer-state');
   if (state !== 'ready') throw new Error(`viewer: ${(await page.locator('.viewport-error, .error').allTextContents()).join(' | ')}`);
   return page.evaluate(() => {
@@ -99,7 +117,7 @@ async function measureViewer(page, url, studyInstanceUid) {
       performance.getEntriesByType('mark').filter((m) => m.name.startsWith('vertebra:') && m.startTime >= open).map((m) => [m.name.slice(9), Math.round(m.startTime - open)]),
     );
     const resources = performance.getEntriesByType('resource').filter((r) => r.startTime >= open);
-    for (const [name, test] of [['qido-series', (u) => /\/series\?/.test(u)], ['series-metadata', (u) => u.endsWith('/metadata')]]) {
+    for (const [name, test] of [['qido-series', (u) => /\/series\?/.test(u)], ['series-metadata', (u) => u.endsWith('/metadata')], ['series-retrieve', (u) => /\/series\/[^/?]+$/.test(u)]]) {
       const r = resources.find((e) => test(e.name));
       if (r !== undefined) marks[`${name}-request`] = Math.round(r.startTime - open), marks[`${name}-response`] = Math.round(r.responseEnd - open);
     }
@@ -109,6 +127,8 @@ async function measureViewer(page, url, studyInstanceUid) {
       marks['first-frame-response'] = Math.round(Math.min(...frames.map((r) => r.responseEnd)) - open);
       marks['last-frame-response'] = Math.round(Math.max(...frames.map((r) => r.responseEnd)) - open);
     }
+    const draws = globalThis.__vertebraDrawStats;
+    if (draws !== undefined) marks['canvas-copies'] = draws.count, marks['canvas-copy-ms'] = Math.round(draws.ms), marks['canvas-copy-at'] = draws.at.filter(([t]) => t >= open).map(([t, ms, w]) => `${Math.round(t - open)}+${ms}(${w})`).join(' ');
     return { marks, firstImageMs: at('vertebra:first-image') - open, volumeLoadedMs: at('vertebra:volume-loaded') - open, allRenderedMs: at('vertebra:all-rendered') - open };
   });
 }
@@ -138,6 +158,82 @@ async function measurePlainFetch(page, url, studyInstanceUid, seriesInstanceUid)
   }, { base: `${url}/dicomweb`, study: studyInstanceUid, series: seriesInstanceUid });
 }
 
+/**
+ * CPU seconds (user + system) used so far by this process's descendants (the server child,
+ * Chromium and its helper processes), from /proc: a measure of the work a load costs that
+ * other sessions' load on the machine skews far less than wall-clock time. NaN off Linux.
+ */
+function descendantCpuSeconds(byProcess) {
+  try {
+    const ticks = 100; // USER_HZ on Linux
+    const procs = new Map();
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        procs.set(Number(name), { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / ticks });
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    let total = 0;
+    for (const [pid, info] of procs) {
+      for (let p = info.ppid, hops = 0; p > 1 && hops < 20; p = procs.get(p)?.ppid ?? 0, hops += 1) {
+        if (p === process.pid) {
+          total += info.cpu;
+          if (byProcess !== undefined) {
+            let kind = 'other';
+            try {
+              const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+              kind = cmd.includes('serveViewerChild') ? 'server' : /--type=([a-z-]+)/.exec(cmd)?.[1] ?? (cmd.includes('chromium') ? 'browser' : 'other');
+              if (kind === 'utility' && cmd.includes('NetworkService')) kind = 'network';
+            } catch {
+              // gone
+            }
+            byProcess[kind] = (byProcess[kind] ?? 0) + info.cpu;
+            if (kind === 'renderer' || kind === 'gpu-process') {
+              // Threads of the page's renderer and of the GPU process (SwiftShader), by thread name.
+              for (const tid of readdirSync(`/proc/${pid}/task`)) {
+                try {
+                  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+                  const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+                  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+                  const key = `${kind}/${comm}`;
+                  byProcess[key] = (byProcess[key] ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticks;
+                } catch {
+                  // thread ended
+                }
+              }
+            }
+          }
+          break;
+        }
+      }
+      void pid;
+    }
+    return total;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Diagnostic (--floor-series): the same series as one WADO-RS series retrieve (Part 10 instances, as stored), one request. */
+async function measureSeriesRetrieve(page, url, studyInstanceUid, seriesInstanceUid) {
+  return page.evaluate(async ({ base, study, series }) => {
+    const t0 = performance.now();
+    const r = await fetch(`${base}/studies/${study}/series/${series}`, { headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } });
+    const reader = r.body.getReader();
+    let bytes = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+    }
+    return { ms: performance.now() - t0, bytes };
+  }, { base: `${url}/dicomweb`, study: studyInstanceUid, series: seriesInstanceUid });
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
@@ -153,6 +249,24 @@ async function main() {
     console.log(`stored ${options.slices} CT slices ${options.size}×${options.size} (${(series.bytes / 1e6).toFixed(0)} MB) at ${server.url}`);
     context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1500, height: 800 } });
     const page = context.pages()[0] ?? (await context.newPage());
+    if (options.profile !== undefined) {
+      // Diagnostic: how often (and how long) canvases are copied onto the viewports' 2D canvases.
+      await page.addInitScript(() => {
+        const draw = CanvasRenderingContext2D.prototype.drawImage;
+        const stats = { count: 0, ms: 0, at: [] };
+        globalThis.__vertebraDrawStats = stats;
+        CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+          const t0 = performance.now();
+          try {
+            return draw.apply(this, args);
+          } finally {
+            stats.count += 1;
+            stats.ms += performance.now() - t0;
+            stats.at.push([Math.round(t0), Math.round(performance.now() - t0), args[0]?.width ?? 0]);
+          }
+        };
+      });
+    }
     // Sign in through the login form, as a user does; the session cookie carries every later request.
     await page.goto(`${server.url}/`);
     await page.fill('input[name="username"]', 'admin');
@@ -163,12 +277,28 @@ async function main() {
     const viewer = [];
     const floor = [];
     for (let r = 0; r < options.runs; r += 1) {
-      viewer.push(await measureViewer(page, server.url, series.studyInstanceUid));
+      if (options.profile !== undefined) await mkdir(options.profile, { recursive: true });
+      const split0 = {};
+      const cpuBefore = descendantCpuSeconds(split0);
+      viewer.push(await measureViewer(page, server.url, series.studyInstanceUid, options.profile === undefined ? undefined : join(options.profile, `viewer-run${r + 1}.cpuprofile`)));
+      const split1 = {};
+      const cpuViewer = descendantCpuSeconds(split1);
+      viewer.at(-1).cpuByProcess = Object.fromEntries(Object.entries(split1).map(([k, v]) => [k, Number((v - (split0[k] ?? 0)).toFixed(2))]).filter(([, v]) => v >= 0.05));
       floor.push(await measurePlainFetch(page, server.url, series.studyInstanceUid, series.seriesInstanceUid));
+      viewer.at(-1).cpuSeconds = cpuViewer - cpuBefore;
+      floor.at(-1).cpuSeconds = descendantCpuSeconds() - cpuViewer;
+      if (options.floorSeries) {
+        const c0 = descendantCpuSeconds();
+        const one = await measureSeriesRetrieve(page, server.url, series.studyInstanceUid, series.seriesInstanceUid);
+        floor.at(-1).seriesMs = one.ms;
+        floor.at(-1).seriesCpuSeconds = descendantCpuSeconds() - c0;
+        console.log(`  series retrieve in one request: ${one.ms.toFixed(0)} ms, ${(one.bytes / 1e6).toFixed(0)} MB, CPU ${floor.at(-1).seriesCpuSeconds.toFixed(2)} s`);
+      }
       const v = viewer.at(-1);
       const f = floor.at(-1);
       console.log(`  marks (ms after study-open): ${JSON.stringify(v.marks)}`);
-      console.log(`run ${r + 1}: first image ${v.firstImageMs.toFixed(0)} ms · all frames loaded ${v.volumeLoadedMs.toFixed(0)} ms · volume + 3 MPR views ${v.allRenderedMs.toFixed(0)} ms · plain fetch ${f.ms.toFixed(0)} ms (${f.frames} frames, ${(f.bytes / 1e6).toFixed(0)} MB)`);
+      console.log(`  viewer CPU seconds by process: ${JSON.stringify(v.cpuByProcess)}`);
+      console.log(`run ${r + 1}: first image ${v.firstImageMs.toFixed(0)} ms · all frames loaded ${v.volumeLoadedMs.toFixed(0)} ms · volume + 3 MPR views ${v.allRenderedMs.toFixed(0)} ms · plain fetch ${f.ms.toFixed(0)} ms (${f.frames} frames, ${(f.bytes / 1e6).toFixed(0)} MB) · CPU (server + browser) viewer ${v.cpuSeconds.toFixed(2)} s, plain fetch ${f.cpuSeconds.toFixed(2)} s · load ${os.loadavg()[0].toFixed(1)}`);
     }
     const first = median(viewer.map((v) => v.firstImageMs));
     const full = median(viewer.map((v) => v.allRenderedMs));
@@ -179,6 +309,12 @@ async function main() {
     console.log(`  open study → full volume + MPR    ${full.toFixed(0)} ms   (goal < 2000 ms)`);
     console.log(`  plain fetch of the same bytes     ${plain.toFixed(0)} ms`);
     console.log(`  ratio viewer / plain fetch        ${(full / plain).toFixed(2)}×  (goal ≤ 2×)`);
+    console.log(`  CPU time, viewer load             ${median(viewer.map((v) => v.cpuSeconds)).toFixed(2)} s   (server + Chromium processes)`);
+    console.log(`  CPU time, plain fetch             ${median(floor.map((f) => f.cpuSeconds)).toFixed(2)} s`);
+    if (options.floorSeries) {
+      const series1 = median(floor.map((f) => f.seriesMs));
+      console.log(`  series retrieve, one request      ${series1.toFixed(0)} ms, CPU ${median(floor.map((f) => f.seriesCpuSeconds)).toFixed(2)} s; viewer / that ${(full / series1).toFixed(2)}×`);
+    }
   } finally {
     await context?.close();
     await server.stop();

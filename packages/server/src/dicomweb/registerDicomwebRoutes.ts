@@ -10,6 +10,7 @@ import '../auth/routeAccess.js';
 import { handleQidoRs } from './qidoRs.js';
 import { handleRendered, handleThumbnail } from './renderedRs.js';
 import { handleStowRs, type StowLimits } from './stowRs.js';
+import { VerbatimFrameCache } from './VerbatimFrameCache.js';
 import { handleBulkData, handleFrames, handleMetadata, handleRetrieve, type WadoParams } from './wadoRs.js';
 
 export interface DicomwebRoutesOptions {
@@ -42,7 +43,7 @@ function noteStoredStudies(archive: ArchiveService, request: FastifyRequest): Ar
 
 export async function registerDicomwebRoutes(app: FastifyInstance, options: DicomwebRoutesOptions): Promise<void> {
   const { archive, limits } = options;
-  const context = { archive, limits };
+  const context = { archive, limits, frameCache: new VerbatimFrameCache() };
 
   // STOW-RS: the body stays a stream; readMultipartRelated consumes it part by part.
   app.addContentTypeParser('multipart/related', (_request, payload, done) => {

@@ -15,6 +15,7 @@ import { negotiateDicomJson } from './negotiateDicomJson.js';
 import { mediaRangeMatches, parseAcceptHeader } from '../http/parseAcceptHeader.js';
 import { negotiateFrameMediaType, negotiateInstanceTransferSyntax } from './negotiateTransferSyntax.js';
 import { readFrameCodestream, readFramePixelBytes, transcodeInstance } from './pixelAccess.js';
+import type { VerbatimFrameCache } from './VerbatimFrameCache.js';
 
 export interface WadoParams {
   study: string;
@@ -24,6 +25,8 @@ export interface WadoParams {
 
 export interface WadoRsContext {
   readonly archive: ArchiveService;
+  /** Where uncompressed frames can be sent straight from the stored bytes (learnt per blob). */
+  readonly frameCache?: VerbatimFrameCache;
 }
 
 function describe(selector: InstanceSelector): string {
@@ -149,16 +152,22 @@ export async function handleFrames(
   const bytes = await context.archive.readInstance(record);
   const url = instanceUrl(dicomwebBaseUrl(request), record);
   const subject = `instance ${record.sopInstanceUid}`;
+  const cache = context.frameCache;
   const parts: OutgoingPart[] = [];
   for (const frame of frames) {
-    parts.push({
-      contentType: plan.contentType,
-      contentLocation: `${url}/frames/${frame}`,
-      bytes:
-        plan.kind === 'original'
-          ? readFrameCodestream(bytes, frame - 1, subject)
-          : await readFramePixelBytes(bytes, frame - 1, subject),
-    });
+    let frameBytes: Uint8Array;
+    if (plan.kind === 'original') {
+      frameBytes = readFrameCodestream(bytes, frame - 1, subject);
+    } else {
+      const verbatim = cache?.slice(record.sha256, bytes, frame - 1);
+      if (verbatim !== undefined) {
+        frameBytes = verbatim;
+      } else {
+        frameBytes = await readFramePixelBytes(bytes, frame - 1, subject);
+        cache?.learn(record.sha256, bytes, record.numberOfFrames, frame - 1, frameBytes);
+      }
+    }
+    parts.push({ contentType: plan.contentType, contentLocation: `${url}/frames/${frame}`, bytes: frameBytes });
   }
   const boundary = newBoundary();
   const type = plan.contentType.split(';')[0] ?? 'application/octet-stream';

@@ -4,8 +4,8 @@
  * workers (wadors: scheme; JPEG 2000, JPEG-LS, HTJ2K… decode in workers). Called from
  * main.tsx; the result is handed down through React context, never kept in a module.
  */
-import { init as coreInit } from '@cornerstonejs/core';
-import { init as dicomImageLoaderInit, wadors } from '@cornerstonejs/dicom-image-loader';
+import { Enums as CoreEnums, imageLoader, init as coreInit, type Types } from '@cornerstonejs/core';
+import { createImage, init as dicomImageLoaderInit, wadors } from '@cornerstonejs/dicom-image-loader';
 import {
   addTool,
   AngleTool,
@@ -25,9 +25,43 @@ import {
 import type { DicomJsonDataset } from '../dicomweb/dicomJson.js';
 import { CalibrationLineTool } from './CalibrationLineTool.js';
 
+/** Frames fetched ahead of the loader (FramePrefetcher): a promise when the id was queued there. */
+export interface FrameSource {
+  take(imageId: string): Promise<{ readonly pixelData: Uint8Array; readonly transferSyntaxUid: string } | undefined> | undefined;
+}
+
 export interface CornerstoneRuntime {
   /** Hands one instance's WADO-RS metadata to the wadors loader for its image id. */
   registerWadorsMetadata(imageId: string, instance: DicomJsonDataset): void;
+  /** Lets the wadors: loader take frames from `source` before fetching them itself; returns the unregistration. */
+  addFrameSource(source: FrameSource): () => void;
+}
+
+/**
+ * The wadors: loader, first asking the frame sources: a prefetched frame goes straight to the
+ * dicom-image-loader's createImage (decoded in its workers, as after its own fetch); any
+ * other frame, or one a source could not fetch, goes through the loader's own request.
+ */
+function wadorsLoaderWithSources(sources: ReadonlySet<FrameSource>): Types.ImageLoaderFn {
+  return (imageId, options = {}) => {
+    let prefetched: ReturnType<FrameSource['take']>;
+    for (const source of sources) {
+      prefetched = source.take(imageId);
+      if (prefetched !== undefined) break;
+    }
+    if (prefetched === undefined) return wadors.loadImage(imageId, options);
+    const start = performance.now();
+    const promise = prefetched.then(async (part) => {
+      if (part === undefined) return wadors.loadImage(imageId, options).promise;
+      const image = (await createImage(imageId, part.pixelData, part.transferSyntaxUid, options)) as Types.IImage;
+      return Object.assign(image, {
+        loadTimeInMS: performance.now() - start,
+        transferSyntaxUID: part.transferSyntaxUid,
+        imageQualityStatus: CoreEnums.ImageQualityStatus.FULL_RESOLUTION,
+      });
+    });
+    return { promise } as Types.IImageLoadObject;
+  };
 }
 
 export function initCornerstone(): CornerstoneRuntime {
@@ -36,12 +70,18 @@ export function initCornerstone(): CornerstoneRuntime {
   // One core stays with the main thread (and software WebGL in CI); bench/viewer saw no gain from more on 2 cores.
   const workers = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
   dicomImageLoaderInit({ maxWebWorkers: workers });
+  const frameSources = new Set<FrameSource>();
+  imageLoader.registerImageLoader('wadors', wadorsLoaderWithSources(frameSources));
   for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, CrosshairsTool, LengthTool, AngleTool, CobbAngleTool, ProbeTool, HeightTool, EllipticalROITool, ArrowAnnotateTool, CalibrationLineTool]) {
     addTool(tool);
   }
   return {
     registerWadorsMetadata(imageId, instance) {
       wadors.metaDataManager.add(imageId, instance as unknown as Parameters<typeof wadors.metaDataManager.add>[1]);
+    },
+    addFrameSource(source) {
+      frameSources.add(source);
+      return () => frameSources.delete(source);
     },
   };
 }
