@@ -1,12 +1,17 @@
 /**
- * The vertebral-body axis: the canal centreline shifted anteriorly onto the bodies (per slice,
- * the body's posterior and anterior walls are found by an anterior ray from the canal centre;
- * offsets are median-filtered along the spine), resampled by arc length at 1 mm with smoothed
- * tangents. Along it, a bone-density profile in discs perpendicular to the axis, read from the
- * original volume (not the working grid) so thin discs keep their contrast: its minima are the
- * intervertebral disc spaces (a curved spine is followed because the discs are sampled
- * perpendicular to the local axis, not on axial slices; after Klinder T et al., Med Image Anal
- * 2009;13:471–82).
+ * The vertebral-body axis: the canal centreline shifted anteriorly onto the bodies, resampled by
+ * arc length at 1 mm with smoothed tangents. For a canal traced on axial slices only, per slice the
+ * body's posterior and anterior walls are found by an anterior (−y) ray from the canal centre, as
+ * before. For an obliquely tracked canal, at every 1 mm of canal the ray runs along the anterior
+ * direction perpendicular to the canal wherever the canal is more than 30° off z (so a kyphotic or
+ * scoliotic segment is handled like a vertical one), and there the body is also centred laterally
+ * (an axially rotated scoliotic vertebra is not straight anterior of its canal; Aaro S, Dahlborn M,
+ * Spine 1981;6:460–7); the end where the body points leave the grid is trimmed. Offsets are
+ * median-filtered along the spine. Along the axis, a bone-density profile in discs perpendicular
+ * to the axis, read from the original volume (not the working grid) so thin discs keep their
+ * contrast: its minima are the intervertebral disc spaces (a curved spine is followed because the
+ * discs are sampled perpendicular to the local axis, not on axial slices; after Klinder T et al.,
+ * Med Image Anal 2009;13:471–82).
  */
 import type { GridSampler } from './createGridSampler.js';
 import type { LpsGrid } from './resampleToLpsGrid.js';
@@ -34,6 +39,8 @@ export interface SpineAxis {
 }
 
 const BONE_HU = 150;
+/** cos 30°: canal tangents closer to z than this keep the axial-plane ray. */
+const AXIAL_RAY_MIN_TZ = Math.cos(Math.PI / 6);
 
 /**
  * `sample` reads the smoothed working grid (wall search); `fine` (default: the same) reads the
@@ -41,15 +48,170 @@ const BONE_HU = 150;
  * discs are not blurred away by the working grid's spacing.
  */
 export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSampler, fine: GridSampler = sample): SpineAxis | null {
+  if (trace.slices) return buildFromSlices(grid, trace.slices, sample, fine);
   const s = grid.spacingMm;
-  const n = trace.k1 - trace.k0 + 1;
+  const n = trace.length;
+  const C = trace.pointsLps;
+  const offset = new Float64Array(n).fill(Number.NaN);
+  const half = new Float64Array(n).fill(Number.NaN);
+  const lateral = new Float64Array(n).fill(Number.NaN);
+  // Canal tangent (over ±8 mm of the 1 mm centreline) and the anterior direction perpendicular to it.
+  const ant = new Float64Array(3 * n);
+  const lat = new Float64Array(3 * n);
+  const canalTangents = new Float64Array(3 * n);
+  for (let q = 0; q < n; q++) {
+    const qa = Math.max(0, q - 8);
+    const qb = Math.min(n - 1, q + 8);
+    // Points run caudal → cranial: the tangent points cranially.
+    let tx = C[3 * qb]! - C[3 * qa]!;
+    let ty = C[3 * qb + 1]! - C[3 * qa + 1]!;
+    let tz = C[3 * qb + 2]! - C[3 * qa + 2]!;
+    const len = Math.hypot(tx, ty, tz);
+    if (len > 0) {
+      tx /= len;
+      ty /= len;
+      tz /= len;
+    } else {
+      tx = 0;
+      ty = 0;
+      tz = 1;
+    }
+    canalTangents[3 * q] = tx;
+    canalTangents[3 * q + 1] = ty;
+    canalTangents[3 * q + 2] = tz;
+  }
+  const frame = new Float64Array(6);
+  const step = 0.75;
+  for (let q = 0; q < n; q++) {
+    localFrame(canalTangents, q, frame);
+    // Within 30° of z the ray stays in the axial plane (anterior −y, lateral +x), as the bodies'
+    // walls are found on axial slices; beyond, it is perpendicular to the canal.
+    if (Math.abs(canalTangents[3 * q + 2]!) >= AXIAL_RAY_MIN_TZ) {
+      frame[0] = 1;
+      frame[1] = 0;
+      frame[2] = 0;
+      frame[3] = 0;
+      frame[4] = -1;
+      frame[5] = 0;
+    }
+    for (let c = 0; c < 3; c++) {
+      lat[3 * q + c] = frame[c]!;
+      ant[3 * q + c] = frame[3 + c]!;
+    }
+    const cx = C[3 * q]!;
+    const cy = C[3 * q + 1]!;
+    const cz = C[3 * q + 2]!;
+    const [ax, ay, az] = [frame[3]!, frame[4]!, frame[5]!];
+    const [lx, ly, lz] = [1.5 * frame[0]!, 1.5 * frame[1]!, 1.5 * frame[2]!];
+    // Anterior ray in the plane perpendicular to the canal (the axial plane for a vertical canal).
+    const bone = (d: number): boolean => {
+      const x = cx + ax * d;
+      const y = cy + ay * d;
+      const z = cz + az * d;
+      return sample(x, y, z) >= BONE_HU || sample(x - lx, y - ly, z - lz) >= BONE_HU || sample(x + lx, y + ly, z + lz) >= BONE_HU;
+    };
+    let wall = -1;
+    for (let d = 0; d <= 20; d += step) {
+      if (bone(d)) {
+        wall = d;
+        break;
+      }
+    }
+    if (wall < 0) continue;
+    let front = wall;
+    for (let d = wall; d <= wall + 60; d += step) {
+      if (bone(d)) front = d;
+      else if (d - front > 22) break;
+    }
+    const depth = front - wall;
+    if (depth < 12) continue;
+    offset[q] = wall + depth / 2;
+    half[q] = depth / 2;
+    // Lateral centring at mid-depth: an axially rotated vertebra (scoliosis: the body turns
+    // towards the convexity, up to 30–40° at the apex; Aaro & Dahlborn, Spine 1981) is not
+    // straight anterior of its canal. The midpoint of the lateral chord lies on the body's
+    // diameter; the outermost bone before a 4 mm gap.
+    const mx = cx + ax * offset[q]!;
+    const my = cy + ay * offset[q]!;
+    const mz = cz + az * offset[q]!;
+    const [tx, ty, tz] = [1.5 * canalTangents[3 * q]!, 1.5 * canalTangents[3 * q + 1]!, 1.5 * canalTangents[3 * q + 2]!];
+    const cap = 1.7 * depth;
+    const edge = (sign: number): number => {
+      let last = -1;
+      for (let d = 0; d <= cap + 4; d += step) {
+        const x = mx + sign * frame[0]! * d;
+        const y = my + sign * frame[1]! * d;
+        const z = mz + sign * frame[2]! * d;
+        const hit = sample(x, y, z) >= BONE_HU || sample(x - tx, y - ty, z - tz) >= BONE_HU || sample(x + tx, y + ty, z + tz) >= BONE_HU;
+        if (hit) last = d;
+        else if (last >= 0 && d - last >= 4) break;
+      }
+      return last;
+    };
+    const eL = edge(1);
+    const eR = edge(-1);
+    // A body chord: as wide as deep to 1.7 × deeper (Panjabi 1991/1992); wider is alae, ilium or
+    // rib heads joined on. The shift stays within 0.4 × depth (≈ 35° of apical rotation). Only where
+    // the canal was observed: beyond the traced canal (the sacrum below L5) the alae would pull it.
+    // Only where the canal was observed and runs more than 30° off z (with the perpendicular ray).
+    const observed = q >= trace.foundRange[0] && q <= trace.foundRange[1] && Math.abs(canalTangents[3 * q + 2]!) < AXIAL_RAY_MIN_TZ;
+    if (observed && eL >= 0 && eR >= 0 && eL + eR >= depth && eL + eR <= cap && Math.abs(eL - eR) <= 0.8 * depth) lateral[q] = (eL - eR) / 2;
+  }
+  // Median over ±20 mm of the 1 mm centreline.
+  const medOffset = medianFilter(offset, 20);
+  const medHalf = medianFilter(half, 20);
+  const medLateral = medianFilter(lateral, 20);
+  for (let q = 0; q < n; q++) if (!(medLateral[q] === medLateral[q])) medLateral[q] = 0;
+  if (medOffset.every((v) => Number.isNaN(v))) return null;
+  fillNaN(medOffset);
+  fillNaN(medHalf);
+
+  // Body axis per centreline point, then arc-length resampling at 1 mm.
+  const bx = new Float64Array(n);
+  const by = new Float64Array(n);
+  const bz = new Float64Array(n);
+  const cxs = new Float64Array(n);
+  const cys = new Float64Array(n);
+  const czs = new Float64Array(n);
+  for (let q = 0; q < n; q++) {
+    const o = medOffset[q]!;
+    const ol = medLateral[q]!;
+    bx[q] = C[3 * q]! + ant[3 * q]! * o + lat[3 * q]! * ol;
+    by[q] = C[3 * q + 1]! + ant[3 * q + 1]! * o + lat[3 * q + 1]! * ol;
+    bz[q] = C[3 * q + 2]! + ant[3 * q + 2]! * o + lat[3 * q + 2]! * ol;
+    cxs[q] = C[3 * q]!;
+    cys[q] = C[3 * q + 1]!;
+    czs[q] = C[3 * q + 2]!;
+  }
+  // Ends where the body point lies outside the working grid carry no image: trimmed.
+  const insideGrid = (q: number): boolean => sample(bx[q]!, by[q]!, bz[q]!) === sample(bx[q]!, by[q]!, bz[q]!);
+  let qFirst = 0;
+  let qLast = n - 1;
+  while (qFirst < qLast && !insideGrid(qFirst)) qFirst++;
+  while (qLast > qFirst && !insideGrid(qLast)) qLast--;
+  if (qLast - qFirst < 2) return null;
+  if (qFirst > 0 || qLast < n - 1) return buildFromBodyPoints(bx.subarray(qFirst, qLast + 1), by.subarray(qFirst, qLast + 1), bz.subarray(qFirst, qLast + 1), {
+    canal: [cxs.subarray(qFirst, qLast + 1), cys.subarray(qFirst, qLast + 1), czs.subarray(qFirst, qLast + 1)],
+    half: medHalf.subarray(qFirst, qLast + 1),
+    fine,
+  });
+  return buildFromBodyPoints(bx, by, bz, { canal: [cxs, cys, czs], half: medHalf, fine });
+}
+
+/**
+ * A canal traced on axial slices only (no oblique track): per slice, the body's walls by an
+ * anterior (−y) ray in the axial plane, offsets median-filtered over ±20 mm of z.
+ */
+function buildFromSlices(grid: LpsGrid, sl: NonNullable<CanalTrace['slices']>, sample: GridSampler, fine: GridSampler): SpineAxis | null {
+  const s = grid.spacingMm;
+  const n = sl.k1 - sl.k0 + 1;
   const offset = new Float64Array(n).fill(Number.NaN);
   const half = new Float64Array(n).fill(Number.NaN);
   const step = 0.75;
   for (let q = 0; q < n; q++) {
-    const z = grid.originLps[2] + (trace.k0 + q) * s;
-    const cx = trace.xMm[q]!;
-    const cy = trace.yMm[q]!;
+    const z = grid.originLps[2] + (sl.k0 + q) * s;
+    const cx = sl.xMm[q]!;
+    const cy = sl.yMm[q]!;
     const bone = (d: number): boolean => {
       const y = cy - d;
       return sample(cx, y, z) >= BONE_HU || sample(cx - 1.5, y, z) >= BONE_HU || sample(cx + 1.5, y, z) >= BONE_HU;
@@ -77,17 +239,30 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
   if (medOffset.every((v) => Number.isNaN(v))) return null;
   fillNaN(medOffset);
   fillNaN(medHalf);
-
-  // Body axis per slice, then arc-length resampling at 1 mm.
   const bx = new Float64Array(n);
   const by = new Float64Array(n);
   const bz = new Float64Array(n);
   for (let q = 0; q < n; q++) {
-    bx[q] = trace.xMm[q]!;
-    by[q] = trace.yMm[q]! - medOffset[q]!;
-    bz[q] = grid.originLps[2] + (trace.k0 + q) * s;
+    bx[q] = sl.xMm[q]!;
+    by[q] = sl.yMm[q]! - medOffset[q]!;
+    bz[q] = grid.originLps[2] + (sl.k0 + q) * s;
   }
-  // Arc length from the cranial end: k grows superiorly, so the last slice is the most cranial.
+  return buildFromBodyPoints(bx, by, bz, { canal: [Float64Array.from(sl.xMm), Float64Array.from(sl.yMm), bz.slice()], half: medHalf, fine });
+}
+
+/** Arc-length resampling of the body points (caudal → cranial), tangents, profile and ring. */
+function buildFromBodyPoints(
+  bx: Float64Array,
+  by: Float64Array,
+  bz: Float64Array,
+  o: { canal: [Float64Array, Float64Array, Float64Array]; half: Float64Array; fine: GridSampler },
+): SpineAxis {
+  const n = bx.length;
+  const [cxs, cys, czs] = o.canal;
+  const medHalf = o.half;
+  const fine = o.fine;
+  const frame = new Float64Array(6);
+  // Arc length from the cranial end: the centreline runs caudal → cranial, so the last point is the most cranial.
   const cum = new Float64Array(n);
   for (let q = n - 2; q >= 0; q--) {
     cum[q] = cum[q + 1]! + Math.hypot(bx[q]! - bx[q + 1]!, by[q]! - by[q + 1]!, bz[q]! - bz[q + 1]!);
@@ -99,7 +274,7 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
   const halfDepthMm = new Float64Array(length);
   let q = n - 1;
   for (let m = 0; m < length; m++) {
-    // m = arc length from the cranial end (cum[n - 1] = 0 at the most cranial slice).
+    // m = arc length from the cranial end (cum[n - 1] = 0 at the most cranial point).
     const target = m;
     while (q > 0 && cum[q - 1]! <= target) q--;
     const qa = q;
@@ -110,9 +285,9 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
     points[3 * m] = lerp(bx);
     points[3 * m + 1] = lerp(by);
     points[3 * m + 2] = lerp(bz);
-    canal[3 * m] = lerp(trace.xMm);
-    canal[3 * m + 1] = lerp(trace.yMm);
-    canal[3 * m + 2] = lerp(bz);
+    canal[3 * m] = lerp(cxs);
+    canal[3 * m + 1] = lerp(cys);
+    canal[3 * m + 2] = lerp(czs);
     halfDepthMm[m] = Math.min(22, Math.max(6, lerp(medHalf)));
   }
   const tangents = new Float64Array(3 * length);
@@ -139,7 +314,6 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
   // Profile: mean soft bone fraction inside an elliptic disc perpendicular to the axis (rings of
   // samples at 0, 0.35, 0.7 and 0.92 of the expected body radii), on the original volume.
   const profile = new Float64Array(length);
-  const frame = new Float64Array(6);
   for (let m = 0; m < length; m++) {
     localFrame(tangents, m, frame);
     const px = points[3 * m]!;

@@ -1,13 +1,27 @@
 /**
  * Spinal canal detection and centreline. On every axial slice of the LPS working grid the canal
  * appears, at pedicle level, as a soft-tissue hole enclosed by bone (vertebral foramen) with the
- * vertebral body directly anterior. Holes are found by flood-filling the non-bone background
- * from the slice border; candidates are filtered by area, HU and the anterior-body test, then
- * chained cranio-caudally by dynamic programming (gaps at disc levels allowed) and interpolated
- * into a smooth centreline, extrapolated linearly beyond the chain (50 mm caudally, to reach the
- * sacrum). Works on the LPS grid, so patient position does not matter.
+ * vertebral body directly anterior (findCanalHolesInPlane.ts); candidates are chained
+ * cranio-caudally by dynamic programming (gaps at disc levels allowed). A chain whose holes hold
+ * 60 HU or more in median is not a canal (CSF 0–15 HU, cord 30–40 HU): enhanced myocardium or a
+ * vessel wall between contrast-filled chambers in a cardiac / angiography crop.
+ * Where the spine runs far off the z axis (hyperkyphosis, severe scoliosis, cervicothoracic
+ * junction) axial slices cut the foramen obliquely and the chain ends: from the chain's cranial end
+ * (optionally also the caudal one) the canal is then tracked in planes perpendicular to its
+ * direction (trackCanalObliquely.ts; predict-and-correct tubular tracking after Aylward SR,
+ * Bullitt E, IEEE Trans Med Imaging 2002;21:61–75); a track is kept when it has ≥ 3 centres and
+ * runs more than 30° off z. With a track, the 3D centres are median-filtered, extrapolated (50 mm
+ * of z caudally, 25 mm cranially, or 50 mm and up to 40 mm beyond the grid where the tracked canal
+ * leaves it), smoothed over ±20 mm of arc and resampled every 1 mm. Without one, the chain is
+ * interpolated slice by slice exactly as before (linear extrapolation 50 mm caudally to reach the
+ * sacrum, 25 mm cranially; ±20 mm smoothing in z) and also given as 1 mm points. Works on the LPS
+ * grid, so patient position does not matter.
  */
+import { createGridSampler } from './createGridSampler.js';
+import { createHoleWorkspace, findCanalHolesInPlane } from './findCanalHolesInPlane.js';
 import type { LpsGrid } from './resampleToLpsGrid.js';
+import { trackCanalObliquely } from './trackCanalObliquely.js';
+import type { Point3 } from './trackCanalObliquely.js';
 
 export interface CanalCandidate {
   readonly k: number;
@@ -18,15 +32,31 @@ export interface CanalCandidate {
 }
 
 export interface CanalTrace {
-  /** Slice range [k0, k1] of the grid covered by the centreline. */
-  readonly k0: number;
-  readonly k1: number;
-  /** Centre x and y (LPS mm) per slice k in [k0, k1]. */
+  /** Centreline (LPS mm, x y z interleaved), caudal → cranial, 1 mm of arc length apart. */
+  readonly pointsLps: Float64Array;
+  /** Number of centreline points. */
+  readonly length: number;
+  /**
+   * Without an oblique track: the per-slice centre x, y (LPS mm) for slices k0…k1 of the grid (the
+   * axial-chain centreline before its conversion to 3D points; buildSpineAxis then works per slice).
+   */
+  readonly slices?: { readonly k0: number; readonly k1: number; readonly xMm: Float64Array; readonly yMm: Float64Array };
+  /** Centre x and y (LPS mm) per centreline point (views for bounding boxes). */
   readonly xMm: Float64Array;
   readonly yMm: Float64Array;
-  /** Chained candidates (the enclosed-canal slices). */
+  /**
+   * Box (LPS mm) the spine may occupy: the centreline and its cranial end continued along its
+   * direction (anteriorly and laterally) towards the grid's cranial limit (at most 60 mm: two vertebrae), for cropping the working grid
+   * when the canal leaves the traced part obliquely.
+   */
+  readonly reachLps: { readonly min: Point3; readonly max: Point3 };
+  /** Chained axial candidates (the enclosed-canal slices). */
   readonly chain: readonly CanalCandidate[];
-  /** Fraction of the covered slices with an enclosed canal. */
+  /** Canal centres found by oblique tracking beyond the axial chain (caudal end first, then cranial). */
+  readonly tracked: readonly Point3[];
+  /** Centreline indices [first, last] between the first and last found canal centre (beyond them the centreline is extrapolated). */
+  readonly foundRange: readonly [number, number];
+  /** Fraction of the traced length (between the first and last enclosed canal) with an enclosed canal within 5 mm. */
   readonly enclosedFraction: number;
 }
 
@@ -34,147 +64,36 @@ export interface TraceSpinalCanalOptions {
   readonly boneHu?: number;
   /** Examine every n-th slice (default: every slice up to 2 mm apart, i.e. 1 at ≥ 2 mm, 2 below). */
   readonly sliceStep?: number;
+  /**
+   * Track the canal in oblique planes beyond the cranial end of the axial chain (default false:
+   * with the track, the 3D axis path shifted the disc count in osteoporosis and fracture-cervical
+   * by one level, giving wrong labels; see the session report).
+   */
+  readonly oblique?: boolean;
+  /** Also track beyond the caudal end (default false: the sacrum). */
+  readonly obliqueCaudal?: boolean;
 }
 
-const DIRS: readonly (readonly [number, number])[] = [
-  [1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1],
-];
-
-/**
- * Per-slice canal candidates. A pixel is canal-like when it is soft tissue and bone is hit
- * within a few centimetres anteriorly (posterior body wall), posteriorly (lamina) and to both
- * sides (pedicles): distances to bone along 8 directions come from one linear scan each.
- * Connected canal-like pixels form a candidate when a vertebral body lies anterior to them.
- */
+/** Per-slice canal candidates (axial slices of the working grid). */
 export function findCanalCandidates(grid: LpsGrid, options: TraceSpinalCanalOptions = {}): CanalCandidate[] {
   const boneHu = options.boneHu ?? 150;
   const [nx, ny, nz] = grid.dims;
   const s = grid.spacingMm;
   const plane = nx * ny;
-  const far = 255;
-  const dist = DIRS.map(() => new Uint8Array(plane));
-  const cand = new Int32Array(plane);
-  const stack = new Int32Array(plane);
+  const work = createHoleWorkspace(plane);
   const out: CanalCandidate[] = [];
-  const antMax = Math.round(16 / s);
-  const postMax = Math.round(22 / s);
-  const latMax = Math.round(20 / s);
-  const diagMax = Math.round(22 / s / Math.SQRT2);
   const sliceStep = options.sliceStep ?? (s < 2 ? 2 : 1);
   for (let k = 0; k < nz; k += sliceStep) {
-    const base = k * plane;
-    for (let d = 0; d < DIRS.length; d++) {
-      const [dx, dy] = DIRS[d]!;
-      const map = dist[d]!;
-      const jStart = dy > 0 ? ny - 1 : 0;
-      const jEnd = dy > 0 ? -1 : ny;
-      const jStep = dy > 0 ? -1 : 1;
-      const iStart = dx > 0 ? nx - 1 : 0;
-      const iEnd = dx > 0 ? -1 : nx;
-      const iStep = dx > 0 ? -1 : 1;
-      for (let j = jStart; j !== jEnd; j += jStep) {
-        for (let i = iStart; i !== iEnd; i += iStep) {
-          const p = j * nx + i;
-          if (grid.data[base + p]! >= boneHu) {
-            map[p] = 0;
-            continue;
-          }
-          const i2 = i + dx;
-          const j2 = j + dy;
-          if (i2 < 0 || i2 >= nx || j2 < 0 || j2 >= ny) {
-            map[p] = far;
-            continue;
-          }
-          const next = map[j2 * nx + i2]!;
-          map[p] = next >= far ? far : next + 1;
-        }
-      }
-    }
-    const [dL, dR, dP, dA, d4, d5, d6, d7] = dist as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
-    for (let p = 0; p < plane; p++) {
-      const v = grid.data[base + p]!;
-      let ok = v > -150 && v < 115;
-      if (ok) ok = dA[p]! <= antMax && dP[p]! <= postMax && dL[p]! <= latMax && dR[p]! <= latMax;
-      if (ok) {
-        const ap = (dA[p]! + dP[p]!) * s;
-        const lr = (dL[p]! + dR[p]!) * s;
-        ok = ap >= 7 && ap <= 32 && lr >= 9 && lr <= 38;
-      }
-      if (ok) {
-        let diag = 0;
-        if (d4[p]! <= diagMax) diag++;
-        if (d5[p]! <= diagMax) diag++;
-        if (d6[p]! <= diagMax) diag++;
-        if (d7[p]! <= diagMax) diag++;
-        ok = diag >= 3;
-      }
-      cand[p] = ok ? 0 : -1;
-    }
-    let id = 0;
-    for (let p0 = 0; p0 < plane; p0++) {
-      if (cand[p0] !== 0) continue;
-      id++;
-      let count = 0;
-      let sumI = 0;
-      let sumJ = 0;
-      let sumHu = 0;
-      let jMin = ny;
-      cand[p0] = id;
-      stack[0] = p0;
-      let top = 1;
-      while (top > 0) {
-        const p = stack[--top]!;
-        const i = p % nx;
-        const j = (p - i) / nx;
-        count++;
-        sumI += i;
-        sumJ += j;
-        sumHu += grid.data[base + p]!;
-        if (j < jMin) jMin = j;
-        if (i > 0 && cand[p - 1] === 0) { cand[p - 1] = id; stack[top++] = p - 1; }
-        if (i < nx - 1 && cand[p + 1] === 0) { cand[p + 1] = id; stack[top++] = p + 1; }
-        if (p >= nx && cand[p - nx] === 0) { cand[p - nx] = id; stack[top++] = p - nx; }
-        if (p < plane - nx && cand[p + nx] === 0) { cand[p + nx] = id; stack[top++] = p + nx; }
-      }
-      const areaMm2 = count * s * s;
-      if (areaMm2 < 12) continue;
-      const ci = Math.round(sumI / count);
-      const cj = Math.round(sumJ / count);
-      if (!hasBodyAnterior(grid, { base, i: ci, j: cj, boneHu })) continue;
-      out.push({ k, x: grid.originLps[0] + (sumI / count) * s, y: grid.originLps[1] + (sumJ / count) * s, areaMm2, meanHu: sumHu / count });
+    const slice = grid.data.subarray(k * plane, (k + 1) * plane);
+    for (const h of findCanalHolesInPlane(slice, nx, ny, s, boneHu, work)) {
+      out.push({ k, x: grid.originLps[0] + h.i * s, y: grid.originLps[1] + h.j * s, areaMm2: h.areaMm2, meanHu: h.meanHu });
     }
   }
   return out;
 }
 
-/** A vertebral body anterior to (i, j): bone within 16 mm, and bone again 12–50 mm further on (its front cortex), laterally enclosed. */
-function hasBodyAnterior(grid: LpsGrid, at: { base: number; i: number; j: number; boneHu: number }): boolean {
-  const [nx] = grid.dims;
-  const s = grid.spacingMm;
-  const { base, i, boneHu } = at;
-  const bone = (ii: number, jj: number): boolean => jj >= 0 && ii >= 0 && ii < nx && grid.data[base + jj * nx + ii]! >= boneHu;
-  let j = at.j;
-  const jFirstLimit = at.j - Math.round(16 / s);
-  while (j >= 0 && j >= jFirstLimit && !bone(i, j)) j--;
-  if (j < 0 || j < jFirstLimit) return false;
-  const jWall = j;
-  // Farthest bone within 50 mm anterior of the posterior wall, with at least 12 mm of depth.
-  let jFront = -1;
-  for (let jj = jWall - 1; jj >= Math.max(0, jWall - Math.round(50 / s)); jj--) {
-    if (bone(i, jj) || bone(i - 1, jj) || bone(i + 1, jj)) jFront = jj;
-    else if (jFront >= 0 && (jFront - jj) * s > 38) break; // an osteoporotic interior can be ~35 mm of soft HU
-  }
-  if (jFront < 0 || (jWall - jFront) * s < 12) return false;
-  // Lateral enclosure at mid-depth: bone on both sides within 35 mm.
-  const jm = Math.round((jWall + jFront) / 2);
-  let left = false;
-  let right = false;
-  for (let di = 0; di <= Math.round(35 / s); di++) {
-    if (!left && bone(i + di, jm)) left = true;
-    if (!right && bone(i - di, jm)) right = true;
-  }
-  return left && right;
-}
+/** Median HU of the chained canal candidates above which the chain is not a spinal canal. */
+const MAX_CANAL_CONTENT_HU = 60;
 
 export function traceSpinalCanal(grid: LpsGrid, options: TraceSpinalCanalOptions = {}): CanalTrace | null {
   const candidates = findCanalCandidates(grid, options);
@@ -216,16 +135,277 @@ export function traceSpinalCanal(grid: LpsGrid, options: TraceSpinalCanalOptions
     return { ...cc, x: med(win.map((w) => w.x)), y: med(win.map((w) => w.y)) };
   });
   if (chain.length < 3) return null;
+  // Canal content: CSF (0–15 HU), cord (30–40 HU) and epidural fat (< 0 HU). A "hole" of
+  // 60 HU or more in median is enhanced myocardium or a vessel wall between contrast-filled
+  // chambers (cardiac or CT-angiography crops), not a vertebral foramen.
+  const contentHu = chain.map((cc) => cc.meanHu).sort((p, q) => p - q)[chain.length >> 1]!;
+  // (On grids coarser than 2 mm the bony ring's partial volume raises the hole's mean: not tested.)
+  if (s <= 2 && contentHu >= MAX_CANAL_CONTENT_HU) return null;
+  const z0 = grid.originLps[2];
+  const chainPts: Point3[] = chain.map((cc) => [cc.x, cc.y, z0 + cc.k * s]);
+  // Oblique tracking beyond both chain ends (caudal: travel order is the chain reversed).
+  let caudal: Point3[] = [];
+  let cranial: Point3[] = [];
+  if (options.oblique ?? false) {
+    const sample = createGridSampler(grid);
+    const opts = { spacingMm: s, ...(options.boneHu === undefined ? {} : { boneHu: options.boneHu }) };
+    // A track of fewer than 3 centres (one stray hole in the sacrum or the skull base) is not a canal.
+    // A track that stays within 30° of z adds nothing the axial slices could not see: dropped.
+    const track = (from: Point3[]): Point3[] => {
+      const t = trackCanalObliquely(sample, from, opts);
+      if (t.length < 3) return [];
+      const a = from[from.length - 1]!;
+      const b = t[t.length - 1]!;
+      const d = Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]);
+      return d > 0 && Math.abs(b[2] - a[2]) / d < Math.cos(Math.PI / 6) ? t : [];
+    };
+    cranial = track(chainPts);
+    // Caudally only on request: below the lumbar chain the canal enters the sacrum, turns
+    // posteriorly and loses its ring; the linear extrapolation below reaches the L5/S1 disc and S1.
+    if (options.obliqueCaudal) caudal = track(chainPts.slice().reverse());
+  }
+  const pts: Point3[] = [...caudal.slice().reverse(), ...chainPts, ...cranial];
+  // Without an oblique track the axial chain is interpolated slice by slice exactly as before
+  // (per-slice linear interpolation, z-based extrapolation, ±20 mm smoothing in z).
+  const centre = caudal.length + cranial.length > 0 ? smoothCentreline(pts, grid, { caudal: caudal.length > 0, cranial: cranial.length > 0 }) : axialCentreline(chain, grid);
+  if (!centre) return null;
+  // Enclosed fraction: centreline points between the first and last found centre lying within 5 mm of one.
+  const P = centre.pointsLps;
+  const nearest = (p: Point3): number => {
+    let bestQ = 0;
+    let bestD = Infinity;
+    for (let q = 0; q < centre.length; q++) {
+      const d = Math.hypot(P[3 * q]! - p[0], P[3 * q + 1]! - p[1], P[3 * q + 2]! - p[2]);
+      if (d < bestD) {
+        bestD = d;
+        bestQ = q;
+      }
+    }
+    return bestQ;
+  };
+  const qa = nearest(pts[0]!);
+  const qb = nearest(pts[pts.length - 1]!);
+  const near = new Uint8Array(centre.length);
+  for (const p of pts) {
+    const q0 = nearest(p);
+    for (let q = Math.max(0, q0 - 5); q <= Math.min(centre.length - 1, q0 + 5); q++) near[q] = 1;
+  }
+  let covered = 0;
+  for (let q = Math.min(qa, qb); q <= Math.max(qa, qb); q++) covered += near[q]!;
+  const enclosedFraction = covered / (Math.abs(qb - qa) + 1);
+  // Without an oblique track the reach is the centreline's own box (the crop as it always was).
+  const reachLps = caudal.length + cranial.length > 0 ? reachOf(centre.pointsLps, grid) : boxOf(centre.pointsLps);
+  return { ...centre, foundRange: [Math.min(qa, qb), Math.max(qa, qb)], reachLps, chain, tracked: [...caudal, ...cranial], enclosedFraction };
+}
+
+/** Bounding box of the centreline with its cranial end continued straight (direction over the last 30 mm) to the grid's z limits, at most 60 mm (two vertebrae). */
+function reachOf(P: Float64Array, grid: LpsGrid): { min: Point3; max: Point3 } {
+  const n = P.length / 3;
+  const min = [Infinity, Infinity, Infinity];
+  const max = [-Infinity, -Infinity, -Infinity];
+  const add = (x: number, y: number, z: number): void => {
+    min[0] = Math.min(min[0]!, x);
+    min[1] = Math.min(min[1]!, y);
+    min[2] = Math.min(min[2]!, z);
+    max[0] = Math.max(max[0]!, x);
+    max[1] = Math.max(max[1]!, y);
+    max[2] = Math.max(max[2]!, z);
+  };
+  for (let q = 0; q < n; q++) add(P[3 * q]!, P[3 * q + 1]!, P[3 * q + 2]!);
+  const zLo = grid.originLps[2];
+  const zHi = zLo + (grid.dims[2] - 1) * grid.spacingMm;
+  // Cranial end only: caudally the centreline is already extrapolated into the sacrum.
+  for (const [q, back] of [[n - 1, Math.max(0, n - 31)]] as const) {
+    const d = [P[3 * q]! - P[3 * back]!, P[3 * q + 1]! - P[3 * back + 1]!, P[3 * q + 2]! - P[3 * back + 2]!];
+    const len = Math.hypot(d[0]!, d[1]!, d[2]!);
+    if (len < 8) continue;
+    for (let e = 5; e <= 60; e += 5) {
+      const x = P[3 * q]! + (d[0]! / len) * e;
+      const y = P[3 * q + 1]! + (d[1]! / len) * e;
+      const z = P[3 * q + 2]! + (d[2]! / len) * e;
+      if (z < zLo || z > zHi) break;
+      // Only anteriorly and laterally: the bodies lie in front of the canal (a canal turning
+      // posteriorly, as into the sacrum, needs no larger crop).
+      add(x, Math.min(y, max[1]!), z);
+    }
+  }
+  return { min: [min[0]!, min[1]!, min[2]!], max: [max[0]!, max[1]!, max[2]!] };
+}
+
+/**
+ * Median (±2 neighbours) then moving-average (±20 mm of arc) smoothing of the found canal
+ * centres, linear extrapolation beyond the ends (direction over the last 20 mm: 50 mm of z caudally,
+ * 25 mm cranially), resampling every 1 mm of arc and clipping to the grid.
+ */
+function smoothCentreline(pts: readonly Point3[], grid: LpsGrid, trackedEnds: { caudal: boolean; cranial: boolean }): { pointsLps: Float64Array; length: number; xMm: Float64Array; yMm: Float64Array } | null {
+  const n = pts.length;
+  const med = (vals: number[]): number => vals.sort((p, q) => p - q)[vals.length >> 1]!;
+  // Windows of 5, shrinking to 3 at the ends (a stray end point must not steer the extrapolation).
+  const m: Point3[] = pts.map((_, q) => {
+    const h = Math.max(1, Math.min(2, q, n - 1 - q));
+    const win = pts.slice(Math.max(0, q - h), q + h + 1);
+    return [med(win.map((w) => w[0])), med(win.map((w) => w[1])), med(win.map((w) => w[2]))];
+  });
+  const arcOf = (list: readonly Point3[]): Float64Array => {
+    const a = new Float64Array(list.length);
+    for (let q = 1; q < list.length; q++) a[q] = a[q - 1]! + Math.hypot(list[q]![0] - list[q - 1]![0], list[q]![1] - list[q - 1]![1], list[q]![2] - list[q - 1]![2]);
+    return a;
+  };
+  const arc = arcOf(m);
+  // End directions over the last 20 mm of arc. At an end of the axial chain (no oblique track
+  // beyond it) the slopes per mm of z are clamped to ±1 (45°) and taken as 0 over less than 8 mm of
+  // z: the canal below L5 turns posteriorly into the sacrum, not along a lumbar curve. At a tracked
+  // end the tracked 3D direction is followed.
+  const endDir = (atStart: boolean): [number, number, number] => {
+    const ref = atStart ? m[0]! : m[n - 1]!;
+    const refArc = atStart ? 0 : arc[n - 1]!;
+    let far = ref;
+    for (let q = 0; q < n; q++) {
+      const d = Math.abs(arc[q]! - refArc);
+      if (d <= 20 && d > 0) {
+        const cand = m[q]!;
+        if (Math.hypot(cand[0] - ref[0], cand[1] - ref[1], cand[2] - ref[2]) > Math.hypot(far[0] - ref[0], far[1] - ref[1], far[2] - ref[2])) far = cand;
+      }
+    }
+    const v: [number, number, number] = [ref[0] - far[0], ref[1] - far[1], ref[2] - far[2]];
+    const out = atStart ? -1 : 1;
+    if (atStart ? trackedEnds.caudal : trackedEnds.cranial) {
+      // Tracked centres jitter by a few mm: the direction joins the mean of the last 10 mm to the
+      // mean of the 20–30 mm before it.
+      const mean = (lo: number, hi: number): Point3 | null => {
+        let sx = 0;
+        let sy = 0;
+        let sz = 0;
+        let c = 0;
+        for (let q = 0; q < n; q++) {
+          const d = Math.abs(arc[q]! - refArc);
+          if (d >= lo && d <= hi) {
+            sx += m[q]![0];
+            sy += m[q]![1];
+            sz += m[q]![2];
+            c++;
+          }
+        }
+        return c ? [sx / c, sy / c, sz / c] : null;
+      };
+      const a = mean(0, 10);
+      const b = mean(20, 30);
+      if (a && b) {
+        const u = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+        const len = Math.hypot(u[0]!, u[1]!, u[2]!);
+        if (len >= 8) return [u[0]! / len, u[1]! / len, u[2]! / len];
+      }
+    }
+    if (Math.abs(v[2]) < 8) return [0, 0, out];
+    const clamp = (x: number): number => Math.max(-1, Math.min(1, x));
+    const sx = clamp(v[0] / v[2]);
+    const sy = clamp(v[1] / v[2]);
+    const len = Math.hypot(sx, sy, 1);
+    return [(sx * out) / len, (sy * out) / len, out / len];
+  };
+  const d0 = endDir(true);
+  const d1 = endDir(false);
+  const ext: Point3[] = [];
+  // Extrapolation lengths are in z (50 mm caudally, to reach the L5/S1 disc and the sacrum, whose
+  // canal is not an enclosed ring at S1 in many scans), converted to arc length. Each end is
+  // extrapolated 20 mm further than kept: the ±20 mm moving average below then acts on full
+  // windows up to the kept ends, and the extra 20 mm are cut off afterwards.
+  const caudalArc = 50 / Math.max(0.4, Math.abs(d0[2])) + 20;
+  for (let e = caudalArc; e > 0; e -= 2) ext.push([m[0]![0] + d0[0] * e, m[0]![1] + d0[1] * e, m[0]![2] + d0[2] * e]);
+  ext.push(...m);
+  // Cranially 25 mm (beyond the last enclosed canal lie the dens and the skull base), or 50 mm
+  // where the tracked canal ran out of the grid (the spine continues out of view; bodies in front of an
+  // oblique canal are still inside).
+  const [gx, gy, gz] = grid.dims;
+  const g = grid.originLps;
+  const e1 = m[n - 1]!;
+  const edgeDist = Math.min(e1[0] - g[0], g[0] + (gx - 1) * grid.spacingMm - e1[0], e1[1] - g[1], g[1] + (gy - 1) * grid.spacingMm - e1[1], e1[2] - g[2], g[2] + (gz - 1) * grid.spacingMm - e1[2]);
+  const cranialArc = (trackedEnds.cranial && edgeDist < 20 ? 50 : 25) / Math.max(0.4, Math.abs(d1[2])) + 20;
+  for (let e = 2; e <= cranialArc; e += 2) ext.push([m[n - 1]![0] + d1[0] * e, m[n - 1]![1] + d1[1] * e, m[n - 1]![2] + d1[2] * e]);
+  // Linear interpolation every 1 mm of arc (gaps at disc levels filled evenly), then a moving
+  // average over ±20 mm (the canal is smooth at this scale; candidates are noisy).
+  const uniform = resampleByArc(ext);
+  const w = 20;
+  const smooth: Point3[] = [];
+  for (let q = 0; q < uniform.length; q++) {
+    let sx = 0;
+    let sy = 0;
+    let sz = 0;
+    let c = 0;
+    for (let r = Math.max(0, q - w); r <= Math.min(uniform.length - 1, q + w); r++) {
+      sx += uniform[r]![0];
+      sy += uniform[r]![1];
+      sz += uniform[r]![2];
+      c++;
+    }
+    smooth.push([sx / c, sy / c, sz / c]);
+  }
+  const [nx, ny, nz] = grid.dims;
+  const o = grid.originLps;
+  const sp = grid.spacingMm;
+  // Up to 40 mm outside the grid is kept: where the spine runs obliquely out of the field of view,
+  // the canal leaves it before the bodies in front of it do (buildSpineAxis trims the body axis).
+  // (Only at a tracked end: an axial chain end is clipped to the grid as it always was.)
+  const margin = 40;
+  const zLow = o[2] - (trackedEnds.caudal ? margin : 0);
+  const zHigh = o[2] + (nz - 1) * sp + (trackedEnds.cranial ? margin : 0);
+  const inside = (x: number, y: number, z: number): boolean =>
+    x >= o[0] - margin && x <= o[0] + (nx - 1) * sp + margin && y >= o[1] - margin && y <= o[1] + (ny - 1) * sp + margin && z >= zLow && z <= zHigh;
+  const out: number[] = [];
+  const kept = resampleByArc(smooth.slice(w, Math.max(w, smooth.length - w)));
+  for (const p of kept) {
+    if (inside(p[0], p[1], p[2])) out.push(p[0], p[1], p[2]);
+    else if (out.length > 0) break;
+  }
+  const length = out.length / 3;
+  if (length < 2) return null;
+  const pointsLps = Float64Array.from(out);
+  const xMm = new Float64Array(length);
+  const yMm = new Float64Array(length);
+  for (let p = 0; p < length; p++) {
+    xMm[p] = pointsLps[3 * p]!;
+    yMm[p] = pointsLps[3 * p + 1]!;
+  }
+  return { pointsLps, length, xMm, yMm };
+}
+
+/** Points every 1 mm of arc length along the polyline `list` (linear interpolation). */
+function resampleByArc(list: readonly Point3[]): Point3[] {
+  const out: Point3[] = [];
+  if (list.length === 0) return out;
+  out.push(list[0]!);
+  let carried = 0;
+  for (let q = 1; q < list.length; q++) {
+    const a = list[q - 1]!;
+    const b = list[q]!;
+    const len = Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]);
+    let t = 1 - carried;
+    while (t <= len) {
+      const f = t / len;
+      out.push([a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f]);
+      t += 1;
+    }
+    carried = len - (t - 1);
+  }
+  return out;
+}
+
+/**
+ * The centreline of an axial chain alone, per slice: linear interpolation between chain slices,
+ * linear extrapolation beyond them (slope over the last 20 mm of chain, clamped to 45°; 50 mm
+ * caudally, 25 mm cranially, inside the grid), moving average over ±20 mm of z; then as 3D points
+ * every 1 mm of arc.
+ */
+function axialCentreline(
+  chain: readonly CanalCandidate[],
+  grid: LpsGrid,
+): { pointsLps: Float64Array; length: number; xMm: Float64Array; yMm: Float64Array; slices: NonNullable<CanalTrace['slices']> } | null {
+  const s = grid.spacingMm;
   const first = chain[0]!;
   const last = chain[chain.length - 1]!;
   const nz = grid.dims[2];
-  // Beyond the enclosed-canal chain the centreline is extrapolated linearly (slope over the last
-  // 20 mm of chain): 50 mm caudally, so that the L5/S1 disc and the sacrum (whose canal is not an
-  // enclosed ring at S1 in many scans) are reached; 25 mm cranially.
-  const kCaudal = Math.min(first.k, Math.round(50 / s));
-  const kCranial = Math.round(25 / s);
-  const k0 = Math.max(0, first.k - kCaudal);
-  const k1 = Math.min(nz - 1, last.k + kCranial);
+  const k0 = Math.max(0, first.k - Math.min(first.k, Math.round(50 / s)));
+  const k1 = Math.min(nz - 1, last.k + Math.round(25 / s));
   const slope = (fromStart: boolean): [number, number] => {
     const ref = fromStart ? first : last;
     const near = chain.filter((cc) => Math.abs(cc.k - ref.k) * s <= 20);
@@ -240,7 +420,6 @@ export function traceSpinalCanal(grid: LpsGrid, options: TraceSpinalCanalOptions
   const len = k1 - k0 + 1;
   const rawX = new Float64Array(len);
   const rawY = new Float64Array(len);
-  // Linear interpolation between chain points; linear extrapolation at the ends.
   let c = 0;
   for (let k = k0; k <= k1; k++) {
     if (k < first.k) {
@@ -261,24 +440,48 @@ export function traceSpinalCanal(grid: LpsGrid, options: TraceSpinalCanalOptions
     rawX[k - k0] = a.x + (b.x - a.x) * t;
     rawY[k - k0] = a.y + (b.y - a.y) * t;
   }
-  // Moving-average smoothing over ±20 mm (the canal is smooth at this scale; candidates are noisy).
   const w = Math.max(1, Math.round(20 / s));
-  const xMm = new Float64Array(len);
-  const yMm = new Float64Array(len);
+  const perSlice: Point3[] = [];
+  const sliceX = new Float64Array(len);
+  const sliceY = new Float64Array(len);
   for (let q = 0; q < len; q++) {
-    let sx = 0;
-    let sy = 0;
+    let ax = 0;
+    let ay = 0;
     let m = 0;
     for (let d = -w; d <= w; d++) {
       const r = q + d;
       if (r < 0 || r >= len) continue;
-      sx += rawX[r]!;
-      sy += rawY[r]!;
+      ax += rawX[r]!;
+      ay += rawY[r]!;
       m++;
     }
-    xMm[q] = sx / m;
-    yMm[q] = sy / m;
+    sliceX[q] = ax / m;
+    sliceY[q] = ay / m;
+    perSlice.push([ax / m, ay / m, grid.originLps[2] + (k0 + q) * s]);
   }
-  const enclosed = new Set(chain.map((cc) => cc.k)).size;
-  return { k0, k1, xMm, yMm, chain, enclosedFraction: enclosed / (last.k - first.k + 1) };
+  const pts = resampleByArc(perSlice);
+  if (pts.length < 2) return null;
+  const pointsLps = new Float64Array(3 * pts.length);
+  const xMm = new Float64Array(pts.length);
+  const yMm = new Float64Array(pts.length);
+  pts.forEach((p, q) => {
+    pointsLps[3 * q] = p[0];
+    pointsLps[3 * q + 1] = p[1];
+    pointsLps[3 * q + 2] = p[2];
+    xMm[q] = p[0];
+    yMm[q] = p[1];
+  });
+  return { pointsLps, length: pts.length, xMm: sliceX, yMm: sliceY, slices: { k0, k1, xMm: sliceX, yMm: sliceY } };
+}
+
+/** Bounding box of the centreline points. */
+function boxOf(P: Float64Array): { min: Point3; max: Point3 } {
+  const min = [Infinity, Infinity, Infinity];
+  const max = [-Infinity, -Infinity, -Infinity];
+  for (let q = 0; q < P.length; q++) {
+    const ax = q % 3;
+    min[ax] = Math.min(min[ax]!, P[q]!);
+    max[ax] = Math.max(max[ax]!, P[q]!);
+  }
+  return { min: [min[0]!, min[1]!, min[2]!], max: [max[0]!, max[1]!, max[2]!] };
 }
