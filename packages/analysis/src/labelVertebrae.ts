@@ -9,18 +9,29 @@
  * - first rib pair → T1: the highest rib-bearing vertebra with a reliable rib-free vertebra above
  *   it and none rib-bearing further up;
  * - C2: the dens rising from the body without a disc (the atlanto-axial joint has none).
- * Where several anchors label the same run they must agree. A disagreement is transitional
- * anatomy or a detection error, and the image alone cannot tell which numbering is right: the
- * vertebrae between the disagreeing anchors are left unlabelled and both numberings are reported
- * (lumbar count between last rib and sacrum 4 or 6: sacralised L5 / 13 rib pairs, L6 / lumbarised
- * S1 / 11 rib pairs; Castellvi AE et al., Spine 1984;9:493–5; Hughes RJ & Saifuddin A, AJR
- * 2006;187:W59–65, who recommend counting from C2 and from the sacrum and reporting disagreement).
+ * Where several anchors label the same run they must agree. A last rib and a sacrum one level
+ * apart (four or six rib-free vertebrae between them) is transitional anatomy (sacralised L5 /
+ * four lumbar vertebrae / 13 rib pairs, or L6 / lumbarised S1 / 11 rib pairs; Castellvi AE et al.,
+ * Spine 1984;9:493–5), which the image alone cannot resolve: the column is labelled by convention
+ * — counted from C2 when the dens is in view (Hughes RJ & Saifuddin A, AJR 2006;187:W59–65),
+ * otherwise from the thoracolumbar junction, the last clearly rib-bearing vertebra being T12
+ * (Carrino JA et al., Radiology 2011;259:196–202) — with the other numbering as every vertebra's
+ * alternative, a reduced confidence and the variant reported. Under a faint last rib (possibly a
+ * rudimentary lumbar rib; Yun et al., Korean J Radiol 2018;19:1140–7), under a last rib seen only
+ * far laterally on a body cut by the field of view (it may be a T12 rib shaft passing beside a cut
+ * L1: labelling by it would mislabel a normal spine by one level) and for any other disagreement,
+ * the vertebrae between the disagreeing anchors are left unlabelled and both numberings are
+ * reported.
  * Labels are never counted across undetected vertebrae (`gapAbove` breaks a run).
  */
 import type { AnchorKind, AnchorUsed, SpineRegion, VertebraLevel } from './SpineAnalysisResult.js';
 
 export interface LabelInput {
   readonly ribScore: number;
+  /** Fraction of rib planes with rib-like bone on at least one side (default: ribScore). */
+  readonly oneSidedRibScore?: number;
+  /** ribScore with isolated rib sections counted only within 90 mm even when truncated (default: ribScore). */
+  readonly ribScoreNear?: number;
   readonly sacralScore: number;
   /** Bounded by a disc above (so a sacral segment here is really S1, not a lower segment). */
   readonly discAbove: boolean;
@@ -55,6 +66,8 @@ export interface LabelOutput {
 
 /** A rib crosses the lateral window in only part of its vertebra's slab; 10 % of slices on both sides is specific (lumbar levels score 0). */
 const RIB_SCORE_MIN = 0.1;
+/** Inside a rib-bearing block, a rib on one side in this fraction of the planes marks a rib-bearing vertebra. */
+const ONE_SIDED_RIB_MIN = 0.5;
 /** A rib-free verdict needs this many planes (≈ 9 mm of the body) when the body is cut by the field of view. */
 const RIB_FREE_MIN_PLANES = 6;
 /** …and most of the lateral window where ribs would be must be inside the field of view. */
@@ -91,10 +104,24 @@ interface Anchor {
   readonly detail: string;
   /** False for a last rib whose rib-bearing neighbours score weakly: it may not stand alone. */
   readonly strong?: boolean;
+  /** A last rib clearly seen close to the vertebra (not a shaft descending from above): it may settle a transitional count. */
+  readonly settles?: boolean;
 }
+
+/** Label confidence factor under transitional anatomy (a convention, not an observation, picks the numbering). */
+const TRANSITIONAL_CONFIDENCE = 0.6;
 
 /** A last rib standing alone needs the ribs just above the boundary clearly seen (score ≥ 0.5, on the vertebra above too when it bears ribs). */
 const LONE_LAST_RIB_MIN_SCORE = 0.5;
+
+/**
+ * Ribs clearly seen: on both sides in half the planes, or on one side in three quarters of them
+ * and on both in a quarter (a plane slightly tilted against the rib pair meets the two ribs at
+ * different heights, so each side shows in a different part of the slab).
+ */
+function clearRibs(v: LabelInput): boolean {
+  return v.ribScore >= LONE_LAST_RIB_MIN_SCORE || (v.ribScore >= 0.25 && (v.oneSidedRibScore ?? v.ribScore) >= 0.75);
+}
 
 export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
   const n = inputs.length;
@@ -104,15 +131,36 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
   // Sacral segments only count from the first one downwards.
   const firstSacral = isSacral.indexOf(true);
   for (let i = 0; i < n; i++) isSacral[i] = firstSacral >= 0 && i >= firstSacral;
+  const notes: string[] = [];
   const hasRibs = inputs.map((v, i) => v.ribScore >= RIB_SCORE_MIN && !isSacral[i]);
+  // Every vertebra between two rib-bearing ones of a run bears ribs (T1–T12 all articulate with a
+  // pair): one inside the block with a rib seen on one side in at least half its planes lost the
+  // other to rotation or tilt (scoliosis), not to absence. This only closes the block; its ends
+  // (the anchors) still need ribs on both sides.
+  for (let i = 1; i + 1 < n; i++) {
+    if (hasRibs[i] || isSacral[i] || (inputs[i]!.oneSidedRibScore ?? 0) < ONE_SIDED_RIB_MIN) continue;
+    const ribbedAbove = (() => {
+      for (let j = i - 1; j >= 0 && run[j] === run[i]; j--) if (hasRibs[j]) return true;
+      return false;
+    })();
+    const ribbedBelow = (() => {
+      for (let j = i + 1; j < n && run[j] === run[i]; j++) if (hasRibs[j] && inputs[j]!.ribScore >= RIB_SCORE_MIN) return true;
+      return false;
+    })();
+    if (ribbedAbove && ribbedBelow) {
+      hasRibs[i] = true;
+      notes.push(`#${i}: a rib seen on one side only (the other hidden by rotation or tilt) inside the rib-bearing block: counted as rib-bearing`);
+    }
+  }
   const ribFree = inputs.map((v, i) => !hasRibs[i] && !isSacral[i] && (v.ribWindowInView ?? 1) >= RIB_WINDOW_MIN_IN_VIEW && (!v.truncated || (v.ribPlanes ?? 0) >= RIB_FREE_MIN_PLANES));
   const labels: (VertebraLevel | null)[] = new Array<VertebraLevel | null>(n).fill(null);
   const alternatives: (VertebraLevel | null)[] = new Array<VertebraLevel | null>(n).fill(null);
   const confidences = new Array<number>(n).fill(0);
-  const notes: string[] = [];
   const found: Anchor[] = [];
   const ord = (level: VertebraLevel): number => ORDER.indexOf(level);
   let transitional: LabelOutput['transitional'] = null;
+  /** Runs labelled under a transitional numbering (their labels are not re-checked against the rib/sacral pattern). */
+  const transitionalRuns = new Set<number>();
 
   // Sacrum → S1.
   if (firstSacral >= 0 && inputs[firstSacral]!.discAbove) {
@@ -146,7 +194,8 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
     if (below < n && run[below] === r && ribFree[below]) {
       const prevRibbed = lowest - 1 >= 0 && run[lowest - 1] === r && hasRibs[lowest - 1];
       found.push({
-        strong: inputs[lowest]!.ribScore >= LONE_LAST_RIB_MIN_SCORE && (!prevRibbed || inputs[lowest - 1]!.ribScore >= LONE_LAST_RIB_MIN_SCORE),
+        strong: clearRibs(inputs[lowest]!) && (!prevRibbed || clearRibs(inputs[lowest - 1]!)),
+        settles: clearRibs({ ...inputs[lowest]!, ribScore: inputs[lowest]!.ribScoreNear ?? inputs[lowest]!.ribScore }) && (!prevRibbed || clearRibs(inputs[lowest - 1]!)),
         kind: 'last-rib',
         index: lowest,
         level: 'T12',
@@ -208,6 +257,54 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
       notes.push(`last rib at #${inRun[0]!.index} is faint (rib scores below ${LONE_LAST_RIB_MIN_SCORE}) and not confirmed by a second anchor: not used alone`);
       continue;
     }
+    const tr = offsets.size > 1 ? transitionalNumbering(inRun) : null;
+    if (tr) {
+      // Transitional anatomy: label by the convention, give the other numbering per vertebra,
+      // and lower every confidence in the run (the image does not settle which is right).
+      const { primary, secondary, support, lumbarCount, rib, sac } = tr;
+      for (const i of members) {
+        const lab = primary(i);
+        if (!lab) continue;
+        labels[i] = lab;
+        const alt = secondary(i);
+        alternatives[i] = alt !== lab ? alt : null;
+        const base = Math.max(...support.map((a) => a.confidence));
+        const near = Math.min(...support.map((a) => Math.abs(a.index - i)));
+        confidences[i] = Math.min(1, base * TRANSITIONAL_CONFIDENCE * Math.pow(0.98, near) * inputs[i]!.detectionConfidence);
+      }
+      transitionalRuns.add(r);
+      for (const a of support) anchorsUsed.push(toUsed(a));
+      const span = (f: (i: number) => VertebraLevel | null): string =>
+        members
+          .filter((i) => i > rib.index && i <= sac.index)
+          .map((i) => `#${i} ${f(i) ?? '?'}`)
+          .join(', ');
+      const byRib = support.some((a) => a.kind === 'last-rib');
+      const convention = support.some((a) => a.kind === 'c2-dens')
+        ? 'counted from C2 (Hughes & Saifuddin 2006: count from C2 when the cervicothoracic junction is in view)'
+        : 'thoracolumbar-junction convention: the last rib-bearing vertebra is T12 (Carrino et al., Radiology 2011;259:196–202)';
+      const variant =
+        lumbarCount === 6
+          ? byRib
+            ? `six lumbar-type vertebrae between the last rib-bearing vertebra #${rib.index} and the sacrum: L6 (or a lumbarised S1)`
+            : `six rib-free vertebrae between the last rib-bearing vertebra #${rib.index} and the sacrum: 11 rib pairs (T12 without ribs)`
+          : byRib
+            ? `four lumbar-type vertebrae between the last rib-bearing vertebra #${rib.index} and the sacral-type segment #${sac.index}: sacralised L5 (Castellvi) or four lumbar vertebrae (#${sac.index} then S1)`
+            : `four rib-free vertebrae between the rib-bearing vertebra #${rib.index} and the sacrum: 13 rib pairs or a lumbar rib on L1`;
+      const alternative =
+        lumbarCount === 6
+          ? byRib
+            ? '11 rib pairs (numbering from the sacrum)'
+            : 'L6 with 12 rib pairs (numbering from the last rib)'
+          : byRib
+            ? '13 rib pairs or a lumbar rib on L1 (numbering from the sacrum)'
+            : 'sacralised L5 or four lumbar vertebrae (numbering from the last rib)';
+      const description = `${variant}; labelled by the ${convention}: ${span(primary)}. Alternative: ${alternative}: ${span(secondary)}. The image alone cannot tell these apart; every label of this column carries the alternative and a reduced confidence`;
+      notes.push(`transitional anatomy: ${description}`);
+      const index = lumbarCount === 6 ? sac.index - 1 : sac.index;
+      transitional = { description, index, confidence: Math.round(Math.min(rib.confidence, sac.confidence) * TRANSITIONAL_CONFIDENCE * 100) / 100 };
+      continue;
+    }
     if (offsets.size === 1) {
       const support = inRun;
       for (const i of members) assign(i, inRun[0]!.offset, support);
@@ -247,6 +344,9 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
             ? 'six lumbar-type vertebrae between the last rib and the sacrum: L6 / lumbarised S1 (numbering from the last rib), or 11 rib pairs (numbering from the sacrum)'
             : `${lumbarCount} vertebrae between the last rib and the sacrum: a vertebra is missed or doubled, or the anatomy is transitional`;
       notes.push(`numbering from the last rib: ${numbering(rib)}; from the sacrum: ${numbering(sac)}`);
+      if (rib.settles === false && rib.strong !== false) {
+        notes.push(`the last rib-bearing vertebra #${rib.index} is cut by the field of view and its rib is seen only far laterally: it may be the shaft of a rib from the level above passing beside it (then the sacrum numbering holds), so the last-rib convention is not applied`);
+      }
       if (lumbarCount === 4 || lumbarCount === 6) {
         const idx = lumbarCount === 4 ? sac.index : sac.index - 1;
         transitional = { description: `${description}. From the last rib: ${numbering(rib)}; from the sacrum: ${numbering(sac)}`, index: idx, confidence: Math.min(rib.confidence, sac.confidence) * 0.7 };
@@ -270,7 +370,7 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
   // (transitional anatomy or a detection error) somewhere between the anchor and that vertebra.
   for (let i = 0; i < n; i++) {
     const lab = labels[i];
-    if (!lab) continue;
+    if (!lab || transitionalRuns.has(run[i]!)) continue;
     const contradiction =
       (lab === 'T12' && ribFree[i]) ||
       (lab.startsWith('L') && hasRibs[i]) ||
@@ -315,4 +415,61 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
   function toUsed(a: Anchor): AnchorUsed {
     return { kind: a.kind, vertebraIndex: a.index, level: a.level, confidence: Math.round(a.confidence * 100) / 100, detail: a.detail };
   }
+}
+
+interface TransitionalNumbering {
+  readonly primary: (i: number) => VertebraLevel | null;
+  readonly secondary: (i: number) => VertebraLevel | null;
+  /** Anchors that agree with the primary numbering. */
+  readonly support: Anchor[];
+  readonly lumbarCount: 4 | 6;
+  readonly rib: Anchor;
+  readonly sac: Anchor;
+}
+
+/**
+ * Last rib and sacrum of one run disagree by one level (four or six rib-free vertebrae between
+ * them). The primary numbering is chosen by convention, never by the sacrum alone:
+ * - C2 in view and agreeing with one of the two: count from C2 (Hughes & Saifuddin 2006);
+ * - otherwise the thoracolumbar junction: the last rib-bearing vertebra is T12 (Carrino JA et al.,
+ *   "Effect of spinal segment variants on numbering vertebral levels at lumbar MR imaging",
+ *   Radiology 2011;259:196–202) — only when that rib pair is clearly seen (score ≥ 0.5), also
+ *   within 90 mm of the canal (`settles`: not a shaft from the level above beside a cut body): a faint
+ *   rib may be a rudimentary one (ribs < 38 mm mark a thoracolumbar transitional vertebra, not T12;
+ *   Yun et al., Korean J Radiol 2018;19:1140–7), and then the disagreement stays unresolved.
+ * Every other anchor of the run must agree with the primary numbering. Counted from the last rib,
+ * the sixth rib-free vertebra is L6 and, with four, the sacral-type segment is a sacralised L5.
+ */
+function transitionalNumbering(inRun: readonly Anchor[]): TransitionalNumbering | null {
+  const rib = inRun.find((a) => a.kind === 'last-rib');
+  const sac = inRun.find((a) => a.kind === 'sacrum');
+  if (!rib || !sac || rib.index >= sac.index) return null;
+  const k = sac.index - rib.index - 1;
+  if (k !== 4 && k !== 6) return null;
+  const lumbarCount: 4 | 6 = k;
+  const c2 = inRun.find((a) => a.kind === 'c2-dens');
+  let byRib: boolean;
+  if (c2) {
+    if (c2.offset === rib.offset) byRib = true;
+    else if (c2.offset === sac.offset) byRib = false;
+    else return null;
+  } else {
+    if (rib.strong === false || rib.settles === false) return null;
+    byRib = true;
+  }
+  const primaryOffset = byRib ? rib.offset : sac.offset;
+  const others = inRun.filter((a) => a !== rib && a !== sac);
+  if (others.some((a) => a.offset !== primaryOffset)) return null;
+  const fromRib = (i: number): VertebraLevel | null => {
+    if (i <= rib.index) return levelAt(i + rib.offset);
+    if (i < sac.index) {
+      const p = i - rib.index;
+      return p <= 5 ? (`L${p}` as VertebraLevel) : 'L6';
+    }
+    if (i === sac.index) return lumbarCount === 4 ? 'L5' : 'S1';
+    return 'sacrum';
+  };
+  const fromSac = (i: number): VertebraLevel | null => (i < sac.index ? levelAt(i + sac.offset) : i === sac.index ? 'S1' : 'sacrum');
+  const support = inRun.filter((a) => a.offset === primaryOffset && a !== (byRib ? sac : rib));
+  return { primary: byRib ? fromRib : fromSac, secondary: byRib ? fromSac : fromRib, support, lumbarCount, rib, sac };
 }

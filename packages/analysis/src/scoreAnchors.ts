@@ -1,13 +1,16 @@
 /**
- * Anatomical anchor evidence per vertebra, in planes perpendicular to the vertebra's own axis
- * (so a kyphotic or lordotic tilt does not slide a neighbour's rib into the slab), relative to the
+ * Anatomical anchor evidence per vertebra, in planes perpendicular to the vertebra's own axis (the
+ * mean endplate normal, not the disc-to-disc chord: so a kyphotic, lordotic or scoliotic tilt
+ * does not slide a neighbour's rib into the slab or cut the two ribs of a pair at different
+ * heights), relative to the
  * canal centre (u: left, v: anterior):
  * - ribs, in the upper half of the body (rib heads and necks articulate there; the shafts of
  *   ribs 11–12 descend beside L1–L2 further out; all visible planes when the body is cut by the
  *   field of view): bone from 42–55 mm (by body width) to 125 mm lateral on both sides, within 45 mm anterior / 50 mm
  *   posterior of the canal, that is either connected in the plane to bone within 35 mm of the
  *   canal (the rib articulates with the vertebra) or, within 90 mm (anywhere for a body cut by
- *   the field of view), a compact cross-section (≤ 40 mm, ≤ 400 mm²). Seeds with bone 10–20 mm below them belong to a vertical plate (iliac wing,
+ *   the field of view), a compact cross-section (≤ 40 mm, ≤ 400 mm²; each connected section judged on its own, as ribs of
+ *   neighbouring levels crowd together on the concave side of a scoliosis). Seeds with bone 10–20 mm below them belong to a vertical plate (iliac wing,
  *   scapula), not to a rib (a rib is ~9 mm thick; Gray's Anatomy, 41st ed., ch. 53 "Chest wall").
  *   Lumbar transverse processes end medial to the window.
  * - sacrum: over the whole body height, a large bone mass 35–70 mm lateral on both sides
@@ -19,6 +22,17 @@ import type { GridSampler } from './createGridSampler.js';
 export interface AnchorScores {
   /** Fraction of upper-half planes with rib-like bone on both sides, 0…1. */
   readonly ribScore: number;
+  /**
+   * Fraction of the same planes with rib-like bone on at least one side, 0…1: in an axially
+   * rotated (scoliotic) vertebra one rib may swing out of the window while the other is seen.
+   */
+  readonly oneSidedRibScore: number;
+  /**
+   * ribScore counting isolated rib sections only within 90 mm of the canal even for a body cut by
+   * the field of view (equal to ribScore for a complete body): a rib anchor that adds labels must
+   * not rest on a shaft descending from the level above.
+   */
+  readonly ribScoreNear: number;
   /** Fraction of planes with an ala/ilium-like mass on both sides, 0…1. */
   readonly sacralScore: number;
   /** Number of planes (1.5 mm apart) the rib score is based on. */
@@ -37,6 +51,7 @@ export interface AnchorFrame {
   /** Body width, mm. */
   readonly width: number;
 }
+
 
 const STEP = 1.5;
 const U_MAX = 125;
@@ -66,17 +81,27 @@ function sacralHuFor(trabecularHu: number | undefined): number {
 /** Per side: alae with the ilium cover well over 1000 mm²; a rib running in-plane or a transverse process stays under ~400 mm². */
 const SACRAL_AREA_MM2 = 600;
 
+/** `v` made orthogonal to the unit vector `t` and normalised. */
+function orthoUnit(v: readonly number[], t: readonly number[]): number[] {
+  const d = v[0]! * t[0]! + v[1]! * t[1]! + v[2]! * t[2]!;
+  const w = [v[0]! - d * t[0]!, v[1]! - d * t[1]!, v[2]! - d * t[2]!];
+  const n = Math.hypot(w[0]!, w[1]!, w[2]!) || 1;
+  return [w[0]! / n, w[1]! / n, w[2]! / n];
+}
 export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { columnTrabecularHu?: number; truncated?: boolean } = {}): AnchorScores {
   const compactMax = options.truncated ? U_MAX : COMPACT_U_MAX;
   const sacralHu = sacralHuFor(options.columnTrabecularHu);
   const c = body.canalCentre;
   const t = body.axis;
-  const a = body.anterior;
-  const l = body.left;
+  // The planes are normal to the body's own axis (the endplate normals), which in a tilted
+  // (scoliotic) vertebra differs from the disc-to-disc chord the anterior/left directions were
+  // built on: re-orthogonalise them, or a plane cuts one rib above and the other below its head.
+  const a = orthoUnit(body.anterior, t);
+  const l = [t[1]! * a[2]! - t[2]! * a[1]!, t[2]! * a[0]! - t[0]! * a[2]!, t[0]! * a[1]! - t[1]! * a[0]!];
   const rel = (p: readonly number[]): number => (p[0]! - c[0]!) * t[0]! + (p[1]! - c[1]!) * t[1]! + (p[2]! - c[2]!) * t[2]!;
   let hSup = rel(body.superior.point);
   let hInf = rel(body.inferior.point);
-  if (!(hSup === hSup && hInf === hInf)) return { ribScore: 0, sacralScore: 0, ribPlanes: 0, ribWindowInView: 0 };
+  if (!(hSup === hSup && hInf === hInf)) return { ribScore: 0, oneSidedRibScore: 0, ribScoreNear: 0, sacralScore: 0, ribPlanes: 0, ribWindowInView: 0 };
   // A slab thinner than 12 mm (endplates misread in a fused or crushed segment) is widened around
   // its centre, so the anchor tests still see enough planes.
   if (hSup - hInf < 12) {
@@ -128,15 +153,51 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { 
     return true;
   };
 
-  const ribSide = (side: 1 | -1, h: number): boolean => {
+  const seedMask = new Uint8Array(nu * nv);
+  const compQueue = new Int32Array(nu * nv);
+  /** True when one 4-connected component of the seeds queue[0…seeds) is a compact rib cross-section. */
+  const compactRibSection = (seeds: number, limitMm: number): boolean => {
+    seedMask.fill(0);
+    for (let k = 0; k < seeds; k++) seedMask[queue[k]!] = 1;
+    for (let k = 0; k < seeds; k++) {
+      const start = queue[k]!;
+      if (seedMask[start] !== 1) continue;
+      seedMask[start] = 2;
+      let head = 0;
+      let tail = 0;
+      compQueue[tail++] = start;
+      let compArea = 0;
+      let iMin = Infinity;
+      let iMax = -Infinity;
+      let jMin = Infinity;
+      let jMax = -Infinity;
+      while (head < tail) {
+        const q = compQueue[head++]!;
+        const i = q % nu;
+        const j = (q - i) / nu;
+        compArea += area;
+        if (i < iMin) iMin = i;
+        if (i > iMax) iMax = i;
+        if (j < jMin) jMin = j;
+        if (j > jMax) jMax = j;
+        const nbs = [i > 0 ? q - 1 : -1, i < nu - 1 ? q + 1 : -1, j > 0 ? q - nu : -1, j < nv - 1 ? q + nu : -1];
+        for (const r of nbs) {
+          if (r < 0 || seedMask[r] !== 1) continue;
+          seedMask[r] = 2;
+          compQueue[tail++] = r;
+        }
+      }
+      const near = Math.max(Math.abs(uOf(iMin)), Math.abs(uOf(iMax))) <= limitMm;
+      if (near && compArea >= 10 && compArea <= 400 && Math.max(iMax - iMin + 1, jMax - jMin + 1) * STEP <= 40) return true;
+    }
+    return false;
+  };
+
+  const ribSide = (side: 1 | -1, h: number, limitMm = compactMax): boolean => {
     seen.fill(0);
     let head = 0;
     let tail = 0;
     let seedArea = 0;
-    let iMin = Infinity;
-    let iMax = -Infinity;
-    let jMin = Infinity;
-    let jMax = -Infinity;
     for (let j = 0; j < nv; j++) {
       for (let i = 0; i < nu; i++) {
         const du = side * uOf(i);
@@ -147,19 +208,17 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { 
         seen[q] = 1;
         queue[tail++] = q;
         seedArea += area;
-        if (i < iMin) iMin = i;
-        if (i > iMax) iMax = i;
-        if (j < jMin) jMin = j;
-        if (j > jMax) jMax = j;
       }
     }
     if (seedArea < 10) return false;
     // An isolated compact cross-section counts as this vertebra's rib only within 90 mm: further out
     // it may be the descending shaft of a rib from above (ribs 11–12 run down beside L1–L2). A body
     // cut by the field of view shows only part of its slab, so there the whole window counts (a
-    // false rib there can only make anchors disagree or stay unconfirmed, never add a label).
-    const compactNear = Math.max(Math.abs(uOf(iMin)), Math.abs(uOf(iMax))) <= compactMax;
-    if (compactNear && Math.max(iMax - iMin + 1, jMax - jMin + 1) * STEP <= 40 && seedArea <= 400) return true;
+    // false rib there can only make anchors disagree or stay unconfirmed; a transitional count, which
+    // does add labels, is settled only by ribScoreNear, which keeps the 90 mm limit).
+    // Each connected cross-section is judged on its own: on the concave side of a scoliosis the
+    // ribs of neighbouring levels crowd into the window, and together they are no longer compact.
+    if (compactRibSection(tail, limitMm)) return true;
     while (head < tail) {
       const q = queue[head++]!;
       const i = q % nu;
@@ -181,7 +240,11 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { 
     return false;
   };
 
-  const sacralSide = (side: 1 | -1): boolean => {
+  // The ala/ilium test keeps the chord-normal planes (a mass over the whole body height does not
+  // need the rib pair's own plane, and a poorly fitted endplate must not tilt it into the ribs).
+  const a0 = body.anterior;
+  const l0 = body.left;
+  const sacralSide = (side: 1 | -1, h: number): boolean => {
     let count = 0;
     for (let j = 0; j < nv; j++) {
       const v = vOf(j);
@@ -189,7 +252,9 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { 
       for (let i = 0; i < nu; i++) {
         const du = side * uOf(i);
         if (du < 35 || du > 70) continue;
-        if (img[j * nu + i]! >= sacralHu) count++;
+        const u = uOf(i);
+        const hu = sample(c[0]! + l0[0]! * u + a0[0]! * v + t[0]! * h, c[1]! + l0[1]! * u + a0[1]! * v + t[1]! * h, c[2]! + l0[2]! * u + a0[2]! * v + t[2]! * h);
+        if (hu >= sacralHu) count++;
       }
     }
     return count * area >= SACRAL_AREA_MM2;
@@ -224,17 +289,23 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { 
   let inViewSum = 0;
   let ribPlanes = 0;
   let ribHits = 0;
+  let oneSidedHits = 0;
+  let nearHits = 0;
   let planes = 0;
   let sacralHits = 0;
   for (const h of all) {
-    fillPlane(h);
     planes++;
-    if (sacralSide(1) && sacralSide(-1)) sacralHits++;
+    if (sacralSide(1, h) && sacralSide(-1, h)) sacralHits++;
     if (ribSet.has(h)) {
+      fillPlane(h);
       ribPlanes++;
       inViewSum += windowInView();
-      if (ribSide(1, h) && ribSide(-1, h)) ribHits++;
+      const left = ribSide(1, h);
+      const right = ribSide(-1, h);
+      if (left && right) ribHits++;
+      if (left || right) oneSidedHits++;
+      if (compactMax === COMPACT_U_MAX ? left && right : ribSide(1, h, COMPACT_U_MAX) && ribSide(-1, h, COMPACT_U_MAX)) nearHits++;
     }
   }
-  return { ribScore: ribPlanes ? ribHits / ribPlanes : 0, sacralScore: planes ? sacralHits / planes : 0, ribPlanes, ribWindowInView: ribPlanes ? inViewSum / ribPlanes : 0 };
+  return { ribScore: ribPlanes ? ribHits / ribPlanes : 0, oneSidedRibScore: ribPlanes ? oneSidedHits / ribPlanes : 0, ribScoreNear: ribPlanes ? nearHits / ribPlanes : 0, sacralScore: planes ? sacralHits / planes : 0, ribPlanes, ribWindowInView: ribPlanes ? inViewSum / ribPlanes : 0 };
 }

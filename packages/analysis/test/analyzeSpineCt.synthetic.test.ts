@@ -128,22 +128,27 @@ describe('analyzeSpineCt on synthetic spines', () => {
     expect(scoreAgainstTruth(tr, inner(thoracic.truth), { requireLabel: false }).meanErrorMm).toBeLessThan(2);
   });
 
-  it('reports six lumbar-type vertebrae as transitional with both numberings, and labels none of them', () => {
-    // Last rib and sacrum disagree by one level: L6 (numbering from the last rib) or 11 rib pairs
-    // (numbering from the sacrum). The image alone cannot tell which, so nothing between the two
-    // anchors is labelled (Hughes & Saifuddin 2006: report the disagreement).
+  it('labels six lumbar-type vertebrae L1–L6 by the last-rib convention, with the sacrum numbering as alternative', () => {
+    // Last rib and sacrum disagree by one level: L6 (numbering from the last rib, the
+    // thoracolumbar-junction convention) or 11 rib pairs (numbering from the sacrum). The image
+    // alone cannot tell which: the convention labels, every label carries the other numbering and
+    // a reduced confidence, and the variant is reported (Hughes & Saifuddin 2006; Carrino 2011).
     const syn = buildSyntheticSpine({ levels: ['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'L6', 'S1'], seed: 13 });
     const result = analyzeSpineCt(syn.volume);
-    const score = scoreAgainstTruth(result, inner(syn.truth), { requireLabel: false });
-    expect(score.identificationRate).toBe(1); // every body detected
-    for (const v of result.vertebrae) expect(v.label).toBeNull();
+    const score = scoreAgainstTruth(result, inner(syn.truth));
+    expect(score.identificationRate).toBe(1); // every body detected and labelled as the truth (L6 included)
     const l6 = inner(syn.truth).find((t) => t.label === 'L6')!;
     const atL6 = result.vertebrae.find((v) => Math.hypot(...v.centroidLps.map((x, i) => x - l6.centroidLps[i]!)) < 5)!;
-    expect(atL6.alternativeLabel).toBe('L6');
+    expect(atL6.label).toBe('L6');
+    expect(atL6.alternativeLabel).toBe('L5');
+    for (const v of result.vertebrae.filter((x) => x.label !== null && x.region !== 'sacral')) {
+      expect(v.alternativeLabel).not.toBeNull();
+      expect(v.confidence).toBeLessThanOrEqual(0.6);
+    }
     const finding = result.findings.find((f) => f.kind === 'transitional-anatomy');
     expect(finding?.description).toMatch(/six lumbar-type vertebrae/);
-    expect(finding?.description).toMatch(/From the last rib: .*L6; from the sacrum: .*L5/);
-    expect(result.labellingNotes.join(' ')).toMatch(/anchors disagree/);
+    expect(finding?.description).toMatch(/Alternative: 11 rib pairs/);
+    expect(result.labellingNotes.join(' ')).toMatch(/transitional anatomy/);
   });
 
   it('grades a wedge fracture and low L1 density, and nothing else', () => {

@@ -1,6 +1,8 @@
 /**
  * The labelling policy (labelVertebrae.ts): labels only from anchors found in the image, counted
- * body by body; anchors that disagree leave the vertebrae between them unlabelled with both
+ * body by body; a last rib and a sacrum one level apart (transitional anatomy) are labelled by
+ * convention (C2 count, else last rib = T12) with the other numbering as alternative and reduced
+ * confidence; other disagreements leave the vertebrae between them unlabelled with both
  * numberings; a weak anchor never stands alone; a count that contradicts what is seen (a rib-free
  * T12, a lumbar level with ribs) is withheld.
  */
@@ -20,12 +22,80 @@ describe('labelVertebrae', () => {
     expect(out.transitional).toBeNull();
   });
 
-  it('leaves four lumbar-type vertebrae unlabelled and reports both numberings (sacralised L5 or a lumbar rib)', () => {
+  it('labels six lumbar-type vertebrae L1–L6 from a clear last rib, with the sacrum numbering (11 rib pairs) as alternative', () => {
+    const out = labelVertebrae([ribbed(), ribbed(), body(), body(), body(), body(), body(), body(), sacrum()]);
+    expect(out.labels).toEqual(['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'L6', 'S1']);
+    expect(out.alternatives).toEqual(['T10', 'T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', null]);
+    // A convention, not an observation, picks the numbering: every label has a reduced confidence.
+    expect(Math.max(...out.confidences)).toBeLessThanOrEqual(0.6);
+    expect(Math.min(...out.confidences)).toBeGreaterThan(0);
+    expect(out.transitional?.index).toBe(7);
+    expect(out.transitional?.description).toMatch(/six lumbar-type vertebrae/);
+    expect(out.transitional?.description).toMatch(/#7 L6, #8 S1\. Alternative: 11 rib pairs \(numbering from the sacrum\): #2 T12, #3 L1/);
+    expect(out.anchors.map((a) => a.kind)).toEqual(['last-rib']);
+  });
+
+  it('labels four lumbar-type vertebrae L1–L4 and the sacral-type segment as a sacralised L5 (alternative S1), from a clear last rib', () => {
     const out = labelVertebrae([ribbed(), ribbed(), body(), body(), body(), body(), sacrum()]);
+    expect(out.labels).toEqual(['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5']);
+    expect(out.alternatives).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+    expect(Math.max(...out.confidences)).toBeLessThanOrEqual(0.6);
+    expect(out.transitional?.index).toBe(6);
+    expect(out.transitional?.description).toMatch(/four lumbar-type vertebrae .*sacralised L5/);
+    expect(out.transitional?.description).toMatch(/Alternative: 13 rib pairs or a lumbar rib on L1/);
+  });
+
+  it('does not settle a transitional count on a rib seen only far out on a body cut by the field of view (a shaft from above)', () => {
+    const cut = body({ ribScore: 0.8, ribScoreNear: 0, truncated: true, ribPlanes: 5 });
+    const out = labelVertebrae([cut, body(), body(), body(), body(), sacrum()]);
+    expect(out.labels.slice(0, 5).every((l) => l === null)).toBe(true);
+    expect(out.notes.join(' ')).toMatch(/anchors disagree/);
+  });
+
+  it('leaves four lumbar-type vertebrae unlabelled under a faint last rib (possibly a rudimentary lumbar rib) and reports both numberings', () => {
+    const out = labelVertebrae([ribbed(0.9), ribbed(0.35), body(), body(), body(), body(), sacrum()]);
     expect(out.labels.slice(0, 6).every((l) => l === null)).toBe(true);
     expect(out.transitional?.description).toMatch(/four lumbar-type vertebrae/);
     expect(out.transitional?.description).toMatch(/From the last rib: #2 L1, #3 L2, #4 L3, #5 L4; from the sacrum: #2 L2, #3 L3, #4 L4, #5 L5/);
     expect(out.notes.join(' ')).toMatch(/anchors disagree/);
+  });
+
+  it('counts from C2 when it is in view: with 13 rib pairs the C2 count (agreeing with the sacrum) wins over the last rib', () => {
+    // C2–C7, T1–T12 and a rib-bearing L1 (13 rib pairs), L2–L5, S1.
+    const column = [body({ densAbove: true }), body(), body(), body(), body(), body(), ...Array.from({ length: 13 }, () => ribbed()), body(), body(), body(), body(), sacrum()];
+    const out = labelVertebrae(column);
+    expect(out.labels[0]).toBe('C2');
+    expect(out.labels[6]).toBe('T1');
+    expect(out.labels.slice(17)).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+    expect(out.alternatives.slice(17)).toEqual(['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5']);
+    expect(out.transitional?.description).toMatch(/counted from C2/);
+    expect(out.anchors.map((a) => a.kind).sort()).toEqual(['c2-dens', 'first-rib', 'sacrum']);
+  });
+
+  it('leaves a transitional column unlabelled when a third anchor agrees with neither numbering', () => {
+    // The dens two levels off both the last-rib and the sacrum numbering: a detection error somewhere.
+    const column = [body({ densAbove: true }), body(), body(), body(), ribbed(), ribbed(), body(), body(), body(), body(), sacrum()];
+    const out = labelVertebrae(column);
+    expect(out.labels.slice(4, 10).every((l) => l === null)).toBe(true);
+  });
+
+  it('closes a rib-bearing block over a vertebra whose rib is seen on one side only (rotation), but never at its ends', () => {
+    const oneSided = (): LabelInput => body({ ribScore: 0, oneSidedRibScore: 0.8 });
+    const out = labelVertebrae([ribbed(), ribbed(), oneSided(), ribbed(), ribbed(), body(), body()]);
+    expect(out.labels).toEqual(['T8', 'T9', 'T10', 'T11', 'T12', 'L1', 'L2']);
+    expect(out.notes.join(' ')).toMatch(/#2: a rib seen on one side only/);
+    // Without the one-sided evidence the block has a hole and no rib anchor is used.
+    expect(labelVertebrae([ribbed(), ribbed(), body(), ribbed(), ribbed(), body(), body()]).labels.every((l) => l === null)).toBe(true);
+    // At the lower end of the block a one-sided rib does not make the last rib: the count stays withheld.
+    const end = labelVertebrae([ribbed(), ribbed(), oneSided(), body(), body()]);
+    expect(end.hasRibs).toEqual([true, true, false, false, false]);
+  });
+
+  it('accepts a last rib seen on one side throughout and on both sides in part (tilted plane), but not a faint one', () => {
+    const tilted = (): LabelInput => body({ ribScore: 0.3, oneSidedRibScore: 0.9 });
+    expect(labelVertebrae([tilted(), tilted(), body(), body()]).labels).toEqual(['T11', 'T12', 'L1', 'L2']);
+    const faint = (): LabelInput => body({ ribScore: 0.3, oneSidedRibScore: 0.5 });
+    expect(labelVertebrae([faint(), faint(), body(), body()]).labels).toEqual([null, null, null, null]);
   });
 
   it('does not use a faint last rib on its own (a rotated T12 rib may have been missed below it)', () => {
