@@ -225,6 +225,8 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     bodies.map((b, i) => ({
       gapAbove: gapAbove[i]!,
       ribScore: anchorScores[i]!.ribScore,
+      oneSidedRibScore: anchorScores[i]!.oneSidedRibScore,
+      ribScoreNear: anchorScores[i]!.ribScoreNear,
       ribPlanes: anchorScores[i]!.ribPlanes,
       ribWindowInView: anchorScores[i]!.ribWindowInView,
       sacralScore: anchorScores[i]!.sacralScore,

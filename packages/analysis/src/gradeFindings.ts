@@ -1,13 +1,13 @@
 /**
  * Graded findings from measurements and the one threshold table (findingThresholds.ts):
  * Genant semi-quantitative fracture grade (height loss against the vertebra's own maximal height
- * and its neighbours'), Meyerding slip grade, central canal stenosis (lumbar / cervical canal AP
+ * and its adjacent normal neighbours', C3 and below), Meyerding slip grade, central canal stenosis (lumbar / cervical canal AP
  * at the disc level),
  * scoliosis (Cobb), low L1 trabecular density (Pickhardt 2013), transitional anatomy.
  */
 import type { FindingThresholds } from './findingThresholds.js';
 import type { Finding, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
-import { levelName } from './computeSpineMeasurements.js';
+import { levelName, MAX_BODY_HEIGHT_MM } from './computeSpineMeasurements.js';
 
 export function gradeFindings(
   vertebrae: readonly VertebraResult[],
@@ -17,19 +17,40 @@ export function gradeFindings(
 ): Finding[] {
   const findings: Finding[] = [];
   const g = thresholds.genant;
-  // Fractures: only complete, non-sacral bodies.
+  // Fractures: only complete, non-sacral bodies with two endplates: C3 and below (C1 has no body,
+  // C2's upper part is the dens). Genant's grades are height-loss ratios of the body; they are
+  // used from C3 down (cervical body heights and their normal ratios: Frobin W et al., Clin
+  // Biomech 2002;17:423-31).
   for (let i = 0; i < vertebrae.length; i++) {
     const v = vertebrae[i]!;
-    if (v.isSacral || v.region === 'cervical') continue;
+    if (v.isSacral || v.label === 'C1' || v.label === 'C2') continue;
     const { anterior: ha, middle: hm, posterior: hp } = v.heightsMm;
     if (ha === null || hm === null || hp === null) continue;
     const own = [ha, hm, hp];
     const ownMax = Math.max(...own);
     const ownMin = Math.min(...own);
-    const neighbours = [vertebrae[i - 1], vertebrae[i + 1]].filter((n): n is VertebraResult => !!n && !n.isSacral && n.heightsMm.middle !== null);
-    // The neighbours' heights are a reference only when both are measured (a single neighbour at a
-    // size transition such as T12/L1 is not a reliable expectation); otherwise the vertebra's own
-    // tallest height is the reference (wedge / biconcave deformities).
+    // Taller than any vertebral body: two bodies with a missed disc between them, not one body.
+    if (ownMax > MAX_BODY_HEIGHT_MM) continue;
+    // Genant 1993 compares with the expected height from adjacent *normal* vertebrae (see also
+    // Wáng YXJ et al., Ann Transl Med 2020, who advocate adjacent heights as the reference): a
+    // neighbour counts only if it is directly adjacent (no missed level between: centre distance
+    // below 1.6× the mean of the two bodies' heights plus a disc) and itself undeformed (its
+    // lowest height within the grade-1 margin of its highest).
+    const isNormalNeighbour = (n: VertebraResult | undefined): n is VertebraResult => {
+      if (!n || n.isSacral || n.label === 'C1' || n.label === 'C2') return false;
+      const h = [n.heightsMm.anterior, n.heightsMm.middle, n.heightsMm.posterior];
+      if (h.some((x) => x === null)) return false;
+      const hs = h as number[];
+      const nMax = Math.max(...hs);
+      if (nMax > MAX_BODY_HEIGHT_MM) return false;
+      if (Math.min(...hs) < (1 - g.grade1) * nMax) return false;
+      const gap = Math.hypot(n.centroidLps[0] - v.centroidLps[0], n.centroidLps[1] - v.centroidLps[1], n.centroidLps[2] - v.centroidLps[2]);
+      return gap <= 1.6 * (nMax + ownMax) / 2 + 12;
+    };
+    const neighbours = [vertebrae[i - 1], vertebrae[i + 1]].filter(isNormalNeighbour);
+    // The neighbours' heights are a reference only when both are usable (a single neighbour at a
+    // size transition such as T12/L1 or C7/T1 is not a reliable expectation); otherwise the
+    // vertebra's own tallest height is the reference (wedge / biconcave deformities).
     const neighbourMax = neighbours.length === 2
       ? neighbours.reduce((s, n) => s + Math.max(n.heightsMm.anterior ?? 0, n.heightsMm.middle ?? 0, n.heightsMm.posterior ?? 0), 0) / 2
       : ownMax;

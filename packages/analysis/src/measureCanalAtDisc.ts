@@ -4,7 +4,11 @@
  * J Bone Joint Surg Br 1954;36:230–7; Ullrich CG et al., Radiology 1980;134:137–43). On the disc's
  * mid-plane, from the disc centre posteriorly: the canal starts where the disc (annulus ≈ 90 HU)
  * gives way to epidural fat and CSF (≤ 10 HU), and ends at the next tissue denser than 50 HU
- * (ligamentum flavum ≈ 65 HU, lamina); both edges at the 50 HU crossing, interpolated. Samples
+ * (ligamentum flavum ≈ 65 HU, lamina); both edges at the 50 HU crossing, interpolated. Where a
+ * posterior epidural fat pad lies behind the dural sac, the canal ends where the profile rises
+ * out of that fat (half-way to 50 HU): the fat pad lies between the dura and the ligamentum
+ * flavum (Beaujeux R et al., Spine 1997;22:1264-8), whose attenuation may stay below 50 HU. The
+ * disc's mid-plane is the bisector of the two endplates. Samples
  * are averaged over ±2 mm across and ±1 mm along the axis against noise. The cord (≈ 35 HU) stays
  * below the threshold.
  */
@@ -12,17 +16,23 @@ import type { GridSampler } from './createGridSampler.js';
 
 export interface DiscCanalBody {
   readonly axis: readonly number[];
-  readonly superior: { readonly point: readonly number[] };
-  readonly inferior: { readonly point: readonly number[] };
+  readonly superior: { readonly point: readonly number[]; readonly normal?: readonly number[] };
+  readonly inferior: { readonly point: readonly number[]; readonly normal?: readonly number[] };
   readonly apDepth: number;
 }
 
 const EDGE_HU = 50;
 const STEP_MM = 0.5;
+/** Epidural fat (−100…−50 HU) is below this; CSF (0–15 HU) and the cauda equina are above. */
+const FAT_HU = -30;
+/** CSF is 0–15 HU; partial volume of annulus and fat at the sac's front stays out of the sac run. */
+const CSF_MAX_HU = 30;
 
 export function measureCanalAtDisc(sample: GridSampler, upper: DiscCanalBody, lower: DiscCanalBody): number | null {
   const o = [0, 1, 2].map((k) => (upper.inferior.point[k]! + lower.superior.point[k]!) / 2);
-  const tRaw = [0, 1, 2].map((k) => upper.axis[k]! + lower.axis[k]!);
+  // The disc's mid-plane bisects the two endplates bounding it (at the lumbosacral junction the
+  // body axes of L5 and of the sacral segment differ from the endplate normals).
+  const tRaw = [0, 1, 2].map((k) => (upper.inferior.normal?.[k] ?? upper.axis[k]!) + (lower.superior.normal?.[k] ?? lower.axis[k]!));
   const tn = Math.hypot(tRaw[0]!, tRaw[1]!, tRaw[2]!);
   if (!(tn > 0)) return null;
   const t = tRaw.map((x) => x / tn);
@@ -62,12 +72,38 @@ export function measureCanalAtDisc(sample: GridSampler, upper: DiscCanalBody, lo
     prev = x;
   }
   if (!(front === front)) return null;
+  // Behind the dural sac (≥ 3 mm of CSF-like values, FAT_HU + 20 … CSF_MAX_HU) a posterior epidural fat pad (≥ 1 mm below FAT_HU) separates it
+  // from the ligamentum flavum: where one is crossed, the canal ends where the profile rises out of
+  // that fat half-way to EDGE_HU (the flavum of a lean phantom or patient may stay below EDGE_HU).
+  let sawSac = false;
+  let sacRun = 0;
+  let fatRun = 0;
+  let fatMin = Infinity;
+  // The back edge is searched only once the profile is clearly inside the canal (below
+  // EDGE_HU − 30): noise at the front edge itself must not end the canal at once.
+  let inside = false;
   for (let w = front - STEP_MM; w >= front - 35; w -= STEP_MM) {
     const x = at(w);
     if (!(x === x)) return null;
-    if (x >= EDGE_HU) {
-      const back = w + STEP_MM - STEP_MM * ((EDGE_HU - prev) / (x - prev || 1));
+    if (!inside) {
+      inside = x < EDGE_HU - 30;
+      prev = x;
+      continue;
+    }
+    const fatEdge = (fatMin + EDGE_HU) / 2;
+    if (x >= EDGE_HU || (fatRun >= 2 && x >= fatEdge)) {
+      const thr = x >= EDGE_HU && !(fatRun >= 2 && prev < fatEdge) ? EDGE_HU : Math.min(EDGE_HU, fatEdge);
+      const back = w + STEP_MM - STEP_MM * ((thr - prev) / (x - prev || 1));
       return front - back;
+    }
+    sacRun = x > FAT_HU + 20 && x < CSF_MAX_HU ? sacRun + 1 : 0;
+    if (sacRun >= 6) sawSac = true;
+    if (sawSac && x < FAT_HU) {
+      fatRun++;
+      fatMin = Math.min(fatMin, x);
+    } else if (fatRun < 2) {
+      fatRun = 0;
+      fatMin = Infinity;
     }
     prev = x;
   }

@@ -1,11 +1,15 @@
 /**
  * Per-vertebra refinement in a local frame (t: body axis, a: anterior, l: left):
- * - endplate surface points by half-maximum edges of the endplate cortex along t, fitted by
- *   least-squares planes (one outlier-rejection pass);
+ * - endplate surface points where the profile along t leaves the endplate cortex towards the
+ *   disc (80 % of the cortex-to-disc contrast; a trough that does not reach the disc is interior
+ *   bone), fitted by least-squares planes with robust outlier rejection; the frame is turned once
+ *   onto the mean endplate normal when the disc-to-disc axis leans against the body;
  * - anterior / middle / posterior heights between the endplate edges at 70 % of the AP
  *   half-depth and at the centre (Genant 1993 measures these three heights);
- * - the body as a stack of star-shaped cross-sections (outermost cortex along 24 rays, circular
- *   median) clipped by the endplate planes: volume and centroid (VerSe body centroid);
+ * - the body as a stack of star-shaped cross-sections (outermost cortex along 24 rays, ending at
+ *   half-way between the cortical peak and the tissue outside so that a contrast-filled vessel
+ *   touching the body is left out; circular median) clipped by the endplate planes: volume and
+ *   centroid (VerSe body centroid);
  * - trabecular HU: mean in a central cylinder (radius 40 % of the half-depth, middle half of the
  *   height), on the original volume (opportunistic BMD ROI, Pickhardt 2013);
  * - bony canal AP diameter at pedicle level: posterior body wall to lamina, half-maximum edges.
@@ -41,7 +45,9 @@ export interface MeasuredBody {
 }
 
 const BONE_HU = 150;
-const EDGE_FRACTION = 0.7;
+const EDGE_FRACTION = 0.8;
+/** A trough within this fraction of the endplate-to-disc contrast above the disc minimum is the disc. */
+const DISC_FRACTION = 0.25;
 /** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
 const METAL_HU = 1300;
 
@@ -59,10 +65,10 @@ export function measureVertebralBody(
   const pL = P(mL);
   const tMaybe = norm3([pU[0] - pL[0], pU[1] - pL[1], pU[2] - pL[2]]);
   if (!tMaybe) return null;
-  const t: [number, number, number] = tMaybe;
+  let t: [number, number, number] = tMaybe;
   // Anterior ⟂ t, left = t × a.
-  const a = norm3([t[1] * t[0], -1 + t[1] * t[1], t[1] * t[2]]) ?? [0, -1, 0];
-  const l = cross3(t, a);
+  let a = norm3([t[1] * t[0], -1 + t[1] * t[1], t[1] * t[2]]) ?? [0, -1, 0];
+  let l = cross3(t, a);
   let c0: [number, number, number] = P(m0);
   const r0 = axis.halfDepthMm[m0]!;
   const canalPt: [number, number, number] = [axis.canal[3 * m0]!, axis.canal[3 * m0 + 1]!, axis.canal[3 * m0 + 2]!];
@@ -117,8 +123,8 @@ export function measureVertebralBody(
     c0 = toW(c0, (le - re) / 2, 0, 0);
     halfWidth = (le + re) / 2;
   }
-  const hU = hU0;
-  const hL = hL0; // in-plane centring shifts leave heights along t unchanged
+  let hU = hU0;
+  let hL = hL0; // in-plane centring shifts leave heights along t unchanged
 
   // Endplate edges along t at (u, v).
   // Lines passing within ~4 mm of metal (pedicle screws, cages) are skipped: the implant and its
@@ -154,23 +160,70 @@ export function measureVertebralBody(
     }
     return (upH + loH) / 2;
   };
-  const edgeUp = (u: number, v: number): number => (metalNear(u, v) ? Number.NaN : endplateEdge(at, { u, v, hDisc: hU, sign: 1, start: lineStart(u, v) }));
+  // A segment taller than 1.3× the body's AP depth holds more than one body (vertebral bodies are
+  // lower than deep: height/depth ≈ 0.6–0.8 from cervical to S1; Panjabi 1991/1992): typically the
+  // fused sacral segments below the L5–S1 disc. The superior endplate is then the one next to the
+  // upper disc (the S1 endplate of the lumbosacral angle), so those walks start one
+  // 0.6 half-depth inside the upper disc rather than mid-segment.
+  const multiBody = hU - hL > 2.6 * halfDepth;
+  const upStart = (u: number, v: number): number => (multiBody ? Math.max(lineStart(u, v), hU - 0.6 * halfDepth) : lineStart(u, v));
+  const edgeUp = (u: number, v: number): number => (metalNear(u, v) ? Number.NaN : endplateEdge(at, { u, v, hDisc: hU, sign: 1, start: upStart(u, v) }));
   const edgeDown = (u: number, v: number): number => (metalNear(u, v) ? Number.NaN : endplateEdge(at, { u, v, hDisc: hL, sign: -1, start: lineStart(u, v) }));
-  const supPts: number[][] = [];
-  const infPts: number[][] = [];
+  let supPts: number[][] = [];
+  let infPts: number[][] = [];
   let tried = 0;
-  for (let u = -0.6 * halfWidth; u <= 0.6 * halfWidth + 1e-6; u += Math.max(2, 0.2 * halfWidth)) {
-    for (let v = -0.6 * halfDepth; v <= 0.6 * halfDepth + 1e-6; v += Math.max(2, 0.2 * halfDepth)) {
-      tried++;
-      const hs = edgeUp(u, v);
-      const hi = edgeDown(u, v);
-      if (hs === hs) supPts.push([u, v, hs]);
-      if (hi === hi) infPts.push([u, v, hi]);
+  const sampleEndplates = (): void => {
+    supPts = [];
+    infPts = [];
+    tried = 0;
+    for (let u = -0.6 * halfWidth; u <= 0.6 * halfWidth + 1e-6; u += Math.max(2, 0.2 * halfWidth)) {
+      for (let v = -0.6 * halfDepth; v <= 0.6 * halfDepth + 1e-6; v += Math.max(2, 0.2 * halfDepth)) {
+        tried++;
+        const hs = edgeUp(u, v);
+        const hi = edgeDown(u, v);
+        if (hs === hs) supPts.push([u, v, hs]);
+        if (hi === hi) infPts.push([u, v, hi]);
+      }
+    }
+  };
+  sampleEndplates();
+  let supPlane = fitPlane(supPts);
+  let infPlane = fitPlane(infPts);
+  if (!supPlane || !infPlane) return null;
+  // Heights are measured perpendicular to the endplates (Genant 1993; McCloskey 1993): where the
+  // frame from the disc centres leans against the body (bent axis at the lumbosacral or
+  // thoracolumbar junction), the frame is turned once onto the mean endplate normal and the
+  // endplates are sampled again. Only for well-fitted, roughly parallel planes (a wedge fracture
+  // tilts one endplate by up to ~20°): a poor fit must not turn the frame.
+  {
+    const nS = norm3([-supPlane.c1, -supPlane.c2, 1])!;
+    const nI = norm3([-infPlane.c1, -infPlane.c2, 1])!;
+    const nM = norm3([nS[0] + nI[0], nS[1] + nI[1], nS[2] + nI[2]])!;
+    const tiltDeg = (Math.acos(Math.min(1, nM[2])) * 180) / Math.PI;
+    const betweenDeg = (Math.acos(Math.min(1, dot3(nS, nI))) * 180) / Math.PI;
+    if (tiltDeg > 4 && tiltDeg < 25 && betweenDeg < 25 && supPlane.rms < 2 && infPlane.rms < 2) {
+      const tNew = norm3([l[0] * nM[0] + a[0] * nM[1] + t[0] * nM[2], l[1] * nM[0] + a[1] * nM[1] + t[1] * nM[2], l[2] * nM[0] + a[2] * nM[1] + t[2] * nM[2]]);
+      if (tNew) {
+        const keep = { t, a, l, hU, hL };
+        t = tNew;
+        a = norm3([t[1] * t[0], -1 + t[1] * t[1], t[1] * t[2]]) ?? [0, -1, 0];
+        l = cross3(t, a);
+        hU = dot3([pU[0] - c0[0], pU[1] - c0[1], pU[2] - c0[2]], t);
+        hL = dot3([pL[0] - c0[0], pL[1] - c0[1], pL[2] - c0[2]], t);
+        const keepPts = { supPts, infPts, tried };
+        sampleEndplates();
+        const s2 = fitPlane(supPts);
+        const i2 = fitPlane(infPts);
+        if (s2 && i2) {
+          supPlane = s2;
+          infPlane = i2;
+        } else {
+          ({ t, a, l, hU, hL } = keep);
+          ({ supPts, infPts, tried } = keepPts);
+        }
+      }
     }
   }
-  const supPlane = fitPlane(supPts);
-  const infPlane = fitPlane(infPts);
-  if (!supPlane || !infPlane) return null;
   const heightAt = (v: number): number => {
     const vals: number[] = [];
     for (const u of [-2, 0, 2]) {
@@ -211,10 +264,34 @@ export function measureVertebralBody(
       const reach = sv < 0 ? Math.min(postReach / Math.max(0.2, -sv), 1.12 * ellipseR) : Math.hypot(cu * 1.6 * halfWidth, sv * 1.5 * halfDepth);
       let last = Number.NaN;
       const start = 0.5 * ellipseR;
+      let peak = -Infinity;
+      let peakAt = start;
+      let outside = Number.NaN;
       for (let d = start; d <= reach; d += 0.5) {
         const v = at(cu * d, sv * d, h);
-        if (v >= BONE_HU) last = d;
-        else if (last === last && d - last >= 5) break;
+        if (v >= BONE_HU) {
+          last = d;
+          outside = Number.NaN;
+          if (v > peak) {
+            peak = v;
+            peakAt = d;
+          }
+        } else {
+          if (last === last && !(outside === outside)) outside = v;
+          if (last === last && d - last >= 5) break;
+        }
+      }
+      // The body ends at its cortex: bone-dense voxels beyond the outermost sample at half-way
+      // between the cortical peak and the tissue outside are not bone but a contrast-filled vessel
+      // (aorta, iliac vessels: no cortex, anterior and left of the body) touching it.
+      if (last === last && outside === outside) {
+        const half = (peak + outside) / 2;
+        for (let d = last; d > peakAt; d -= 0.5) {
+          if (at(cu * d, sv * d, h) >= half) {
+            last = d;
+            break;
+          }
+        }
       }
       tmp[q] = last === last ? last + 0.5 : found >= 0 ? start : 0;
       if (last === last) found++;
@@ -290,9 +367,12 @@ export function measureVertebralBody(
   // local frame is tilted against it, and a single noisy row near the endplate does not decide.
   const wallH: number[] = [];
   const wallV: number[] = [];
-  const span = hSupPost - hInfPost;
+  // In a segment of several fused bodies (the sacrum) only the top body's wall is used: the
+  // sacrum curves, so the wall of S2–S3 does not continue S1's (one body is ~0.7× as tall as deep).
+  const wallBottom = multiBody ? Math.max(hInfPost, hSupPost - 1.4 * halfDepth) : hInfPost;
+  const span = hSupPost - wallBottom;
   for (let f = 0.15; f <= 0.85 + 1e-9; f += 0.1) {
-    const h = hInfPost + f * span;
+    const h = wallBottom + f * span;
     const d = postEdgeAt(h);
     // A walk that ran to its limit found no wall (the pedicle root or the canal's far side).
     if (d !== halfDepth && d < cornerReach - 0.5) {
@@ -412,13 +492,20 @@ export function measureVertebralBody(
  */
 function endplateEdge(at: (u: number, v: number, h: number) => number, line: { u: number; v: number; hDisc: number; sign: 1 | -1; start: number }): number {
   const { u, v, hDisc, sign } = line;
+  // The disc value: the lowest sample near the disc centre found by the axis, or anywhere on the
+  // walk (where that centre is misplaced by a few mm, e.g. at the edge of the field of view, the
+  // walk still crosses the real disc).
+  const stop = hDisc + sign * 3;
   let low = Infinity;
   for (let h = hDisc - 1.5; h <= hDisc + 1.5; h += 0.5) {
     const val = at(u, v, h);
     if (val === val && val < low) low = val;
   }
+  for (let h = line.start; sign > 0 ? h <= stop : h >= stop; h += sign * 0.5) {
+    const val = at(u, v, h);
+    if (val === val && val < low) low = val;
+  }
   if (!(low < Infinity)) return Number.NaN;
-  const stop = hDisc + sign * 3;
   let runMax = -Infinity;
   let prev = Number.NaN;
   for (let h = line.start; sign > 0 ? h <= stop : h >= stop; h += sign * 0.5) {
@@ -427,11 +514,12 @@ function endplateEdge(at: (u: number, v: number, h: number) => number, line: { u
     if (!(val === val) || val >= METAL_HU) return Number.NaN;
     if (val > runMax) runMax = val;
     if (runMax >= low + 60 && runMax >= BONE_HU) {
-      // 70 % rather than 50 %: a thin bright endplate blurred by the scanner spreads outwards, and
+      // 80 % rather than 50 %: a thin bright endplate blurred by the scanner spreads outwards, and
       // the half-maximum crossing then sits ~0.5–1 mm inside the disc (phantom suite, 2026-11-26:
-      // mean height error 1.2 mm at 70 %, 1.6 mm at 60 %, 1.0 mm at 80 % but with worse grades).
+      // mean height error 1.2 mm at 70 %, 1.6 mm at 60 %, 0.5–0.9 mm at 80 % once troughs that do
+      // not reach the disc are skipped; at 70 % all three heights read ~0.5 mm long).
       const thr = low + EDGE_FRACTION * (runMax - low);
-      if (val < thr && prev === prev) {
+      if (val < thr && prev === prev && reachesDisc(at, line, { from: h, stop, thr, peak: runMax })) {
         const f = (prev - thr) / (prev - val || 1);
         return h - sign * 0.5 + sign * 0.5 * f;
       }
@@ -439,6 +527,35 @@ function endplateEdge(at: (u: number, v: number, h: number) => number, line: { u
     prev = val;
   }
   return Number.NaN;
+}
+
+/**
+ * A drop below the edge threshold is the endplate's outer edge only if the profile goes on down
+ * into the deepest trough left before the walk's end (the disc) before it rises above the
+ * threshold again: a shallower dip between the dense posterior wall / pedicle-base bone of a small
+ * thoracic body and its endplate is trabecular bone, not the disc.
+ */
+function reachesDisc(
+  at: (u: number, v: number, h: number) => number,
+  line: { u: number; v: number; sign: 1 | -1 },
+  range: { from: number; stop: number; thr: number; peak: number },
+): boolean {
+  const { u, v, sign } = line;
+  const { from, stop, thr, peak } = range;
+  const inRange = (h: number): boolean => (sign > 0 ? h <= stop : h >= stop);
+  let restMin = Infinity;
+  for (let h = from; inRange(h); h += sign * 0.5) {
+    const val = at(u, v, h);
+    if (val === val && val < restMin) restMin = val;
+  }
+  if (!(restMin < Infinity)) return true;
+  const deep = restMin + DISC_FRACTION * (peak - restMin);
+  for (let h = from; inRange(h); h += sign * 0.5) {
+    const val = at(u, v, h);
+    if (!(val === val) || val <= deep) return true;
+    if (val >= thr) return false;
+  }
+  return true;
 }
 
 interface Plane {
@@ -455,7 +572,10 @@ function planeAt(p: Plane, u: number, v: number): number {
 function fitPlane(points: number[][]): Plane | null {
   let pts = points;
   let plane: Plane | null = null;
-  for (let pass = 0; pass < 2; pass++) {
+  // Three passes, each dropping points farther from the plane than 1.5 mm or 3 robust standard
+  // deviations (1.4826 × median absolute residual): a few lines that walked into a neighbouring
+  // segment must not tilt the plane.
+  for (let pass = 0; pass < 3; pass++) {
     if (pts.length < 4) return plane;
     // Normal equations for h = c0 + c1 u + c2 v.
     let s1 = 0, su = 0, sv = 0, suu = 0, svv = 0, suv = 0, sh = 0, suh = 0, svh = 0;
@@ -477,10 +597,16 @@ function fitPlane(points: number[][]): Plane | null {
     const c1 = solve(b, 1);
     const c2 = solve(b, 2);
     let ss = 0;
-    for (const [u, v, h] of pts as [number, number, number][]) ss += (h - (c0 + c1 * u + c2 * v)) ** 2;
+    const res: number[] = [];
+    for (const [u, v, h] of pts as [number, number, number][]) {
+      const r = h - (c0 + c1 * u + c2 * v);
+      ss += r * r;
+      res.push(Math.abs(r));
+    }
     const rms = Math.sqrt(ss / pts.length);
     plane = { c0, c1, c2, rms };
-    const limit = Math.max(1.5, 2 * rms);
+    res.sort((x, y) => x - y);
+    const limit = Math.max(1.5, 3 * 1.4826 * res[res.length >> 1]!);
     pts = pts.filter(([u, v, h]) => Math.abs(h! - (c0 + c1 * u! + c2 * v!)) <= limit);
   }
   return plane;

@@ -80,7 +80,7 @@ describe('phantom accuracy: normal lumbar CT (normal-hfs-1mm on the small grid)'
   it('measures body heights within 2 mm on average, lordosis within 2°, no false findings', () => {
     const errors = heightErrorsMm(c);
     expect(errors.length).toBeGreaterThanOrEqual(12);
-    expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeLessThan(2); // measured 1.40 mm (was 2.08; goal ≤ 1 mm)
+    expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeLessThan(1.2); // measured 0.83 mm (was 1.40: edges at 80 % of the endplate contrast, troughs that are not the disc skipped; goal ≤ 1 mm)
     expect(Math.max(...errors)).toBeLessThan(3.5); // measured 2.7 mm
     expect(c.result.measurements.lordosisL1S1).not.toBeNull();
     // measured 1.95° (48.05° vs 50°; the S1 endplate on this coarse grid varies ±2° with the working
@@ -105,8 +105,24 @@ describe('phantom accuracy: lumbar fracture (fracture-wedge-g3, L1 Genant 3 wedg
     expect(wrongLabels(c)).toEqual([]);
   });
 
-  // Known gap (measured 2026-11-26, reported by npm run eval): the L1 wedge is not graded; a
-  // Genant 2 is reported at L4 instead and a Meyerding III slip at L5-S1 that the phantom lacks.
+  it('grades the L1 wedge (when its body is complete) and no other fracture, no false slip or stenosis', () => {
+    const fractures = c.result.findings.filter((f) => f.kind === 'vertebral-fracture');
+    // was a false Genant 2 at L4 / L5
+    expect(fractures.filter((f) => f.level !== 'L1')).toEqual([]);
+    // L1 sits at the cranial edge of the field of view; when the disc search closes its body it is
+    // graded: measured Genant 2 (truth grade 3: the anterior height is taken at 70 % of the
+    // half-depth, not at the corner); was none.
+    const l1 = c.result.vertebrae.find((v) => v.label === 'L1');
+    if (l1 && !l1.truncated) {
+      expect(fractures.map((f) => f.level)).toEqual(['L1']);
+      expect(Number(fractures[0]!.grade.replace('Genant grade ', ''))).toBeGreaterThanOrEqual(2);
+    }
+    // was a Meyerding IV slip and an absolute stenosis at L5-S1 that the phantom lacks
+    expect(c.result.findings.filter((f) => f.kind === 'spondylolisthesis' || f.kind === 'canal-stenosis')).toEqual([]);
+  });
+
+  // Known gap (measured 2026-11-26): the L1–S1 lordosis depends on the sacral segment found by the
+  // disc search; 49.1° vs 50° when S1 is its own segment, ~60° when S1 is merged with L5's disc.
 });
 
 describe('phantom accuracy: slips where there are none (fracture-wedge-g1, T12 Genant 1 wedge)', () => {
@@ -161,8 +177,17 @@ describe('phantom accuracy: thoracic field of view (normal-thoracic-overlap, C7�
     expect(c.result.anchorsUsed.map((a) => a.kind)).toContain('last-rib');
   });
 
-  // Known gap (measured 2026-11-26): false Genant 2–3 findings at T5/T6/T8/T10 on this coarse grid
-  // (endplate edges of thin thoracic bodies); npm run eval reports them.
+  it('measures thoracic body heights within 1.2 mm on average and grades no moderate or severe fracture', () => {
+    const errors = heightErrorsMm(c);
+    expect(errors.length).toBeGreaterThanOrEqual(36);
+    expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeLessThan(1.2); // measured 0.86 mm (was 1.50)
+    // was Genant 2–3 at T5/T6/T8/T10 (a dip between the dense posterior wall and the endplate read as
+    // the endplate edge); measured: none of grade ≥ 2.
+    expect(c.result.findings.filter((f) => f.kind === 'vertebral-fracture' && f.grade !== 'Genant grade 1')).toEqual([]);
+  });
+
+  // Known gap (measured 2026-11-26): a false Genant 1 at T1 (anterior height 11.0 vs 14.5 mm next to
+  // the cut C7) on this coarse grid; npm run eval reports it.
 });
 
 describe('phantom accuracy: cervical field of view (normal-cervical, C1–T1)', () => {
@@ -180,6 +205,51 @@ describe('phantom accuracy: cervical field of view (normal-cervical, C1–T1)', 
     expect(score.meanErrorMm).toBeLessThan(1); // measured 0.30 mm
     expect(wrongLabels(c)).toEqual([]);
     expect(c.result.findings).toEqual([]);
+  });
+});
+
+describe('phantom accuracy: transitional anatomy is never labelled by the wrong numbering', () => {
+  // In these lumbar fields of view the last rib-bearing vertebra (T12, or L1 with a lumbar rib) is
+  // cut by the field of view: its rib is seen only as a lateral shaft, just as a T12 rib descends
+  // beside a cut L1 in a normal spine. The last-rib convention is then not applied (it would
+  // mislabel that normal spine by one): the column stays unlabelled between the disagreeing
+  // anchors and the variant is reported with both numberings (known gap: 0 % identification).
+  for (const [caseId, variant] of [
+    ['transitional-l6', /six lumbar-type vertebrae/],
+    ['transitional-four-lumbar', /four lumbar-type vertebrae/],
+    ['transitional-sacralised-l5', /four lumbar-type vertebrae/],
+    ['transitional-lumbar-rib', /four lumbar-type vertebrae/],
+  ] as const) {
+    it(`${caseId}: no wrong label; when last rib and sacrum disagree, the variant is reported with both numberings`, async () => {
+      const c = await runCase(caseId);
+      expect(wrongLabels(c)).toEqual([]);
+      const finding = c.result.findings.find((f) => f.kind === 'transitional-anatomy');
+      if (c.result.labellingNotes.some((n) => /anchors disagree \(last-rib .*sacrum/.test(n))) {
+        expect(finding?.description).toMatch(variant);
+        expect(finding?.description).toMatch(/From the last rib: .*; from the sacrum: /);
+      }
+    });
+  }
+});
+
+describe('phantom accuracy: right thoracic scoliosis (scoliosis-right-thoracic, Cobb 45° T5–T12)', () => {
+  it('labels the curve from the last rib (ribs of tilted vertebrae scored in the body’s own frame), none wrong', async () => {
+    const c = await runCase('scoliosis-right-thoracic');
+    const score = scoreAgainstTruth(c.result, c.truth);
+    // measured 8 of 14 (T6–L1) on this grid (was 0: ribs of T5–T7 missed, no rib anchor used); C7–T4
+    // lie above a detection gap (T4 and T5 taken as one body) and stay unlabelled. 100 % on the eval grid.
+    expect(score.identificationRate).toBeGreaterThanOrEqual(8 / 14);
+    expect(wrongLabels(c)).toEqual([]);
+  });
+});
+
+describe('phantom accuracy: severe scoliosis (scoliosis-severe, Cobb 85° T4–L1)', () => {
+  it('measures the Cobb angle within 6° (tilt out of the sagittal plane, most tilted end vertebrae), none wrong', async () => {
+    const c = await runCase('scoliosis-severe');
+    expect(wrongLabels(c)).toEqual([]);
+    const truthCobb = findCobbAngles(c.inView)[0]?.angleDeg ?? 0;
+    expect(truthCobb).toBeGreaterThan(80);
+    expect(Math.abs((c.result.measurements.cobb?.angleDeg ?? 0) - truthCobb)).toBeLessThan(6); // measured 80.3° vs 85.0° (was 67.2°)
   });
 });
 

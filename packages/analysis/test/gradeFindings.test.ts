@@ -1,0 +1,103 @@
+/**
+ * Genant grading on constructed measurements (no images): the reference height comes from the
+ * adjacent normal vertebrae (Genant 1993), cervical bodies from C3 down are graded, and bodies
+ * that are not single vertebrae (a segment spanning a missed disc) neither get a grade nor serve
+ * as a reference.
+ */
+import { describe, expect, it } from 'vitest';
+import { computeSpineMeasurements } from '../src/computeSpineMeasurements.js';
+import { defaultFindingThresholds } from '../src/findingThresholds.js';
+import { gradeFindings } from '../src/gradeFindings.js';
+import type { SpineMeasurements, SpineRegion, VertebraLevel, VertebraResult } from '../src/SpineAnalysisResult.js';
+
+const noLevels: SpineMeasurements = { levels: [], cobb: null, kyphosisT4T12: null, lordosisL1S1: null };
+
+/** A body at height z (mm, cranial positive) with anterior / middle / posterior heights. */
+function body(index: number, label: VertebraLevel | null, z: number, h: [number, number, number], region: SpineRegion = 'lumbar'): VertebraResult {
+  const plane = (dz: number) => ({ pointLps: [0, 0, z + dz] as [number, number, number], normalLps: [0, 0, 1] as [number, number, number], rmsResidualMm: 0.3 });
+  return {
+    index,
+    label,
+    alternativeLabel: null,
+    region,
+    confidence: 0.9,
+    detectionConfidence: 0.9,
+    centroidLps: [0, 0, z],
+    posteriorSuperiorCornerLps: [0, 15, z + h[2] / 2],
+    posteriorInferiorCornerLps: [0, 15, z - h[2] / 2],
+    axisLps: [0, 0, 1],
+    superiorEndplate: plane(h[1] / 2),
+    inferiorEndplate: plane(-h[1] / 2),
+    heightsMm: { anterior: h[0], middle: h[1], posterior: h[2] },
+    apDepthMm: 30,
+    widthMm: 45,
+    bodyVolumeMm3: 30000,
+    trabecularHu: 200,
+    canalApDiameterMm: 16,
+    canalApAtDiscBelowMm: 16,
+    hasRibs: region === 'thoracic',
+    ribScore: 0,
+    isSacral: false,
+    truncated: false,
+  };
+}
+
+const fractures = (vs: VertebraResult[]) =>
+  gradeFindings(vs, noLevels, defaultFindingThresholds, null)
+    .filter((f) => f.kind === 'vertebral-fracture')
+    .map((f) => `${f.level}:${f.grade.replace('Genant grade ', '')}`);
+
+describe('gradeFindings: Genant grades', () => {
+  it('grades a crush fracture against its two adjacent normal neighbours', () => {
+    // L3 uniformly ~15 mm between 25 mm neighbours: 39 % loss (grade 2: 25–40 %); by its own
+    // heights alone it would be normal.
+    const vs = [body(0, 'L2', 80, [25, 24, 25]), body(1, 'L3', 45, [15.6, 15.2, 15.6]), body(2, 'L4', 10, [25, 24, 25])];
+    expect(fractures(vs)).toEqual(['L3:2']);
+  });
+
+  it('does not take a neighbour that is itself deformed as the reference (its own tallest height is used)', () => {
+    // T8 is wedged (42 % anterior loss, grade 3) with a tall posterior wall; T7 above it is
+    // normal-shaped. Compared with the mean of T6 and the wedged T8's tallest height (21 mm), T7
+    // would lose 24 % (a false grade 1); T8 is not a normal neighbour, so T7 is its own reference.
+    const vs = [
+      body(0, 'T6', 60, [17.5, 17.5, 18], 'thoracic'),
+      body(1, 'T7', 38, [16, 16, 16.5], 'thoracic'),
+      body(2, 'T8', 16, [14, 19, 24], 'thoracic'),
+      body(3, 'T9', -8, [20, 20, 20.5], 'thoracic'),
+    ];
+    expect(fractures(vs)).toEqual(['T8:3']);
+  });
+
+  it('ignores a "neighbour" that spans a missed disc (taller than any vertebral body)', () => {
+    // The body above T9 is a merged T2–T8 detection, 80 mm tall and proportioned like a body.
+    const vs = [body(0, null, 120, [78, 80, 82], 'thoracic'), body(1, 'T9', 60, [20, 19.5, 20.5], 'thoracic'), body(2, 'T10', 38, [21, 20.5, 21.5], 'thoracic')];
+    expect(fractures(vs)).toEqual([]);
+  });
+
+  it('ignores a neighbour that is not adjacent (a level missed between them)', () => {
+    // L1 is two levels (70 mm) above L3; against the mean of L1 and L4 (31 mm) L3 would lose 24 %.
+    const vs = [body(0, 'L1', 115, [36, 36, 36]), body(1, 'L3', 45, [24, 23.5, 24.5]), body(2, 'L4', 10, [26, 25, 26])];
+    expect(fractures(vs)).toEqual([]);
+  });
+
+  it('grades cervical bodies from C3 down, never C2 (dens) or C1', () => {
+    const vs = [
+      body(0, 'C2', 90, [10, 16, 14], 'cervical'),
+      body(1, 'C4', 60, [11.5, 11.5, 11.5], 'cervical'),
+      body(2, 'C5', 43, [7.3, 7.8, 8], 'cervical'),
+      body(3, 'C6', 26, [12, 11.7, 12], 'cervical'),
+    ];
+    expect(fractures(vs)).toEqual(['C5:2']);
+  });
+});
+
+describe('computeSpineMeasurements: levels', () => {
+  it('measures no slip against a body that spans a missed disc', () => {
+    // Adjacent endplates (disc 10 mm) but the lower "body" is 70 mm tall.
+    const merged = body(1, null, 15, [60, 70, 67]);
+    const vs = [body(0, 'L4', 60, [26, 25, 26]), { ...merged, superiorEndplate: { ...merged.superiorEndplate, pointLps: [0, 0, 37.5] as [number, number, number] } }];
+    expect(computeSpineMeasurements(vs).levels).toEqual([]);
+    const normal = [body(0, 'L4', 60, [26, 25, 26]), body(1, 'L5', 24, [26, 25, 26])];
+    expect(computeSpineMeasurements(normal).levels.map((l) => l.level)).toEqual(['L4-L5']);
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * Canal AP at the disc level on a constructed mid-sagittal profile (no image): disc, anterior
+ * epidural fat, dural sac (CSF), posterior epidural fat, ligamentum flavum, lamina. The canal is
+ * the space between the disc and the flavum (Verbiest 1954; the fat pad lies between dura and
+ * flavum: Beaujeux 1997).
+ */
+import { describe, expect, it } from 'vitest';
+import { measureCanalAtDisc } from '../src/measureCanalAtDisc.js';
+
+/** HU along LPS +y (posterior) from the disc centre at y = 0; uniform in x and z. */
+function sampler(profile: (y: number) => number) {
+  return (_x: number, y: number, _z: number): number => profile(y);
+}
+
+const body = (z: number) => ({ axis: [0, 0, 1], superior: { point: [0, 0, z + 12], normal: [0, 0, 1] }, inferior: { point: [0, 0, z - 12], normal: [0, 0, 1] }, apDepth: 34 });
+const upper = body(17);
+const lower = body(-17);
+
+/** Disc to y = 15, fat 15–16.5, CSF to 30, fat 30–32, flavum (45 HU) 32–36, lamina from 36. */
+const lumbar = (y: number): number => (y < 15 ? 85 : y < 16.5 ? -70 : y < 30 ? 8 : y < 32 ? -70 : y < 36 ? 45 : 400);
+
+describe('measureCanalAtDisc', () => {
+  it('ends the canal at the ligamentum flavum behind the posterior epidural fat, even below 50 HU', () => {
+    const d = measureCanalAtDisc(sampler(lumbar), upper, lower);
+    expect(d).not.toBeNull();
+    expect(Math.abs(d! - 17)).toBeLessThan(0.8); // disc edge 15 mm to flavum 32 mm (the 50 HU rule alone reads 21 mm, to the lamina)
+  });
+
+  it('is not ended at once by values around 50 HU at the front edge (noise, partial volume)', () => {
+    // The annulus fades through 45 and 55 HU before the fat: the first drop below 50 HU is the front
+    // edge; the 55 HU sample just behind it is not the back of the canal (read 0.5 mm before).
+    const noisy = (y: number): number => (y >= 15 && y < 15.5 ? 45 : y >= 15.5 && y < 16 ? 55 : lumbar(y));
+    const d = measureCanalAtDisc(sampler(noisy), upper, lower);
+    expect(d).not.toBeNull();
+    expect(Math.abs(d! - 17)).toBeLessThan(0.8);
+  });
+
+  it('without posterior fat (a narrowed canal) ends at the first tissue denser than 50 HU', () => {
+    // Disc bulge to y = 15, CSF to 21, hypertrophied flavum (70 HU) from 21: 6 mm, absolute stenosis.
+    const narrow = (y: number): number => (y < 15 ? 85 : y < 21 ? 8 : y < 26 ? 70 : 400);
+    const d = measureCanalAtDisc(sampler(narrow), upper, lower);
+    expect(d).not.toBeNull();
+    expect(Math.abs(d! - 6)).toBeLessThan(0.8);
+  });
+});
