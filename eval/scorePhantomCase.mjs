@@ -59,7 +59,10 @@ export function matchVertebrae(result, truth) {
   };
 }
 
-function meyerdingGrade(slip, minPercent = 10) {
+function meyerdingGrade(rawSlip, minPercent = 10) {
+  // The truth slip is a float computed from the specified one (25 % comes out as 25.000000000000004):
+  // rounded to 0.1 % so that a slip specified on a grade boundary keeps that grade (Meyerding I: 0–25 %).
+  const slip = Math.round(rawSlip * 10) / 10;
   if (slip < minPercent) return null;
   return slip <= 25 ? 'I' : slip <= 50 ? 'II' : slip <= 75 ? 'III' : slip <= 100 ? 'IV' : 'V';
 }
