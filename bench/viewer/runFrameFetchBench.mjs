@@ -6,18 +6,16 @@
 // `--cpu-prof DIR` writes a V8 CPU profile of the server child to DIR.
 //
 //   npm run build && node bench/viewer/runFrameFetchBench.mjs --rounds 5 [--cpu-prof /tmp/prof]
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request, runPool, stowBody } from '../lib/dicomweb.mjs';
 import { syntheticUid, writeSyntheticPart10 } from '../lib/writeSyntheticPart10.mjs';
 import { benchAuthHeaders } from '../lib/startVertebraChild.mjs';
+import { startViewerServerChild } from './startViewerServerChild.mjs';
 
-const CHILD = fileURLToPath(new URL('./serveViewerChild.mjs', import.meta.url));
 const ACCEPT = 'multipart/related; type=application/octet-stream; transfer-syntax=*';
 
 function parseArgs(argv) {
@@ -30,21 +28,6 @@ function parseArgs(argv) {
     else if (argv[i] === '--cpu-prof') options.cpuProf = argv[++i];
   }
   return options;
-}
-
-async function startServer(dataDir, cpuProf) {
-  const nodeArgs = cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProf];
-  const child = spawn(process.execPath, [...nodeArgs, CHILD, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /READY (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
-  });
-  return { url, pid: child.pid, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }) };
 }
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux; NaN elsewhere). */
@@ -61,7 +44,7 @@ function cpuSecondsOf(pid) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const dataDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-frames-'));
-  const server = await startServer(dataDir, options.cpuProf);
+  const server = await startViewerServerChild(dataDir, { nodeArgs: options.cpuProf === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProf] });
   try {
     const study = syntheticUid(9, 6, Date.now());
     const series = `${study}.1`;

@@ -10,19 +10,17 @@
 // Not a test: it prints figures.
 //
 //   node bench/viewer/runSeriesDownloadBench.mjs [--slices 300] [--runs 2] [--modes reader,par2]
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { request, runPool, stowBody } from '../lib/dicomweb.mjs';
 import { syntheticUid, writeSyntheticPart10 } from '../lib/writeSyntheticPart10.mjs';
 import { benchAuthHeaders } from '../lib/startVertebraChild.mjs';
+import { startViewerServerChild } from './startViewerServerChild.mjs';
 
-const CHILD = fileURLToPath(new URL('./serveViewerChild.mjs', import.meta.url));
 const args = process.argv.slice(2);
 const arg = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const slices = Number(arg('--slices', 300));
@@ -90,14 +88,10 @@ async function readInPage({ seriesUrl, auth, accept, mode, uids }) {
 
 const dataDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-dl-'));
 const profileDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-dl-chromium-'));
-const child = spawn(process.execPath, [CHILD, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = await startViewerServerChild(dataDir);
 let context;
 try {
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => { out += c; const m = /READY (\S+)/.exec(out); if (m) resolve(m[1]); });
-    child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
-  });
+  const { url } = server;
   const study = syntheticUid(9, 6, Date.now());
   const series = `${study}.1`;
   const uids = Array.from({ length: slices }, (_, k) => `${series}.${k + 1}`);
@@ -117,9 +111,9 @@ try {
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${url}/health`);
   for (let r = 0; r < runs; r += 1) {
-    const c0 = cpuSeconds(child.pid);
+    const c0 = cpuSeconds(server.pid);
     const one = await nodeGet(seriesUrl);
-    console.log(`run ${r + 1} node     ${one.ms.toFixed(0).padStart(5)} ms  ${(one.bytes / 1e6).toFixed(0)} MB  ${(one.bytes / one.ms / 1e3).toFixed(0)} MB/s  (first byte ${one.firstByteMs.toFixed(0)} ms, server CPU ${(cpuSeconds(child.pid) - c0).toFixed(2)} s) · load ${os.loadavg()[0].toFixed(1)}`);
+    console.log(`run ${r + 1} node     ${one.ms.toFixed(0).padStart(5)} ms  ${(one.bytes / 1e6).toFixed(0)} MB  ${(one.bytes / one.ms / 1e3).toFixed(0)} MB/s  (first byte ${one.firstByteMs.toFixed(0)} ms, server CPU ${(cpuSeconds(server.pid) - c0).toFixed(2)} s) · load ${os.loadavg()[0].toFixed(1)}`);
     for (const mode of modes) {
       const res = await page.evaluate(readInPage, { seriesUrl, auth: benchAuthHeaders.authorization, accept, mode, uids });
       console.log(`run ${r + 1} ${mode.padEnd(8)} ${res.ms.toFixed(0).padStart(5)} ms  ${(res.bytes / 1e6).toFixed(0)} MB  ${(res.bytes / res.ms / 1e3).toFixed(0)} MB/s · load ${os.loadavg()[0].toFixed(1)}`);
@@ -127,7 +121,7 @@ try {
   }
 } finally {
   await context?.close();
-  child.kill('SIGTERM');
+  await server.stop();
   await rm(dataDir, { recursive: true, force: true });
   await rm(profileDir, { recursive: true, force: true });
 }

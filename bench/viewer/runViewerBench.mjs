@@ -25,9 +25,9 @@ import { chromium } from 'playwright-core';
 import { request, runPool, stowBody } from '../lib/dicomweb.mjs';
 import { syntheticUid, writeSyntheticPart10 } from '../lib/writeSyntheticPart10.mjs';
 import { benchAdminPassword, benchAuthHeaders } from '../lib/startVertebraChild.mjs';
+import { startViewerServerChild } from './startViewerServerChild.mjs';
 
 const WEB_DIR = fileURLToPath(new URL('../../packages/web/', import.meta.url));
-const CHILD = fileURLToPath(new URL('./serveViewerChild.mjs', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
@@ -50,23 +50,6 @@ function run(command, args, cwd) {
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`))));
   });
-}
-
-async function startServer(dataDir, dist) {
-  const child = spawn(process.execPath, [CHILD, dataDir, ...(dist === undefined ? [] : [dist])], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /READY (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
-  });
-  return {
-    url,
-    stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }),
-  };
 }
 
 async function loadSeries(url, { slices, size }) {
@@ -241,7 +224,7 @@ async function main() {
   if (options.dist === undefined && !existsSync(join(WEB_DIR, 'dist', 'index.html'))) await run(join(WEB_DIR, '..', '..', 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], WEB_DIR);
   const dataDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-viewer-'));
   const profileDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-chromium-'));
-  const server = await startServer(dataDir, options.dist);
+  const server = await startViewerServerChild(dataDir, { dist: options.dist });
   if (options.dist !== undefined) console.log(`viewer build: ${options.dist}`);
   let context;
   try {
