@@ -110,21 +110,9 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
       const z = cz + az * d;
       return sample(x, y, z) >= BONE_HU || sample(x - lx, y - ly, z - lz) >= BONE_HU || sample(x + lx, y + ly, z + lz) >= BONE_HU;
     };
-    let wall = -1;
-    for (let d = 0; d <= 20; d += step) {
-      if (bone(d)) {
-        wall = d;
-        break;
-      }
-    }
-    if (wall < 0) continue;
-    let front = wall;
-    for (let d = wall; d <= wall + 60; d += step) {
-      if (bone(d)) front = d;
-      else if (d - front > 22) break;
-    }
-    const depth = front - wall;
-    if (depth < 12) continue;
+    const extent = bodyExtentAlongRay(bone, step);
+    if (extent === null) continue;
+    const { wall, depth } = extent;
     offset[q] = wall + depth / 2;
     half[q] = depth / 2;
     // Lateral centring at mid-depth: an axially rotated vertebra (scoliosis: the body turns
@@ -216,21 +204,9 @@ function buildFromSlices(grid: LpsGrid, sl: NonNullable<CanalTrace['slices']>, s
       const y = cy - d;
       return sample(cx, y, z) >= BONE_HU || sample(cx - 1.5, y, z) >= BONE_HU || sample(cx + 1.5, y, z) >= BONE_HU;
     };
-    let wall = -1;
-    for (let d = 0; d <= 20; d += step) {
-      if (bone(d)) {
-        wall = d;
-        break;
-      }
-    }
-    if (wall < 0) continue;
-    let front = wall;
-    for (let d = wall; d <= wall + 60; d += step) {
-      if (bone(d)) front = d;
-      else if (d - front > 22) break;
-    }
-    const depth = front - wall;
-    if (depth < 12) continue;
+    const extent = bodyExtentAlongRay(bone, step);
+    if (extent === null) continue;
+    const { wall, depth } = extent;
     offset[q] = wall + depth / 2;
     half[q] = depth / 2;
   }
@@ -384,6 +360,29 @@ const RINGS: readonly (readonly [number, number])[] = [
 ];
 
 /** Lateral (left) and anterior unit vectors perpendicular to the tangent at m, into out[0..2], out[3..5]. */
+/**
+ * The vertebral body along a ray anterior from the canal centre: the posterior wall is the first
+ * bone within 20 mm, the front the last bone within 60 mm of the wall before a gap of more than
+ * 22 mm; null without a wall or for a depth under 12 mm. Both the axial and the tracked path use it.
+ */
+function bodyExtentAlongRay(bone: (dMm: number) => boolean, stepMm: number): { wall: number; depth: number } | null {
+  let wall = -1;
+  for (let d = 0; d <= 20; d += stepMm) {
+    if (bone(d)) {
+      wall = d;
+      break;
+    }
+  }
+  if (wall < 0) return null;
+  let front = wall;
+  for (let d = wall; d <= wall + 60; d += stepMm) {
+    if (bone(d)) front = d;
+    else if (d - front > 22) break;
+  }
+  const depth = front - wall;
+  return depth < 12 ? null : { wall, depth };
+}
+
 export function localFrame(tangents: Float64Array, m: number, out: Float64Array): void {
   const tx = tangents[3 * m]!;
   const ty = tangents[3 * m + 1]!;
