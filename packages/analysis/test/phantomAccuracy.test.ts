@@ -105,22 +105,18 @@ describe('phantom accuracy: lumbar fracture (fracture-wedge-g3, L1 Genant 3 wedg
     expect(wrongLabels(c)).toEqual([]);
   });
 
-  it('grades the L1 wedge (when its body is complete) and no other fracture, no false slip or stenosis', () => {
+  it('grades no fracture but the L1 wedge, no false slip or stenosis', () => {
     const fractures = c.result.findings.filter((f) => f.kind === 'vertebral-fracture');
     // was a false Genant 2 at L4 / L5
     expect(fractures.filter((f) => f.level !== 'L1')).toEqual([]);
-    // L1 sits at the cranial edge of the field of view; when the disc search closes its body it is
-    // graded: measured Genant 2 (truth grade 3: the anterior height is taken at 70 % of the
-    // half-depth, not at the corner); was none.
-    const l1 = c.result.vertebrae.find((v) => v.label === 'L1');
-    if (l1 && !l1.truncated) {
-      expect(fractures.map((f) => f.level)).toEqual(['L1']);
-      expect(Number(fractures[0]!.grade.replace('Genant grade ', ''))).toBeGreaterThanOrEqual(2);
-    }
     // was a Meyerding IV slip and an absolute stenosis at L5-S1 that the phantom lacks
     expect(c.result.findings.filter((f) => f.kind === 'spondylolisthesis' || f.kind === 'canal-stenosis')).toEqual([]);
   });
 
+  // Known gap (measured 2026-11-26): L1 sits at the cranial edge of the field of view and comes out
+  // truncated on this grid (and in npm run eval), so the L1 wedge (truth Genant 3) is not graded;
+  // when the disc search closed its body during development it read Genant 2 (the anterior height
+  // is taken at 70 % of the half-depth, not at the corner).
   // Known gap (measured 2026-11-26): the L1–S1 lordosis depends on the sacral segment found by the
   // disc search; 49.1° vs 50° when S1 is its own segment, ~60° when S1 is merged with L5's disc.
 });
