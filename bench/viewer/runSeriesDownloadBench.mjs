@@ -7,6 +7,10 @@
 //   arraybuffer  response.arrayBuffer() (no streaming)
 //   par2         two such requests at once (2× the bytes): does one stream limit the rate?
 //   inst4        every instance as its own Retrieve Instance request, 4 at a time
+//   ranges2/3    the series as 2 or 3 concurrent byte ranges (RFC 9110 14), as the viewer reads it
+//                where the server offers ranges: `bytes=0-` for the length, read to the first cut
+//                and cancelled, the other ranges with If-Range
+// Requests bypass the browser's HTTP cache (the series response carries an ETag now).
 // Not a test: it prints figures.
 //
 //   node bench/viewer/runSeriesDownloadBench.mjs [--slices 300] [--runs 2] [--modes reader,par2]
@@ -62,7 +66,31 @@ async function readInPage({ seriesUrl, auth, accept, mode, uids }) {
       bytes += value.byteLength;
     }
   };
-  if (mode === 'reader') await drain(await fetch(seriesUrl, { headers }));
+  if (mode === 'reader') await drain(await fetch(seriesUrl, { headers, cache: 'no-store' }));
+  else if (mode === 'ranges2' || mode === 'ranges3') {
+    const streams = Number(mode.slice(-1));
+    const first = await fetch(seriesUrl, { headers: { ...headers, range: 'bytes=0-' }, cache: 'no-store' });
+    const total = Number(/\/(\d+)$/.exec(first.headers.get('content-range') ?? '')?.[1] ?? 0);
+    const cuts = Array.from({ length: streams + 1 }, (_, k) => Math.round((total * k) / streams));
+    const drainTo = async (body, length) => {
+      const reader = body.getReader();
+      let n = 0;
+      while (n < length) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        n += value.byteLength;
+      }
+      await reader.cancel();
+      bytes += Math.min(n, length);
+    };
+    await Promise.all([
+      drainTo(first.body, first.status === 206 ? cuts[1] : Infinity),
+      ...(first.status !== 206 ? [] : cuts.slice(1, -1).map(async (from, k) => {
+        const r = await fetch(seriesUrl, { headers: { ...headers, range: `bytes=${from}-${cuts[k + 2] - 1}`, 'if-range': first.headers.get('etag') ?? '' }, cache: 'no-store' });
+        await drainTo(r.body, Infinity);
+      })),
+    ]);
+  }
   else if (mode === 'arraybuffer') bytes = (await (await fetch(seriesUrl, { headers })).arrayBuffer()).byteLength;
   else if (mode === 'byob') {
     const reader = (await fetch(seriesUrl, { headers })).body.getReader({ mode: 'byob' });

@@ -6,14 +6,16 @@
 // requests like the browser's per-host limit) fetched by a plain script in the same browser.
 // Prints both and the ratio, and the CPU seconds the server and Chromium's processes spent on
 // each (less skewed than wall-clock time by other load on the machine). `--floor-series` also
-// fetches the series as one WADO-RS Retrieve Series request (what the viewer now does) as a
-// second floor. `--profile DIR` writes a CPU profile of the page's main thread per run and
-// adds to the marks how often and how long canvases were copied onto 2D canvases.
+// fetches the series as one WADO-RS Retrieve Series request as a second floor, and as 2
+// concurrent byte ranges of it (what the viewer does where the server offers ranges:
+// readSeriesFrames.seriesStreams) as a third. `--profile DIR` writes a CPU profile of the page's
+// main thread per run and adds to the marks how often and how long canvases were copied onto 2D canvases.
 // Not a test: it prints figures.
 //
 //   npm run bench:viewer                    (builds server + viewer first)
 //   node bench/viewer/runViewerBench.mjs --slices 300 --runs 3
 //   node bench/viewer/runViewerBench.mjs --dist /tmp/old-dist      (serve another viewer build)
+//   node bench/viewer/runViewerBench.mjs --server-dist .tmp/old-server/dist   (and/or another server build, inside this checkout)
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -32,12 +34,13 @@ const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 function parseArgs(argv) {
-  const options = { slices: 300, size: 512, runs: 3, dist: undefined, profile: undefined, floorSeries: false };
+  const options = { slices: 300, size: 512, runs: 3, dist: undefined, serverDist: undefined, profile: undefined, floorSeries: false };
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--slices') options.slices = Number(argv[++i]);
     else if (argv[i] === '--size') options.size = Number(argv[++i]);
     else if (argv[i] === '--runs') options.runs = Number(argv[++i]);
     else if (argv[i] === '--dist') options.dist = argv[++i];
+    else if (argv[i] === '--server-dist') options.serverDist = argv[++i];
     else if (argv[i] === '--profile') options.profile = argv[++i];
     else if (argv[i] === '--floor-series') options.floorSeries = true;
   }
@@ -104,6 +107,9 @@ async function measureViewer(page, url, studyInstanceUid, profileFile) {
       const r = resources.find((e) => test(e.name));
       if (r !== undefined) marks[`${name}-request`] = Math.round(r.startTime - open), marks[`${name}-response`] = Math.round(r.responseEnd - open);
     }
+    // The series may come as several byte-range requests (readMultipartRanges): their count and the last byte of any.
+    const retrieves = resources.filter((r) => /\/series\/[^/?]+$/.test(r.name));
+    if (retrieves.length > 1) marks['series-retrieve-requests'] = retrieves.length, marks['series-retrieve-last-response'] = Math.round(Math.max(...retrieves.map((r) => r.responseEnd)) - open);
     const frames = resources.filter((r) => r.name.includes('/frames/'));
     if (frames.length > 0) {
       marks['first-frame-request'] = Math.round(Math.min(...frames.map((r) => r.startTime)) - open);
@@ -205,7 +211,7 @@ function descendantCpuSeconds(byProcess) {
 async function measureSeriesRetrieve(page, url, studyInstanceUid, seriesInstanceUid) {
   return page.evaluate(async ({ base, study, series }) => {
     const t0 = performance.now();
-    const r = await fetch(`${base}/studies/${study}/series/${series}`, { headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } });
+    const r = await fetch(`${base}/studies/${study}/series/${series}`, { headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' }, cache: 'no-store' });
     const reader = r.body.getReader();
     let bytes = 0;
     for (;;) {
@@ -217,6 +223,42 @@ async function measureSeriesRetrieve(page, url, studyInstanceUid, seriesInstance
   }, { base: `${url}/dicomweb`, study: studyInstanceUid, series: seriesInstanceUid });
 }
 
+/**
+ * Diagnostic (--floor-series): the same series as the viewer fetches it where the server offers byte ranges
+ * (readMultipartRanges): `bytes=0-` for the total length, then `streams` concurrent ranges, the first response
+ * read up to the first cut and cancelled. Bytes are counted, not parsed.
+ */
+async function measureSeriesRanges(page, url, studyInstanceUid, seriesInstanceUid, streams) {
+  return page.evaluate(async ({ base, study, series, streams }) => {
+    const t0 = performance.now();
+    const target = `${base}/studies/${study}/series/${series}`;
+    const accept = 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.1';
+    const first = await fetch(target, { headers: { accept, range: 'bytes=0-' }, cache: 'no-store' });
+    const total = Number(/\/(\d+)$/.exec(first.headers.get('content-range') ?? '')?.[1] ?? 0);
+    const etag = first.headers.get('etag') ?? '';
+    const cuts = Array.from({ length: streams + 1 }, (_, k) => Math.round((total * k) / streams));
+    const drain = async (body, length) => {
+      const reader = body.getReader();
+      let n = 0;
+      while (n < length) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        n += value.byteLength;
+      }
+      await reader.cancel();
+      return Math.min(n, length);
+    };
+    const counts = await Promise.all([
+      drain(first.body, first.status === 206 ? cuts[1] : Infinity),
+      ...(first.status !== 206 ? [] : cuts.slice(1, -1).map(async (from, k) => {
+        const r = await fetch(target, { headers: { accept, range: `bytes=${from}-${cuts[k + 2] - 1}`, 'if-range': etag }, cache: 'no-store' });
+        return drain(r.body, Infinity);
+      })),
+    ]);
+    return { ms: performance.now() - t0, bytes: counts.reduce((a, b) => a + b, 0), ranges: counts.length };
+  }, { base: `${url}/dicomweb`, study: studyInstanceUid, series: seriesInstanceUid, streams });
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
@@ -224,8 +266,9 @@ async function main() {
   if (options.dist === undefined && !existsSync(join(WEB_DIR, 'dist', 'index.html'))) await run(join(WEB_DIR, '..', '..', 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], WEB_DIR);
   const dataDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-viewer-'));
   const profileDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-chromium-'));
-  const server = await startViewerServerChild(dataDir, { dist: options.dist });
+  const server = await startViewerServerChild(dataDir, { dist: options.dist, serverDist: options.serverDist });
   if (options.dist !== undefined) console.log(`viewer build: ${options.dist}`);
+  if (options.serverDist !== undefined) console.log(`server build: ${options.serverDist}`);
   let context;
   try {
     const series = await loadSeries(server.url, options);
@@ -276,6 +319,12 @@ async function main() {
         floor.at(-1).seriesMs = one.ms;
         floor.at(-1).seriesCpuSeconds = descendantCpuSeconds() - c0;
         console.log(`  series retrieve in one request: ${one.ms.toFixed(0)} ms, ${(one.bytes / 1e6).toFixed(0)} MB, CPU ${floor.at(-1).seriesCpuSeconds.toFixed(2)} s`);
+        const c1 = descendantCpuSeconds();
+        const ranged = await measureSeriesRanges(page, server.url, series.studyInstanceUid, series.seriesInstanceUid, 2);
+        floor.at(-1).rangesMs = ranged.ms;
+        floor.at(-1).ranges = ranged.ranges;
+        floor.at(-1).rangesCpuSeconds = descendantCpuSeconds() - c1;
+        console.log(`  series retrieve as ${ranged.ranges} byte ranges: ${ranged.ms.toFixed(0)} ms, ${(ranged.bytes / 1e6).toFixed(0)} MB, CPU ${floor.at(-1).rangesCpuSeconds.toFixed(2)} s`);
       }
       const v = viewer.at(-1);
       const f = floor.at(-1);
@@ -297,6 +346,8 @@ async function main() {
     if (options.floorSeries) {
       const series1 = median(floor.map((f) => f.seriesMs));
       console.log(`  series retrieve, one request      ${series1.toFixed(0)} ms, CPU ${median(floor.map((f) => f.seriesCpuSeconds)).toFixed(2)} s; viewer / that ${(full / series1).toFixed(2)}×`);
+      const ranges1 = median(floor.map((f) => f.rangesMs));
+      console.log(`  series retrieve, ${median(floor.map((f) => f.ranges))} byte range(s)  ${ranges1.toFixed(0)} ms, CPU ${median(floor.map((f) => f.rangesCpuSeconds)).toFixed(2)} s; viewer / that ${(full / ranges1).toFixed(2)}×`);
     }
   } finally {
     await context?.close();

@@ -2,15 +2,18 @@
 // dist) with the built viewer mounted through buildApp's webDistDir, on a free loopback
 // port, with authentication on (admin password: benchAdminPassword). Prints
 // "READY <url>" when listening; exits on SIGTERM. An optional second argument serves another
-// viewer build (e.g. a copy of an earlier dist, to compare before/after in one session).
-import { fileURLToPath } from 'node:url';
+// viewer build (e.g. a copy of an earlier dist, to compare before/after in one session); an
+// optional third, another build of the server package's dist (a copy inside this checkout, so
+// that its imports resolve), for the same kind of comparison of server changes.
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureAdminUser, openArchive, securityStoreOf } from '@vertebra/archive';
-import { buildApp } from '@vertebra/server';
 import { benchAdminPassword } from '../lib/startVertebraChild.mjs';
 
 const dataDir = process.argv[2];
-if (!dataDir) throw new Error('usage: serveViewerChild.mjs <dataDir> [webDistDir]');
-const webDistDir = process.argv[3] ?? fileURLToPath(new URL('../../packages/web/dist', import.meta.url));
+if (!dataDir) throw new Error('usage: serveViewerChild.mjs <dataDir> [webDistDir|-] [serverDistDir]');
+const webDistDir = process.argv[3] === undefined || process.argv[3] === '-' ? fileURLToPath(new URL('../../packages/web/dist', import.meta.url)) : process.argv[3];
+const { buildApp } = process.argv[4] === undefined ? await import('@vertebra/server') : await import(pathToFileURL(join(resolve(process.argv[4]), 'index.js')).href);
 const archive = await openArchive({ dataDir, sqliteSynchronous: 'NORMAL' });
 await ensureAdminUser(securityStoreOf(archive), { password: benchAdminPassword });
 const app = await buildApp({ archive, webDistDir });

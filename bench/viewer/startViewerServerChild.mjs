@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 const CHILD = fileURLToPath(new URL('./serveViewerChild.mjs', import.meta.url));
 
 /** @returns {Promise<{ url: string, pid: number, stop: () => Promise<void> }>} */
-export async function startViewerServerChild(dataDir, { dist, nodeArgs = [] } = {}) {
-  const child = spawn(process.execPath, [...nodeArgs, CHILD, dataDir, ...(dist === undefined ? [] : [dist])], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startViewerServerChild(dataDir, { dist, serverDist, nodeArgs = [] } = {}) {
+  const extra = serverDist === undefined ? (dist === undefined ? [] : [dist]) : [dist ?? '-', serverDist];
+  const child = spawn(process.execPath, [...nodeArgs, CHILD, dataDir, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c) => {

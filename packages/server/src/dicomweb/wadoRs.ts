@@ -12,6 +12,8 @@ import { dicomToJson } from '@vertebra/dicom';
 import { dicomwebBaseUrl } from './dicomwebBaseUrl.js';
 import { multipartRelatedStream, newBoundary, type OutgoingPart } from './multipartRelatedStream.js';
 import { negotiateDicomJson } from './negotiateDicomJson.js';
+import { ifRangeMatches, parseByteRange } from './parseByteRange.js';
+import { planStableMultipartBody, type StableMultipartBody } from './StableMultipartBody.js';
 import { mediaRangeMatches, parseAcceptHeader } from '../http/parseAcceptHeader.js';
 import { negotiateFrameMediaType, negotiateInstanceTransferSyntax } from './negotiateTransferSyntax.js';
 import { readFrameCodestream, readFramePixelBytes, transcodeInstance } from './pixelAccess.js';
@@ -57,7 +59,13 @@ export function instanceUrl(baseUrl: string, record: InstanceRecord): string {
   return `${baseUrl}/studies/${record.studyInstanceUid}/series/${record.seriesInstanceUid}/instances/${record.sopInstanceUid}`;
 }
 
-/** GET …/studies/{s}[/series/{se}[/instances/{i}]] — PS3.18 10.4.1.1.1. */
+/**
+ * GET …/studies/{s}[/series/{se}[/instances/{i}]] — PS3.18 10.4.1.1.1. When every instance goes
+ * out as stored, the body is laid out in advance (StableMultipartBody): the response carries
+ * Content-Length, a strong ETag and Accept-Ranges, and a single byte range (RFC 9110 14.2,
+ * If-Range 13.1.5) is answered 206 with only the instances it touches read; a range past the end
+ * is 416. A response with transcoded instances streams as before, without ranges.
+ */
 export async function handleRetrieve(context: WadoRsContext, request: FastifyRequest<{ Params: WadoParams }>, reply: FastifyReply): Promise<void> {
   const records = await findInstances(context.archive, request.params);
   const plan = negotiateInstanceTransferSyntax(
@@ -66,13 +74,24 @@ export async function handleRetrieve(context: WadoRsContext, request: FastifyReq
   );
   const baseUrl = dicomwebBaseUrl(request);
   const archive = context.archive;
+  const chosen = records.map((record) => plan(record.transferSyntaxUid));
+  const contentTypeOf = (k: number): string => `application/dicom; transfer-syntax=${chosen[k]?.transferSyntaxUid ?? ''}`;
+  if (chosen.every((c) => !c.transcode)) {
+    await sendStable(request, reply, planStableMultipartBody(records.map((record, k) => ({
+      contentType: contentTypeOf(k),
+      contentLocation: instanceUrl(baseUrl, record),
+      sizeBytes: record.sizeBytes,
+      contentId: record.sha256,
+      source: record,
+    }))), (record) => archive.readInstance(record));
+    return;
+  }
   async function* parts(): AsyncGenerator<OutgoingPart> {
-    for (const record of records) {
-      const chosen = plan(record.transferSyntaxUid);
+    for (const [k, record] of records.entries()) {
       const stored = await archive.readInstance(record);
-      const bytes = chosen.transcode ? await transcodeInstance(stored, `instance ${record.sopInstanceUid}`) : stored;
+      const bytes = chosen[k]?.transcode ? await transcodeInstance(stored, `instance ${record.sopInstanceUid}`) : stored;
       yield {
-        contentType: `application/dicom; transfer-syntax=${chosen.transferSyntaxUid}`,
+        contentType: contentTypeOf(k),
         contentLocation: instanceUrl(baseUrl, record),
         bytes,
       };
@@ -81,6 +100,35 @@ export async function handleRetrieve(context: WadoRsContext, request: FastifyReq
   const boundary = newBoundary();
   reply.status(200).header('content-type', `multipart/related; type="application/dicom"; boundary=${boundary}`);
   await reply.send(multipartRelatedStream(boundary, parts()));
+}
+
+/** Sends a laid-out body whole (200) or the one byte range asked for (206 / 416). */
+async function sendStable(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: StableMultipartBody<InstanceRecord>,
+  read: (record: InstanceRecord) => Promise<Uint8Array>,
+): Promise<void> {
+  const length = body.lengthBytes;
+  reply
+    .header('content-type', `multipart/related; type="application/dicom"; boundary=${body.boundary}`)
+    .header('accept-ranges', 'bytes')
+    .header('etag', body.etag);
+  const ifRange = request.headers['if-range'];
+  const range = ifRangeMatches(typeof ifRange === 'string' ? ifRange : undefined, body.etag)
+    ? parseByteRange(request.headers.range, length)
+    : ({ kind: 'whole' } as const);
+  if (range.kind === 'unsatisfiable') {
+    await reply.status(416).header('content-range', `bytes */${length}`).type('text/plain').send(`range not satisfiable: the body is ${length} bytes`);
+    return;
+  }
+  if (range.kind === 'range') {
+    reply.status(206).header('content-range', `bytes ${range.first}-${range.last}/${length}`).header('content-length', String(range.last - range.first + 1));
+    await reply.send(body.stream(read, range.first, range.last));
+    return;
+  }
+  reply.status(200).header('content-length', String(length));
+  await reply.send(body.stream(read));
 }
 
 const pixelDataTags = new Set(['7FE00010', '7FE00008', '7FE00009']);

@@ -1,12 +1,13 @@
 /**
  * Fetches the uncompressed frames of a volume ahead of Cornerstone's loader and hands each
  * frame's bytes over when the loader asks for it. Two ways:
- * - prefetchSeries: the whole series in one WADO-RS Retrieve Series request (PS3.18 10.4.1.1.1,
+ * - prefetchSeries: the whole series as one WADO-RS Retrieve Series response (PS3.18 10.4.1.1.1,
  *   application/dicom in Explicit VR Little Endian, so the server decodes compressed instances as
- *   for frames), read as it streams in (readSeriesFrames), each instance's frames taken from its
- *   Pixel Data (readNativeFrames). One request instead of one per slice: in headless Chromium on
- *   2 busy cores (bench/viewer, 2026-11-26) 300 slices took 0.7–2.7 s and 0.95–1.9 CPU-s this way
- *   against 2.5–7.4 s and 3.4–4.9 CPU-s as 300 frame requests.
+ *   for frames), read as it streams in (readSeriesFrames) — as a few concurrent byte ranges of that
+ *   response where the server offers them (readMultipartRanges) — each instance's frames taken from
+ *   its Pixel Data (readNativeFrames). One response instead of one request per slice: in headless
+ *   Chromium on 2 busy cores (bench/viewer, 2026-11-26) 300 slices took 0.7–2.7 s and 0.95–1.9 CPU-s
+ *   this way against 2.5–7.4 s and 3.4–4.9 CPU-s as 300 frame requests.
  * - prefetch: one WADO-RS frames request per frame (PS3.18 10.4.1.1.3, the wadors: loader's URL
  *   and Accept header), a few at a time in the order given, the part cut out from its headers
  *   (extractSingleFramePart) where the loader scans every pixel byte for the boundary.
