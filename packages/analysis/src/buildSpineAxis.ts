@@ -3,8 +3,9 @@
  * arc length at 1 mm with smoothed tangents. For a canal traced on axial slices only, per slice the
  * body's posterior and anterior walls are found by an anterior (−y) ray from the canal centre, as
  * before. For an obliquely tracked canal, at every 1 mm of canal the ray runs along the anterior
- * direction perpendicular to the canal wherever the canal is more than 30° off z (so a kyphotic or
- * scoliotic segment is handled like a vertical one), and there the body is also centred laterally
+ * direction perpendicular to the canal (so a kyphotic or scoliotic segment is handled like a
+ * vertical one; the direction turns continuously with the canal, so the body axis never jumps);
+ * where the canal is more than 30° off z the body is also centred laterally
  * (an axially rotated scoliotic vertebra is not straight anterior of its canal; Aaro S, Dahlborn M,
  * Spine 1981;6:460–7); the end where the body points leave the grid is trimmed. Offsets are
  * median-filtered along the spine. Along the axis, a bone-density profile in discs perpendicular
@@ -39,7 +40,7 @@ export interface SpineAxis {
 }
 
 const BONE_HU = 150;
-/** cos 30°: canal tangents closer to z than this keep the axial-plane ray. */
+/** cos 30°: canal tangents closer to z than this get no lateral centring. */
 const AXIAL_RAY_MIN_TZ = Math.cos(Math.PI / 6);
 
 /**
@@ -83,17 +84,12 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
   const frame = new Float64Array(6);
   const step = 0.75;
   for (let q = 0; q < n; q++) {
+    // The ray is perpendicular to the canal everywhere (anterior = −y made orthogonal to the
+    // tangent: −y itself for a vertical canal). Keeping it in the axial plane within 30° of z and
+    // switching to the perpendicular beyond made the body point jump by offset × sin 30° ≈ 15 mm
+    // of z where the canal crossed 30°: the body axis doubled back there and the disc count
+    // shifted by one level (osteoporosis, fracture-cervical).
     localFrame(canalTangents, q, frame);
-    // Within 30° of z the ray stays in the axial plane (anterior −y, lateral +x), as the bodies'
-    // walls are found on axial slices; beyond, it is perpendicular to the canal.
-    if (Math.abs(canalTangents[3 * q + 2]!) >= AXIAL_RAY_MIN_TZ) {
-      frame[0] = 1;
-      frame[1] = 0;
-      frame[2] = 0;
-      frame[3] = 0;
-      frame[4] = -1;
-      frame[5] = 0;
-    }
     for (let c = 0; c < 3; c++) {
       lat[3 * q + c] = frame[c]!;
       ant[3 * q + c] = frame[3 + c]!;

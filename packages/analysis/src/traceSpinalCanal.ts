@@ -9,8 +9,10 @@
  * junction) axial slices cut the foramen obliquely and the chain ends: from the chain's cranial end
  * (optionally also the caudal one) the canal is then tracked in planes perpendicular to its
  * direction (trackCanalObliquely.ts; predict-and-correct tubular tracking after Aylward SR,
- * Bullitt E, IEEE Trans Med Imaging 2002;21:61–75); a track is kept when it has ≥ 3 centres and
- * runs more than 30° off z. With a track, the 3D centres are median-filtered, extrapolated (50 mm
+ * Bullitt E, IEEE Trans Med Imaging 2002;21:61–75; on by default on grids finer than 3 mm); a
+ * track is kept when it has ≥ 3 centres, runs more than 30° off z and reaches more than 25 mm (a
+ * vertebra and its disc) beyond the chain, i.e. only where the axial chain demonstrably stopped
+ * short of a canal that goes on. With a track, the 3D centres are median-filtered, extrapolated (50 mm
  * of z caudally, 25 mm cranially, or 50 mm and up to 40 mm beyond the grid where the tracked canal
  * leaves it), smoothed over ±20 mm of arc and resampled every 1 mm. Without one, the chain is
  * interpolated slice by slice exactly as before (linear extrapolation 50 mm caudally to reach the
@@ -65,9 +67,11 @@ export interface TraceSpinalCanalOptions {
   /** Examine every n-th slice (default: every slice up to 2 mm apart, i.e. 1 at ≥ 2 mm, 2 below). */
   readonly sliceStep?: number;
   /**
-   * Track the canal in oblique planes beyond the cranial end of the axial chain (default false:
-   * with the track, the 3D axis path shifted the disc count in osteoporosis and fracture-cervical
-   * by one level, giving wrong labels; see the session report).
+   * Track the canal in oblique planes beyond the cranial end of the axial chain (default: on grids
+   * finer than 3 mm; a 4 mm grid shows the foramen in 3–4 pixels, too few to track). A track is used
+   * only where the axial chain demonstrably stopped short: it must reach more than
+   * MIN_TRACK_REACH_MM beyond the chain's end and run more than 30° off z; otherwise the axial
+   * centreline is kept unchanged.
    */
   readonly oblique?: boolean;
   /** Also track beyond the caudal end (default false: the sacrum). */
@@ -92,6 +96,9 @@ export function findCanalCandidates(grid: LpsGrid, options: TraceSpinalCanalOpti
   return out;
 }
 
+/** Shortest reach (mm) of an oblique track beyond the axial chain's end for it to be used: one vertebra and its disc. */
+const MIN_TRACK_REACH_MM = 25;
+
 /** Median HU of the chained canal candidates above which the chain is not a spinal canal. */
 const MAX_CANAL_CONTENT_HU = 60;
 
@@ -115,7 +122,10 @@ export function traceSpinalCanal(grid: LpsGrid, options: TraceSpinalCanalOptions
       if (dk <= 0) continue;
       const dz = dk * s;
       const dxy = Math.hypot(cc.x - pc.x, cc.y - pc.y);
-      if (dxy > 4 + 0.6 * dz) continue; // allows a listhesis step across a disc gap
+      // LISTHESIS: a slipped vertebra carries its canal forward or back with it (the canal steps in
+      // AP, not sideways): a step with no lateral shift may reach 4 + 1.2 mm per mm of gap.
+      const sagittalStep = Math.abs(cc.x - pc.x) <= 2 + 0.1 * dz && Math.abs(cc.y - pc.y) <= 4 + 1.2 * dz;
+      if (dxy > 4 + 0.6 * dz && !sagittalStep) continue; // allows a listhesis step across a disc gap
       const score = best[p]! + 1 - 0.02 * dz - 0.1 * dxy;
       if (score > best[c]!) {
         best[c] = score;
@@ -146,25 +156,33 @@ export function traceSpinalCanal(grid: LpsGrid, options: TraceSpinalCanalOptions
   // Oblique tracking beyond both chain ends (caudal: travel order is the chain reversed).
   let caudal: Point3[] = [];
   let cranial: Point3[] = [];
-  if (options.oblique ?? false) {
+  let chainBody = chainPts;
+  if (options.oblique ?? s < 3) {
     const sample = createGridSampler(grid);
     const opts = { spacingMm: s, ...(options.boneHu === undefined ? {} : { boneHu: options.boneHu }) };
     // A track of fewer than 3 centres (one stray hole in the sacrum or the skull base) is not a canal.
-    // A track that stays within 30° of z adds nothing the axial slices could not see: dropped.
+    // A track that stays within 30° of z adds nothing the axial slices could not see, and one that
+    // ends within MIN_TRACK_REACH_MM of the chain (less than a vertebra and its disc) only bends the
+    // centreline's end (a truncated body at the field of view's edge was then counted as one more
+    // vertebra): both dropped.
     const track = (from: Point3[]): Point3[] => {
       const t = trackCanalObliquely(sample, from, opts);
       if (t.length < 3) return [];
       const a = from[from.length - 1]!;
       const b = t[t.length - 1]!;
       const d = Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]);
-      return d > 0 && Math.abs(b[2] - a[2]) / d < Math.cos(Math.PI / 6) ? t : [];
+      return d > MIN_TRACK_REACH_MM && Math.abs(b[2] - a[2]) / d < Math.cos(Math.PI / 6) ? t : [];
     };
-    cranial = track(chainPts);
+    // Beyond 40° off z axial slices cut the foramen so obliquely that the chain's centres drift
+    // (the ring is seen as an elongated hole): the track starts where the chain is still within 40°.
+    const reliable = withinAxialReach(chainPts);
+    cranial = track(reliable);
+    if (cranial.length > 0) chainBody = reliable;
     // Caudally only on request: below the lumbar chain the canal enters the sacrum, turns
     // posteriorly and loses its ring; the linear extrapolation below reaches the L5/S1 disc and S1.
     if (options.obliqueCaudal) caudal = track(chainPts.slice().reverse());
   }
-  const pts: Point3[] = [...caudal.slice().reverse(), ...chainPts, ...cranial];
+  const pts: Point3[] = [...caudal.slice().reverse(), ...chainBody, ...cranial];
   // Without an oblique track the axial chain is interpolated slice by slice exactly as before
   // (per-slice linear interpolation, z-based extrapolation, ±20 mm smoothing in z).
   const centre = caudal.length + cranial.length > 0 ? smoothCentreline(pts, grid, { caudal: caudal.length > 0, cranial: cranial.length > 0 }) : axialCentreline(chain, grid);
@@ -196,6 +214,32 @@ export function traceSpinalCanal(grid: LpsGrid, options: TraceSpinalCanalOptions
   // Without an oblique track the reach is the centreline's own box (the crop as it always was).
   const reachLps = caudal.length + cranial.length > 0 ? reachOf(centre.pointsLps, grid) : boxOf(centre.pointsLps);
   return { ...centre, foundRange: [Math.min(qa, qb), Math.max(qa, qb)], reachLps, chain, tracked: [...caudal, ...cranial], enclosedFraction };
+}
+
+/** Steepest canal (off z) at which the axial chain's centres are trusted as a start for tracking: 40°. */
+const MAX_AXIAL_TAN = Math.tan((40 * Math.PI) / 180);
+
+/**
+ * Where the chain ends steep (a point within its cranial 15 mm runs more than 40° off z, direction
+ * over ≥ 20 mm of z back along the chain), the chain cut before its first such point within the
+ * cranial 60 mm; otherwise (the chain ends near-vertical, e.g. at C2 above the cervical lordosis)
+ * the whole chain. At least 3 points are kept.
+ */
+function withinAxialReach(chainPts: readonly Point3[]): Point3[] {
+  const n = chainPts.length;
+  const top = chainPts[n - 1]![2];
+  const steep = (q: number): boolean => {
+    const p = chainPts[q]!;
+    let r = q - 1;
+    while (r > 0 && p[2] - chainPts[r]![2] < 20) r--;
+    const dz = p[2] - chainPts[r]![2];
+    return dz >= 20 && Math.hypot(p[0] - chainPts[r]![0], p[1] - chainPts[r]![1]) > MAX_AXIAL_TAN * dz;
+  };
+  let endsSteep = false;
+  for (let q = n - 1; q >= 3 && top - chainPts[q]![2] <= 15 && !endsSteep; q--) endsSteep = steep(q);
+  if (!endsSteep) return chainPts.slice();
+  for (let q = 3; q < n; q++) if (top - chainPts[q]![2] <= 60 && steep(q)) return chainPts.slice(0, q);
+  return chainPts.slice();
 }
 
 /** Bounding box of the centreline with its cranial end continued straight (direction over the last 30 mm) to the grid's z limits, at most 60 mm (two vertebrae). */

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSpineAxis } from '../src/buildSpineAxis.js';
 import { createGridSampler } from '../src/createGridSampler.js';
+import type { SpineAxis } from '../src/buildSpineAxis.js';
 import { findDiscSpaces } from '../src/findDiscSpaces.js';
 import type { LpsGrid } from '../src/resampleToLpsGrid.js';
 import { traceSpinalCanal } from '../src/traceSpinalCanal.js';
@@ -106,8 +107,9 @@ describe('traceSpinalCanal on a spine bent 60° off the z axis', () => {
     expect(trace!.tracked.some((p) => p[1] < frameAt(L0 + R * (Math.PI / 4)).c[1])).toBe(true);
   });
 
-  it('without oblique tracking (the default) the axial chain does not reach the 60° part', () => {
-    const trace = traceSpinalCanal(grid);
+  it('oblique tracking is the default on this 1.5 mm grid; without it the axial chain does not reach the 60° part', () => {
+    expect(traceSpinalCanal(grid)!.tracked.length).toBeGreaterThan(0);
+    const trace = traceSpinalCanal(grid, { oblique: false });
     expect(trace).not.toBeNull();
     expect(traceError(trace!.pointsLps, L2 - 10)).toBeGreaterThan(10);
   });
@@ -130,5 +132,54 @@ describe('traceSpinalCanal on a spine bent 60° off the z axis', () => {
     }
     // No spurious discs inside the bodies.
     expect(discs.length).toBeLessThanOrEqual(truth.length + 1);
+  });
+});
+
+/** A synthetic axis (1 mm samples) with the given profile and cortical-ring values. */
+function axisOf(profile: number[], ring: number[]): SpineAxis {
+  const n = profile.length;
+  const points = new Float64Array(3 * n);
+  const tangents = new Float64Array(3 * n);
+  for (let m = 0; m < n; m++) {
+    points[3 * m + 2] = -m;
+    tangents[3 * m + 2] = 1;
+  }
+  return { length: n, points, tangents, canal: points.slice(), halfDepthMm: new Float64Array(n).fill(15), profile: Float64Array.from(profile), ring: Float64Array.from(ring) };
+}
+
+describe('findDiscSpaces', () => {
+  it('finds thin thoracic discs blurred by 3 mm slices (a 4 mm notch to 0.7 between bright endplates, rib heads in the ring)', () => {
+    // Bodies 17 mm (0.95 at the endplates, 0.9 inside), discs 4 mm whose minimum partial volume
+    // lifts to 0.72; ring 0.7 at the discs (rib heads), 1 in the bodies. Values from normal-whole.
+    const profile: number[] = [];
+    const ring: number[] = [];
+    const discs: number[] = [];
+    for (let level = 0; level < 6; level++) {
+      for (let d = 0; d < 17; d++) {
+        profile.push(d < 2 || d > 14 ? 0.95 : 0.9);
+        ring.push(1);
+      }
+      discs.push(profile.length + 1);
+      for (const v of [0.85, 0.72, 0.85]) {
+        profile.push(v);
+        ring.push(0.7);
+      }
+    }
+    for (let d = 0; d < 17; d++) {
+      profile.push(0.95);
+      ring.push(1);
+    }
+    expect(findDiscSpaces(axisOf(profile, ring))).toEqual(discs);
+  });
+
+  it('does not split a body at a broad dip in its interior (an osteoporotic body: dark inside, bright endplates)', () => {
+    const profile: number[] = [];
+    const ring: number[] = [];
+    for (let d = 0; d < 60; d++) {
+      // Endplates at 0–3 and 56–59 (0.95), a 0.4 interior with a shallow 0.35 dip at 30.
+      profile.push(d < 4 || d > 55 ? 0.95 : d === 30 ? 0.35 : 0.4);
+      ring.push(0.85);
+    }
+    expect(findDiscSpaces(axisOf(profile, ring))).toEqual([]);
   });
 });
