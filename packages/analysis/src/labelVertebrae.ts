@@ -18,10 +18,13 @@
  * (Carrino JA et al., Radiology 2011;259:196–202) — with the other numbering as every vertebra's
  * alternative, a reduced confidence and the variant reported. Under a faint last rib (possibly a
  * rudimentary lumbar rib; Yun et al., Korean J Radiol 2018;19:1140–7), under a last rib seen only
- * far laterally on a body cut by the field of view (it may be a T12 rib shaft passing beside a cut
- * L1: labelling by it would mislabel a normal spine by one level) and for any other disagreement,
- * the vertebrae between the disagreeing anchors are left unlabelled and both numberings are
- * reported.
+ * far laterally on a body cut by the field of view with four rib-free vertebrae and a full sacrum
+ * below (it may be a T12 rib shaft passing beside a cut L1: labelling by it would mislabel a
+ * normal spine by one level) and for any other disagreement, the vertebrae between the
+ * disagreeing anchors are left unlabelled and both numberings are reported. Such a far rib still
+ * settles six rib-free vertebrae (the sacrum numbering then needs 11 rib pairs whoever owns the
+ * rib) and four above a segment with ala-like bone beside only part of its height (an L5 resting
+ * on the sacrum as much as an S1, so that sacrum anchor cannot overrule the rib).
  * Labels are never counted across undetected vertebrae (`gapAbove` breaks a run).
  */
 import type { AnchorKind, AnchorUsed, SpineRegion, VertebraLevel } from './SpineAnalysisResult.js';
@@ -106,7 +109,14 @@ interface Anchor {
   readonly strong?: boolean;
   /** A last rib clearly seen close to the vertebra (not a shaft descending from above): it may settle a transitional count. */
   readonly settles?: boolean;
+  /** A sacrum anchor whose segment shows ala-like bone beside only part of its height (L5 resting on the sacrum, or S1). */
+  readonly partial?: boolean;
+  /** The anchor's own score (rib or sacral), for the report. */
+  readonly score?: number;
 }
+
+/** Sacral alae flank S1 over most of its height (measured ≥ 0.78 on every phantom S1); ala-like bone beside less than half of a segment is equivocal. */
+const SACRAL_FULL_SCORE = 0.5;
 
 /** Label confidence factor under transitional anatomy (a convention, not an observation, picks the numbering). */
 const TRANSITIONAL_CONFIDENCE = 0.6;
@@ -170,6 +180,8 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
       level: 'S1',
       offset: ord('S1') - firstSacral,
       confidence: Math.min(1, 0.5 + inputs[firstSacral]!.sacralScore),
+      partial: inputs[firstSacral]!.sacralScore < SACRAL_FULL_SCORE,
+      score: inputs[firstSacral]!.sacralScore,
       detail: `sacral alae / iliac bone beside segment #${firstSacral} (score ${inputs[firstSacral]!.sacralScore.toFixed(2)}), L5/S1 disc above it`,
     });
   } else if (firstSacral >= 0) {
@@ -288,7 +300,9 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
           ? byRib
             ? `six lumbar-type vertebrae between the last rib-bearing vertebra #${rib.index} and the sacrum: L6 (or a lumbarised S1)`
             : `six rib-free vertebrae between the last rib-bearing vertebra #${rib.index} and the sacrum: 11 rib pairs (T12 without ribs)`
-          : byRib
+          : byRib && sac.partial
+            ? `four lumbar-type vertebrae between the last rib-bearing vertebra #${rib.index} and segment #${sac.index}, which shows ala-like bone beside only part of its height (sacral score ${(sac.score ?? 0).toFixed(2)}): an L5 resting on the sacrum — a lumbosacral transitional vertebra (sacralised L5: transverse processes enlarged, articulating or fused with the sacrum; Castellvi AE et al., Spine 1984;9:493–5) or an L5/S1 disc the detection did not resolve — or an S1 after four lumbar vertebrae`
+            : byRib
             ? `four lumbar-type vertebrae between the last rib-bearing vertebra #${rib.index} and the sacral-type segment #${sac.index}: sacralised L5 (Castellvi) or four lumbar vertebrae (#${sac.index} then S1)`
             : `four rib-free vertebrae between the rib-bearing vertebra #${rib.index} and the sacrum: 13 rib pairs or a lumbar rib on L1`;
       const alternative =
@@ -299,7 +313,8 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
           : byRib
             ? '13 rib pairs or a lumbar rib on L1 (numbering from the sacrum)'
             : 'sacralised L5 or four lumbar vertebrae (numbering from the last rib)';
-      const description = `${variant}; labelled by the ${convention}: ${span(primary)}. Alternative: ${alternative}: ${span(secondary)}. The image alone cannot tell these apart; every label of this column carries the alternative and a reduced confidence`;
+      const farRib = byRib && rib.settles === false ? `; the rib of #${rib.index} is seen only far laterally on a body cut by the field of view` : '';
+      const description = `${variant}${farRib}; labelled by the ${convention}: ${span(primary)}. Alternative: ${alternative}: ${span(secondary)}. The image alone cannot tell these apart; every label of this column carries the alternative and a reduced confidence`;
       notes.push(`transitional anatomy: ${description}`);
       const index = lumbarCount === 6 ? sac.index - 1 : sac.index;
       transitional = { description, index, confidence: Math.round(Math.min(rib.confidence, sac.confidence) * TRANSITIONAL_CONFIDENCE * 100) / 100 };
@@ -454,7 +469,18 @@ function transitionalNumbering(inRun: readonly Anchor[]): TransitionalNumbering 
     else if (c2.offset === sac.offset) byRib = false;
     else return null;
   } else {
-    if (rib.strong === false || rib.settles === false) return null;
+    // A faint last rib (possibly a rudimentary lumbar rib) never settles the count. A rib seen only
+    // far laterally on a body cut by the field of view may be the shaft of a rib from the level
+    // above passing beside a cut L1 (normal anatomy read as four lumbar vertebrae); it settles the
+    // count only where that reading cannot make the column normal:
+    // - six rib-free vertebrae: the sacrum numbering makes the complete, rib-free vertebra below
+    //   the cut one T12, i.e. 11 rib pairs, whoever owns the rib beside the cut body;
+    // - four, with the sacral-type segment showing ala-like bone beside only part of its height:
+    //   that segment is itself as likely an L5 resting on the sacrum (sacralised L5, or its L5/S1
+    //   disc unresolved) as S1, so the sacrum anchor cannot overrule the rib (a true S1 has its alae
+    //   beside its whole height).
+    if (rib.strong === false) return null;
+    if (rib.settles === false && !(lumbarCount === 6 || sac.partial === true)) return null;
     byRib = true;
   }
   const primaryOffset = byRib ? rib.offset : sac.offset;
@@ -467,6 +493,8 @@ function transitionalNumbering(inRun: readonly Anchor[]): TransitionalNumbering 
       return p <= 5 ? (`L${p}` as VertebraLevel) : 'L6';
     }
     if (i === sac.index) return lumbarCount === 4 ? 'L5' : 'S1';
+    // Below an L5 resting on the sacrum (partial ala evidence), the next segment is S1.
+    if (lumbarCount === 4 && sac.partial === true && i === sac.index + 1) return 'S1';
     return 'sacrum';
   };
   const fromSac = (i: number): VertebraLevel | null => (i < sac.index ? levelAt(i + sac.offset) : i === sac.index ? 'S1' : 'sacrum');

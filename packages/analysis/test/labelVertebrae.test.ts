@@ -4,7 +4,9 @@
  * convention (C2 count, else last rib = T12) with the other numbering as alternative and reduced
  * confidence; other disagreements leave the vertebrae between them unlabelled with both
  * numberings; a weak anchor never stands alone; a count that contradicts what is seen (a rib-free
- * T12, a lumbar level with ribs) is withheld.
+ * T12, a lumbar level with ribs) is withheld. A last rib seen only far out on a cut body settles a
+ * transitional count only where a rib shaft from above could not make the column normal (six
+ * rib-free vertebrae, or four above a segment with alae beside only part of its height).
  */
 import { describe, expect, it } from 'vitest';
 import { labelVertebrae, type LabelInput } from '../src/index.js';
@@ -50,6 +52,29 @@ describe('labelVertebrae', () => {
     const out = labelVertebrae([cut, body(), body(), body(), body(), sacrum()]);
     expect(out.labels.slice(0, 5).every((l) => l === null)).toBe(true);
     expect(out.notes.join(' ')).toMatch(/anchors disagree/);
+  });
+
+  it('settles six rib-free vertebrae on a far rib beside a cut body: the sacrum numbering would need 11 rib pairs either way', () => {
+    const cut = body({ ribScore: 0.6, ribScoreNear: 0, truncated: true, ribPlanes: 5 });
+    const out = labelVertebrae([cut, body(), body(), body(), body(), body(), body(), sacrum()]);
+    expect(out.labels).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'L6', 'S1']);
+    expect(out.alternatives).toEqual(['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', null]);
+    expect(Math.max(...out.confidences)).toBeLessThanOrEqual(0.6);
+    expect(out.transitional?.description).toMatch(/six lumbar-type vertebrae.*seen only far laterally on a body cut by the field of view/);
+  });
+
+  it('settles four rib-free vertebrae on a far rib when the sacral-type segment shows alae beside only part of its height (L5 on the sacrum)', () => {
+    const cut = body({ ribScore: 0.6, ribScoreNear: 0, truncated: true, ribPlanes: 5 });
+    const partial = body({ sacralScore: 0.35, truncated: true });
+    const out = labelVertebrae([cut, body(), body(), body(), body(), partial]);
+    expect(out.labels).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5']);
+    expect(out.alternatives).toEqual(['L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+    expect(Math.max(...out.confidences)).toBeLessThanOrEqual(0.6);
+    expect(out.transitional?.index).toBe(5);
+    expect(out.transitional?.description).toMatch(/ala-like bone beside only part of its height \(sacral score 0\.35\).*sacralised L5/);
+    // With full alae beside that segment the far rib does not settle the count (a T12 shaft beside a cut L1).
+    const full = labelVertebrae([cut, body(), body(), body(), body(), body({ sacralScore: 0.8, truncated: true })]);
+    expect(full.labels.slice(0, 5).every((l) => l === null)).toBe(true);
   });
 
   it('leaves four lumbar-type vertebrae unlabelled under a faint last rib (possibly a rudimentary lumbar rib) and reports both numberings', () => {
