@@ -6,12 +6,17 @@
  *   spans a missed disc;
  * - slip: translation of the upper body's postero-inferior corner over the lower body's
  *   postero-superior corner along the lower superior endplate, as % of the lower body's AP
- *   depth (Meyerding 1932 grading input);
+ *   depth (Meyerding 1932 grading input); at L5–S1 along the directly measured sacral plateau
+ *   (measurePlateauBelow.ts), from its posterior towards its anterior corner, as % of its AP
+ *   length (the sacrum is a truncated fused segment with no body depth of its own);
  * - coronal Cobb angle (Cobb 1948) with automatically chosen end vertebrae: the most tilted
- *   vertebrae in the coronal plane, tilt from the mean endplate normal;
+ *   vertebrae in the coronal plane, tilt from the mean endplate normal; none below 5°;
  * - sagittal angles between endplates: kyphosis T4 superior – T12 inferior, lordosis L1
- *   superior – S1 superior (SRS definitions).
+ *   superior – S1 superior (SRS definitions), with the endplates measured across their discs
+ *   where given (measureSagittalEndplates.ts; S1: the directly measured sacral plateau).
  */
+import type { SacralPlateau } from './measurePlateauBelow.js';
+import type { SagittalEndplate } from './measureSagittalEndplates.js';
 import type { AngleMeasurement, LevelMeasurement, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
 
 const DEG = 180 / Math.PI;
@@ -26,33 +31,47 @@ function tooTall(v: VertebraResult): boolean {
   return h.length > 0 && Math.max(...h) > MAX_BODY_HEIGHT_MM;
 }
 const MAX_ENDPLATE_RMS_MM = 1.5;
+/** Smallest coronal curve reported (deg). */
+const MIN_CURVE_DEG = 5;
 
 export function levelName(v: VertebraResult): string {
   return v.label ?? `#${v.index}`;
 }
 
-export function computeSpineMeasurements(vertebrae: readonly VertebraResult[]): SpineMeasurements {
+export interface SpineMeasurementOptions {
+  /** The S1 plateau measured directly from L5 (measurePlateauBelow.ts), if found. */
+  readonly sacralPlateau?: SacralPlateau | null;
+  /** T4 superior, T12 inferior, L1 superior measured across their discs (measureSagittalEndplates.ts), used for the sagittal angles. */
+  readonly sagittalEndplates?: readonly SagittalEndplate[];
+}
+
+export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], options: SpineMeasurementOptions = {}): SpineMeasurements {
   const levels: LevelMeasurement[] = [];
+  const plateau = options.sacralPlateau ?? null;
   for (let i = 0; i + 1 < vertebrae.length; i++) {
     const up = vertebrae[i]!;
     const lo = vertebrae[i + 1]!;
     // Within the sacrum there are no mobile levels.
     if (up.isSacral) continue;
+    // The lumbosacral level: the sacrum is cut by the field of view or the canal trace and has no
+    // body depth, but its plateau was measured directly from the complete body above.
+    const onPlateau = plateau !== null && plateau.index === lo.index;
     // A body cut by the field of view has no reliable AP depth, wall or endplates.
-    if (up.truncated || lo.truncated) continue;
+    if (up.truncated || (lo.truncated && !onPlateau)) continue;
     // A "body" taller than any vertebral body is two bodies with a missed disc between them, or
     // fused sacral segments found as one: its posterior wall and corners are not one body's (the
     // sacrum curves), so no slip is measured against it.
-    if (tooTall(up) || tooTall(lo)) continue;
-    const ax = lo.axisLps;
+    if (tooTall(up) || (tooTall(lo) && !onPlateau)) continue;
+    const ax = onPlateau ? lo.superiorEndplate.normalLps : lo.axisLps;
     const inf = up.inferiorEndplate.pointLps;
     const sup = lo.superiorEndplate.pointLps;
     const disc = (inf[0] - sup[0]) * ax[0] + (inf[1] - sup[1]) * ax[1] + (inf[2] - sup[2]) * ax[2];
     if (disc > 25 || disc < -2) continue; // not adjacent (a missed level)
-    // Along the lower body's superior endplate: −y made perpendicular to that endplate's normal.
-    const a = perpendicularAnterior(lo.superiorEndplate.normalLps);
-    const pu = up.posteriorInferiorCornerLps;
-    const pl = lo.posteriorSuperiorCornerLps;
+    // Along the lower body's superior endplate: −y made perpendicular to that endplate's normal
+    // (on the plateau: from its posterior to its anterior corner).
+    const a = onPlateau ? unitVector(plateau.posteriorCornerLps, plateau.anteriorCornerLps) : perpendicularAnterior(lo.superiorEndplate.normalLps);
+    const pu = (onPlateau ? plateau.upperPosteriorCornerLps : null) ?? up.posteriorInferiorCornerLps;
+    const pl = onPlateau ? plateau.posteriorCornerLps : lo.posteriorSuperiorCornerLps;
     const d = [pu[0] - pl[0], pu[1] - pl[1], pu[2] - pl[2]];
     const slipMm = d[0]! * a[0] + d[1]! * a[1] + d[2]! * a[2];
     levels.push({
@@ -60,8 +79,10 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[]): 
       upperIndex: up.index,
       lowerIndex: lo.index,
       discHeightMm: Math.max(0, disc),
-      slipPercent: (100 * slipMm) / Math.max(1, lo.apDepthMm),
-      canalApMm: up.canalApAtDiscBelowMm,
+      slipPercent: (100 * slipMm) / Math.max(1, onPlateau ? plateau.apLengthMm : lo.apDepthMm),
+      // At the lumbosacral level the canal is not graded (its AP was measured against a body
+      // frame the sacrum does not have; as before the plateau, when this level was not measured).
+      canalApMm: onPlateau ? null : up.canalApAtDiscBelowMm,
     });
   }
 
@@ -100,22 +121,23 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[]): 
       }
     }
     const conf = Math.min(...measured.map((v) => v.detectionConfidence));
-    cobb = { angleDeg: best, upperLevel: levelName(measured[bi]!), lowerLevel: levelName(measured[bj]!), confidence: conf };
+    // A difference in tilt below 5° is no curve: it is within the Cobb method's own measurement
+    // variability (±3–5°: Morrissy RT et al., J Bone Joint Surg Am 1990;72:320-7), and curves are
+    // counted from 5° (the reference truth's findCobbAngles does the same).
+    if (best >= MIN_CURVE_DEG) cobb = { angleDeg: best, upperLevel: levelName(measured[bi]!), lowerLevel: levelName(measured[bj]!), confidence: conf };
   }
 
   const byLabel = (label: string): VertebraResult | undefined => vertebrae.find((v) => v.label === label);
-  const sagittal = (n1: readonly number[], n2: readonly number[]): number => {
-    // Angle between normals projected on the sagittal (y–z) plane.
-    const a1 = Math.atan2(n1[1]!, n1[2]!);
-    const a2 = Math.atan2(n2[1]!, n2[2]!);
-    return Math.abs(a1 - a2) * DEG;
-  };
+  const sagittal = (n1: readonly number[], n2: readonly number[]): number => Math.abs(sagittalLineDeg(n1) - sagittalLineDeg(n2));
+  const sagittalNormal = (v: VertebraResult, which: 'superior' | 'inferior'): readonly number[] =>
+    options.sagittalEndplates?.find((e) => e.index === v.index && e.which === which)?.normalLps ??
+    (which === 'superior' ? v.superiorEndplate.normalLps : v.inferiorEndplate.normalLps);
   let kyphosisT4T12: AngleMeasurement | null = null;
   const t4 = byLabel('T4');
   const t12 = byLabel('T12');
   if (t4 && t12) {
     kyphosisT4T12 = {
-      angleDeg: sagittal(t4.superiorEndplate.normalLps, t12.inferiorEndplate.normalLps),
+      angleDeg: sagittal(sagittalNormal(t4, 'superior'), sagittalNormal(t12, 'inferior')),
       upperLevel: 'T4',
       lowerLevel: 'T12',
       confidence: Math.min(t4.confidence, t12.confidence),
@@ -126,7 +148,7 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[]): 
   const s1 = byLabel('S1');
   if (l1 && s1) {
     lordosisL1S1 = {
-      angleDeg: sagittal(l1.superiorEndplate.normalLps, s1.superiorEndplate.normalLps),
+      angleDeg: sagittal(sagittalNormal(l1, 'superior'), s1.superiorEndplate.normalLps),
       upperLevel: 'L1',
       lowerLevel: 'S1',
       confidence: Math.min(l1.confidence, s1.confidence),
@@ -135,12 +157,31 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[]): 
   return { levels, cobb, kyphosisT4T12, lordosisL1S1 };
 }
 
+function unitVector(from: readonly number[], to: readonly number[]): [number, number, number] {
+  const d = [to[0]! - from[0]!, to[1]! - from[1]!, to[2]! - from[2]!];
+  const n = Math.hypot(d[0]!, d[1]!, d[2]!) || 1;
+  return [d[0]! / n, d[1]! / n, d[2]! / n];
+}
+
 function perpendicularAnterior(ax: readonly number[]): [number, number, number] {
   const t = ax;
   const dotAy = -t[1]!;
   const a: [number, number, number] = [0 - dotAy * t[0]!, -1 - dotAy * t[1]!, 0 - dotAy * t[2]!];
   const n = Math.hypot(a[0], a[1], a[2]) || 1;
   return [a[0] / n, a[1] / n, a[2] / n];
+}
+
+/**
+ * Sagittal inclination (deg) of an endplate's anteroposterior line, the line a lateral view draws
+ * from its anterior to its posterior corner: the direction within the endplate plane closest to
+ * the patient's AP axis (−y made perpendicular to the normal n), projected on the sagittal plane:
+ * atan2(−n_y·n_z, 1 − n_y²). For an endplate without coronal tilt this equals the inclination of
+ * its normal projected on the sagittal plane; for one tilted coronally by θ that projection
+ * overstates the AP line's slope by 1/cos²θ (a 40° scoliotic tilt nearly doubles it), the line does
+ * not. Independent of the normal's sign. Axial rotation of the vertebra is not modelled.
+ */
+export function sagittalLineDeg(n: readonly number[]): number {
+  return Math.atan2(-n[1]! * n[2]!, 1 - n[1]! * n[1]!) * DEG;
 }
 
 /** Coronal tilt (deg) of a vertebra with unit axis n: its inclination out of the sagittal plane, asin(n·x) (the sign of n does not matter for differences along one spine when axes point cranially). */

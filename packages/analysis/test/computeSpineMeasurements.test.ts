@@ -1,0 +1,234 @@
+/**
+ * Sagittal angles and the lumbosacral slip on analytic volumes (no phantom): the sacral plateau
+ * measured across the disc from L5 (measurePlateauBelow.ts), its corners and AP length, the L5–S1
+ * Meyerding slip along it, the endplates measured across their discs for the sagittal angles
+ * (measureSagittalEndplates.ts) and the edge / straight-run primitives they rest on.
+ */
+import { describe, expect, it } from 'vitest';
+import { computeSpineMeasurements, sagittalLineDeg } from '../src/computeSpineMeasurements.js';
+import { defaultFindingThresholds } from '../src/findingThresholds.js';
+import { gradeFindings } from '../src/gradeFindings.js';
+import { firstEdgeBelowGap, longestStraightRun, measureEndplateAbove, measurePlateauBelow, posteriorInferiorCornerOf, withSacralPlateau } from '../src/measurePlateauBelow.js';
+import { measureSagittalEndplates } from '../src/measureSagittalEndplates.js';
+import type { VertebraLevel, VertebraResult } from '../src/SpineAnalysisResult.js';
+
+const DEG = Math.PI / 180;
+/** Sagittal angle (deg) of the endplate line from anterior to posterior for a cranial unit normal. */
+const sagittalDeg = (n: readonly number[]): number => Math.atan2(-n[1]!, n[2]!) / DEG;
+
+/**
+ * An upper body (z 10…35 mm, y within ±18 mm of yShift, flat inferior endplate at z = 10) over a
+ * disc and a lower body whose superior endplate rises posteriorly (+y) at `slopeDeg`:
+ * z = −5 + tan(slopeDeg)·y for |y| ≤ 18, 30 mm deep. Bone 700 HU, everything else 40 HU.
+ */
+function lumbosacral(slopeDeg: number, yShift = 0): (x: number, y: number, z: number) => number {
+  const t = Math.tan(slopeDeg * DEG);
+  return (x, y, z) => {
+    if (Math.abs(x) > 25) return 40;
+    if (z >= 10 && z <= 35 && Math.abs(y - yShift) <= 18) return 700;
+    const top = -5 + t * y;
+    if (Math.abs(y) <= 18 && z <= top && z >= top - 30) return 700;
+    return 40;
+  };
+}
+
+function vertebra(index: number, label: VertebraLevel | null, over: Partial<VertebraResult> = {}): VertebraResult {
+  const plane = (z: number) => ({ pointLps: [0, 0, z] as [number, number, number], normalLps: [0, 0, 1] as [number, number, number], rmsResidualMm: 0.3 });
+  return {
+    index,
+    label,
+    alternativeLabel: null,
+    region: 'lumbar',
+    confidence: 0.9,
+    detectionConfidence: 0.9,
+    centroidLps: [0, 0, 22],
+    posteriorSuperiorCornerLps: [0, 18, 35],
+    posteriorInferiorCornerLps: [0, 18, 10],
+    axisLps: [0, 0, 1],
+    superiorEndplate: plane(35),
+    inferiorEndplate: plane(10),
+    heightsMm: { anterior: 25, middle: 25, posterior: 25 },
+    apDepthMm: 36,
+    widthMm: 50,
+    bodyVolumeMm3: 30000,
+    trabecularHu: 200,
+    canalApDiameterMm: 16,
+    canalApAtDiscBelowMm: 16,
+    hasRibs: false,
+    ribScore: 0,
+    isSacral: false,
+    truncated: false,
+    ...over,
+  };
+}
+
+describe('firstEdgeBelowGap / longestStraightRun', () => {
+  it('finds the half-way edge beyond a gap and skips the starting cortex', () => {
+    // Bone (cortex) for the first 2 mm, disc, then bone from 8 mm on (samples every 0.5 mm from 0.5 mm).
+    const values = Array.from({ length: 40 }, (_, k) => ((k + 1) * 0.5 <= 2 ? 800 : (k + 1) * 0.5 < 8 ? 80 : 800));
+    const d = firstEdgeBelowGap(values);
+    expect(d).toBeGreaterThan(7.4);
+    expect(d).toBeLessThan(8.1);
+    // Never leaving the bone (no disc crossed): no edge.
+    expect(Number.isNaN(firstEdgeBelowGap(new Array(40).fill(800)))).toBe(true);
+  });
+
+  it('returns the longest collinear run, not the outliers around it', () => {
+    const vs: number[] = [];
+    const ds: number[] = [];
+    for (let v = -30; v <= 30; v++) {
+      vs.push(v);
+      ds.push(v < -18 || v > 18 ? 30 - Math.abs(v) * 0.1 : 10 + 0.5 * v);
+    }
+    const run = longestStraightRun(vs, ds, 1)!;
+    expect(run.slope).toBeCloseTo(0.5, 5);
+    expect(run.intercept).toBeCloseTo(10, 5);
+    expect(vs[run.from]).toBe(-18);
+    expect(vs[run.to]).toBe(18);
+  });
+});
+
+describe('measurePlateauBelow', () => {
+  it('measures a 25° sacral plateau, its corners and AP length from the body above', () => {
+    // (L5's inferior endplate flat: the disc wedge is 25°, within the 35° the search allows.)
+    const sample = lumbosacral(25);
+    const p = measurePlateauBelow(sample, vertebra(0, 'L5'))!;
+    expect(p).not.toBeNull();
+    expect(sagittalDeg(p.normalLps)).toBeCloseTo(25, 0);
+    expect(Math.abs(p.normalLps[0])).toBeLessThan(0.02);
+    // Corners at y = ∓18 on the plateau (anterior is −y), AP length 36 / cos 25°.
+    expect(p.anteriorCornerLps[1]).toBeCloseTo(-18, 0);
+    expect(p.posteriorCornerLps[1]).toBeCloseTo(18, 0);
+    expect(p.anteriorCornerLps[2]).toBeCloseTo(-5 - 18 * Math.tan(25 * DEG), 0);
+    expect(Math.abs(p.apLengthMm - 36 / Math.cos(25 * DEG))).toBeLessThan(1.5);
+  });
+
+  it('measures the inferior endplate of the body above from the body below (normal still cranial)', () => {
+    // The upper body's inferior endplate (flat, z = 10) seen from the 25° plateau below it.
+    const sample = lumbosacral(25);
+    const n: [number, number, number] = [0, -Math.sin(25 * DEG), Math.cos(25 * DEG)];
+    const lower = vertebra(1, 'S1', { superiorEndplate: { pointLps: [0, 0, -5], normalLps: n, rmsResidualMm: 0.3 } });
+    const p = measureEndplateAbove(sample, lower)!;
+    expect(p).not.toBeNull();
+    expect(p.normalLps[2]).toBeGreaterThan(0.99);
+    expect(Math.abs(sagittalDeg(p.normalLps))).toBeLessThan(1);
+  });
+
+  it('finds the postero-inferior corner of the upper body at its wall', () => {
+    const c = posteriorInferiorCornerOf(lumbosacral(25, -9), vertebra(0, 'L5', { inferiorEndplate: { pointLps: [0, -9, 10], normalLps: [0, 0, 1], rmsResidualMm: 0.3 } }))!;
+    expect(c).not.toBeNull();
+    expect(c[1]).toBeCloseTo(9, 0);
+  });
+});
+
+describe('computeSpineMeasurements: lumbosacral level and sagittal angles', () => {
+  it('grades an L5 slip along the directly measured sacral plateau (Meyerding)', () => {
+    // L5 moved 12 mm anteriorly (−y) over a 30° plateau.
+    const sample = lumbosacral(30, -12);
+    const l5 = vertebra(4, 'L5', { inferiorEndplate: { pointLps: [0, -12, 10], normalLps: [0, 0, 1], rmsResidualMm: 0.3 }, posteriorInferiorCornerLps: [0, 6, 10] });
+    const s1 = vertebra(5, 'S1', { isSacral: true, truncated: true, region: 'sacral', heightsMm: { anterior: null, middle: null, posterior: null } });
+    const { vertebrae, sacralPlateau } = withSacralPlateau([l5, s1], sample);
+    expect(sacralPlateau).not.toBeNull();
+    expect(sagittalDeg(vertebrae[1]!.superiorEndplate.normalLps)).toBeCloseTo(30, 0);
+    const m = computeSpineMeasurements(vertebrae, { sacralPlateau });
+    const level = m.levels.find((l) => l.level === 'L5-S1')!;
+    expect(level).toBeDefined();
+    // Expected: L5's postero-inferior corner (0, 6, 10) against the plateau's posterior corner
+    // (0, 18, −5 + 18 tan 30°), along the plateau (posterior → anterior), over its AP length.
+    const t = Math.tan(30 * DEG);
+    const post = [18, -5 + 18 * t];
+    const dir = [-Math.cos(30 * DEG), -Math.sin(30 * DEG)];
+    const expected = (100 * ((6 - post[0]!) * dir[0]! + (10 - post[1]!) * dir[1]!)) / (36 / Math.cos(30 * DEG));
+    expect(Math.abs(level.slipPercent - expected)).toBeLessThan(3);
+    expect(level.canalApMm).toBeNull();
+    const listhesis = gradeFindings(vertebrae, m, defaultFindingThresholds, null).filter((f) => f.kind === 'spondylolisthesis');
+    expect(listhesis.map((f) => `${f.level}:${f.grade.split(' ')[1]}`)).toEqual(['L5-S1:I']);
+  });
+
+  it('measures no lumbosacral level when the body above the sacrum is truncated', () => {
+    const sample = lumbosacral(30);
+    const l5 = vertebra(4, 'L5', { truncated: true });
+    const s1 = vertebra(5, 'S1', { isSacral: true, truncated: true, region: 'sacral' });
+    const { sacralPlateau } = withSacralPlateau([l5, s1], sample);
+    expect(sacralPlateau).toBeNull();
+    expect(computeSpineMeasurements([l5, s1]).levels).toEqual([]);
+  });
+
+  it('takes the L1 superior endplate measured across its disc for the lordosis', () => {
+    const tilt = (deg: number): [number, number, number] => [0, -Math.sin(deg * DEG), Math.cos(deg * DEG)];
+    const l1 = vertebra(1, 'L1', { superiorEndplate: { pointLps: [0, 0, 35], normalLps: tilt(-8), rmsResidualMm: 0.3 } });
+    const s1 = vertebra(6, 'S1', { isSacral: true, truncated: true, superiorEndplate: { pointLps: [0, 0, -150], normalLps: tilt(40), rmsResidualMm: 0.3 } });
+    expect(computeSpineMeasurements([l1, s1]).lordosisL1S1!.angleDeg).toBeCloseTo(48, 5);
+    const m = computeSpineMeasurements([l1, s1], { sagittalEndplates: [{ index: 1, which: 'superior', normalLps: tilt(-11) }] });
+    expect(m.lordosisL1S1!.angleDeg).toBeCloseTo(51, 5);
+  });
+
+  it('measures T4 superior across the T3–T4 disc, and drops a direct line far from the fit', () => {
+    // T3 above (flat inferior endplate at z = 10), T4 below with a 15° superior endplate.
+    const sample = lumbosacral(15);
+    const t3 = vertebra(0, 'T3', { region: 'thoracic' });
+    const fit = (deg: number) => ({ pointLps: [0, 0, -5] as [number, number, number], normalLps: [0, -Math.sin(deg * DEG), Math.cos(deg * DEG)] as [number, number, number], rmsResidualMm: 0.7 });
+    const near = measureSagittalEndplates([t3, vertebra(1, 'T4', { region: 'thoracic', superiorEndplate: fit(11) })], sample);
+    expect(near).toHaveLength(1);
+    expect(sagittalDeg(near[0]!.normalLps)).toBeCloseTo(15, 0);
+    // A well-fitted plane 25° away from the direct line: the rays met another structure.
+    expect(measureSagittalEndplates([t3, vertebra(1, 'T4', { region: 'thoracic', superiorEndplate: fit(-10) })], sample)).toEqual([]);
+  });
+});
+
+describe('computeSpineMeasurements: coronal Cobb angle', () => {
+  const tilted = (index: number, deg: number): VertebraResult => {
+    const n: [number, number, number] = [Math.sin(deg * DEG), 0, Math.cos(deg * DEG)];
+    return vertebra(index, null, {
+      superiorEndplate: { pointLps: [0, 0, 35 - 40 * index], normalLps: n, rmsResidualMm: 0.3 },
+      inferiorEndplate: { pointLps: [0, 0, 10 - 40 * index], normalLps: n, rmsResidualMm: 0.3 },
+    });
+  };
+  it('reports the tilt difference of the most tilted vertebrae', () => {
+    const m = computeSpineMeasurements([tilted(0, -6), tilted(1, 0), tilted(2, 6), tilted(3, 2)]);
+    expect(m.cobb!.angleDeg).toBeCloseTo(12, 5);
+    expect([m.cobb!.upperLevel, m.cobb!.lowerLevel]).toEqual(['#0', '#2']);
+  });
+  it('reports no curve below 5° (within the Cobb method variability)', () => {
+    expect(computeSpineMeasurements([tilted(0, -2), tilted(1, 0), tilted(2, 2.5), tilted(3, 1)]).cobb).toBeNull();
+  });
+});
+
+describe('sagittalLineDeg', () => {
+  it('gives the inclination of the AP line of an endplate also tilted coronally (not of its projected normal)', () => {
+    // Flexed by φ = 15° (about x), then tilted coronally by θ = 40° (about y): the AP line's
+    // sagittal slope is tan φ · cos θ, the projected normal's tan φ / cos θ.
+    const phi = 15 * DEG;
+    const theta = 40 * DEG;
+    const n = [Math.cos(phi) * Math.sin(theta), -Math.sin(phi), Math.cos(phi) * Math.cos(theta)];
+    expect(sagittalLineDeg(n)).toBeCloseTo(Math.atan(Math.tan(phi) * Math.cos(theta)) / DEG, 6);
+    expect(sagittalLineDeg(n.map((x) => -x))).toBeCloseTo(sagittalLineDeg(n), 9);
+    // Without coronal tilt it is the projected normal's inclination.
+    expect(sagittalLineDeg([0, -Math.sin(phi), Math.cos(phi)])).toBeCloseTo(15, 6);
+  });
+});
+
+describe('gradeFindings: Meyerding grade only between well-fitted endplates', () => {
+  const slipped = (rmsLowerSuperior: number) => {
+    const up = vertebra(0, 'L4', { posteriorInferiorCornerLps: [0, 6, 10] });
+    const lo = vertebra(1, 'L5', {
+      centroidLps: [0, 0, -18],
+      superiorEndplate: { pointLps: [0, 0, -5], normalLps: [0, 0, 1], rmsResidualMm: rmsLowerSuperior },
+      inferiorEndplate: { pointLps: [0, 0, -30], normalLps: [0, 0, 1], rmsResidualMm: 0.3 },
+      posteriorSuperiorCornerLps: [0, 18, -5],
+      posteriorInferiorCornerLps: [0, 18, -30],
+    });
+    const m = computeSpineMeasurements([up, lo]);
+    return { m, grades: gradeFindings([up, lo], m, defaultFindingThresholds, null).filter((f) => f.kind === 'spondylolisthesis').map((f) => `${f.level}:${f.grade.split(' ')[1]}`) };
+  };
+  it('grades a 12 mm slip over a 36 mm body as Meyerding II', () => {
+    const { m, grades } = slipped(0.3);
+    expect(m.levels[0]!.slipPercent).toBeCloseTo(100 * 12 / 36, 5);
+    expect(grades).toEqual(['L4-L5:II']);
+  });
+  it('gives no grade when the lower endplate was not fitted as a plane (the level and its slip are still reported)', () => {
+    const { m, grades } = slipped(2.4);
+    expect(m.levels).toHaveLength(1);
+    expect(grades).toEqual([]);
+  });
+});
