@@ -1,13 +1,24 @@
 /**
  * Graded findings from measurements and the one threshold table (findingThresholds.ts):
  * Genant semi-quantitative fracture grade (height loss against the vertebra's own maximal height
- * and its adjacent normal neighbours', C3 and below), Meyerding slip grade, central canal stenosis (lumbar / cervical canal AP
+ * and its adjacent normal neighbours', C3 and below; only from measured heights between two
+ * well-fitted endplates, a body cut by the field of view included when both its endplates were in
+ * view), Meyerding slip grade, central canal stenosis (lumbar / cervical canal AP
  * at the disc level),
  * scoliosis (Cobb), low L1 trabecular density (Pickhardt 2013), transitional anatomy.
  */
 import type { FindingThresholds } from './findingThresholds.js';
 import type { Finding, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
 import { levelName, MAX_BODY_HEIGHT_MM } from './computeSpineMeasurements.js';
+
+/** Largest height step between adjacent normal bodies (fraction) allowed for against a single neighbour. */
+const SINGLE_NEIGHBOUR_STEP = 0.08;
+/** Largest RMS residual (mm) of an endplate plane from which heights are graded. */
+const MAX_ENDPLATE_RMS_MM = 1.5;
+
+function endplatesFit(v: VertebraResult): boolean {
+  return v.superiorEndplate.rmsResidualMm <= MAX_ENDPLATE_RMS_MM && v.inferiorEndplate.rmsResidualMm <= MAX_ENDPLATE_RMS_MM;
+}
 
 export function gradeFindings(
   vertebrae: readonly VertebraResult[],
@@ -26,6 +37,10 @@ export function gradeFindings(
     if (v.isSacral || v.label === 'C1' || v.label === 'C2') continue;
     const { anterior: ha, middle: hm, posterior: hp } = v.heightsMm;
     if (ha === null || hm === null || hp === null) continue;
+    // Heights are read between the two endplates; an endplate whose points do not lie on one
+    // surface (RMS residual above MAX_ENDPLATE_RMS_MM: a rib head, osteophyte or the disc mixed
+    // in) is not found reliably, and neither are the heights read from it.
+    if (!endplatesFit(v)) continue;
     const own = [ha, hm, hp];
     const ownMax = Math.max(...own);
     const ownMin = Math.min(...own);
@@ -44,16 +59,23 @@ export function gradeFindings(
       const nMax = Math.max(...hs);
       if (nMax > MAX_BODY_HEIGHT_MM) return false;
       if (Math.min(...hs) < (1 - g.grade1) * nMax) return false;
+      if (!endplatesFit(n)) return false;
       const gap = Math.hypot(n.centroidLps[0] - v.centroidLps[0], n.centroidLps[1] - v.centroidLps[1], n.centroidLps[2] - v.centroidLps[2]);
       return gap <= 1.6 * (nMax + ownMax) / 2 + 12;
     };
     const neighbours = [vertebrae[i - 1], vertebrae[i + 1]].filter(isNormalNeighbour);
-    // The neighbours' heights are a reference only when both are usable (a single neighbour at a
-    // size transition such as T12/L1 or C7/T1 is not a reliable expectation); otherwise the
+    // The reference is the mean of both neighbours' tallest heights. A single usable neighbour
+    // (the other cut by the field of view, fractured or not found) may sit across a size step
+    // such as T12/L1 or C7/T1, where adjacent bodies differ by up to ~8 % (Panjabi MM et al., Spine
+    // 1991;16:888-901 and 1992;17:299-306): its height less that step is the reference, so that a
+    // uniformly collapsed (crush) body next to it is still graded. Without a usable neighbour, the
     // vertebra's own tallest height is the reference (wedge / biconcave deformities).
+    const tallest = (n: VertebraResult): number => Math.max(n.heightsMm.anterior ?? 0, n.heightsMm.middle ?? 0, n.heightsMm.posterior ?? 0);
     const neighbourMax = neighbours.length === 2
-      ? neighbours.reduce((s, n) => s + Math.max(n.heightsMm.anterior ?? 0, n.heightsMm.middle ?? 0, n.heightsMm.posterior ?? 0), 0) / 2
-      : ownMax;
+      ? (tallest(neighbours[0]!) + tallest(neighbours[1]!)) / 2
+      : neighbours.length === 1
+        ? (1 - SINGLE_NEIGHBOUR_STEP) * tallest(neighbours[0]!)
+        : ownMax;
     const expected = Math.max(ownMax, neighbourMax);
     if (!(expected > 0)) continue;
     const loss = 1 - ownMin / expected;
@@ -68,7 +90,9 @@ export function gradeFindings(
       unit: '% height loss',
       threshold: grade === 1 ? `${g.grade1 * 100}-${g.grade2 * 100} %` : grade === 2 ? `${g.grade2 * 100}-${g.grade3 * 100} %` : `> ${g.grade3 * 100} %`,
       source: g.source,
-      confidence: Math.min(0.95, v.detectionConfidence * (neighbours.length === 2 ? 0.9 : 0.7)),
+      // A body cut by the field of view is graded only with both endplates in view (heights not
+      // null), and with less confidence.
+      confidence: Math.min(0.95, v.detectionConfidence * (neighbours.length === 2 ? 0.9 : neighbours.length === 1 ? 0.8 : 0.7) * (v.truncated ? 0.85 : 1)),
       description: `${which} height ${ownMin.toFixed(1)} mm vs expected ${expected.toFixed(1)} mm`,
     });
   }
@@ -76,6 +100,12 @@ export function gradeFindings(
   for (const lev of measurements.levels) {
     const slip = Math.abs(lev.slipPercent);
     if (slip < m.minPercent) continue;
+    // The slip is read between corners on the two endplates facing the disc: where either was not
+    // fitted as a plane (RMS > 1.5 mm: a misread body, e.g. at the apex of a severe scoliosis) the
+    // corners are not located and no grade is given.
+    const upper = vertebrae.find((v) => v.index === lev.upperIndex);
+    const lower = vertebrae.find((v) => v.index === lev.lowerIndex);
+    if ((upper?.inferiorEndplate.rmsResidualMm ?? 0) > MAX_ENDPLATE_RMS_MM || (lower?.superiorEndplate.rmsResidualMm ?? 0) > MAX_ENDPLATE_RMS_MM) continue;
     const gi = m.upperBoundsPercent.findIndex((b) => slip <= b);
     const grade = gi < 0 ? 'V' : (['I', 'II', 'III', 'IV'] as const)[gi]!;
     findings.push({
@@ -130,6 +160,8 @@ export function gradeFindings(
     });
   }
   const b = thresholds.boneDensity;
+  // L1 may be cut by the field of view: its central ROI is then still measured when it lies wholly
+  // in view (trabecularHu is NaN otherwise, measureVertebralBody.ts).
   const l1 = vertebrae.find((v) => v.label === b.level);
   if (l1 && l1.trabecularHu === l1.trabecularHu && l1.trabecularHu <= b.sensitiveHu) {
     const strong = l1.trabecularHu <= b.highlySpecificHu;
@@ -141,7 +173,7 @@ export function gradeFindings(
       unit: 'HU (trabecular, central ROI)',
       threshold: strong ? `<= ${b.highlySpecificHu} HU` : `<= ${b.sensitiveHu} HU`,
       source: b.source,
-      confidence: l1.confidence * 0.9,
+      confidence: l1.confidence * 0.9 * (l1.truncated ? 0.85 : 1),
       description: `${b.level} trabecular attenuation ${l1.trabecularHu.toFixed(0)} HU`,
     });
   }

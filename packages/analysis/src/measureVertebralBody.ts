@@ -5,7 +5,10 @@
  *   bone), fitted by least-squares planes with robust outlier rejection; the frame is turned once
  *   onto the mean endplate normal when the disc-to-disc axis leans against the body;
  * - anterior / middle / posterior heights between the endplate edges at 70 % of the AP
- *   half-depth and at the centre (Genant 1993 measures these three heights);
+ *   half-depth and at the centre (Genant 1993 measures these three heights), the outer two carried
+ *   to the walls along the fitted endplate planes; a line whose edge strays from its plane is
+ *   replaced by the plane; a body cut by the field of view keeps its heights only when both
+ *   endplates are found in view;
  * - the body as a stack of star-shaped cross-sections (outermost cortex along 24 rays, ending at
  *   half-way between the cortical peak and the tissue outside so that a contrast-filled vessel
  *   touching the body is left out; circular median) clipped by the endplate planes: volume and
@@ -42,12 +45,28 @@ export interface MeasuredBody {
   readonly canalCentre: [number, number, number];
   /** Fraction of endplate rays that found an edge (0…1). */
   readonly edgeQuality: number;
+  /**
+   * The heights are measured: each endplate found next to its disc (not far inside the segment);
+   * for a segment cut by the field of view, in addition both endplates still found in view with the
+   * disc beyond the open one (most lines found an edge, well-fitted planes).
+   */
+  readonly heightsMeasured: boolean;
 }
 
 const BONE_HU = 150;
 const EDGE_FRACTION = 0.8;
+/** Edge fraction of a plain step from bone to disc (no cortical peak above the interior). */
+const STEP_FRACTION = 0.65;
+/** Peak-over-interior contrast (fraction of peak-to-disc) from which EDGE_FRACTION applies fully. */
+const PEAK_CONTRAST = 0.3;
 /** A trough within this fraction of the endplate-to-disc contrast above the disc minimum is the disc. */
 const DISC_FRACTION = 0.25;
+/** Largest distance (mm) from an endplate's edge crossing to the disc level (blur of 3 mm slices). */
+const MAX_EDGE_TO_DISC_MM = 5;
+/** Largest distance of an endplate plane from its disc centre, as a fraction of the half-depth. */
+const ENDPLATE_TO_DISC_MAX = 0.5;
+/** A line's endplate edge farther than this from its fitted plane is not trusted (mm). */
+const LINE_PLANE_TOL_MM = 2.5;
 /** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
 const METAL_HU = 1300;
 
@@ -167,8 +186,16 @@ export function measureVertebralBody(
   // 0.6 half-depth inside the upper disc rather than mid-segment.
   const multiBody = hU - hL > 2.6 * halfDepth;
   const upStart = (u: number, v: number): number => (multiBody ? Math.max(lineStart(u, v), hU - 0.6 * halfDepth) : lineStart(u, v));
-  const edgeUp = (u: number, v: number): number => (metalNear(u, v) ? Number.NaN : endplateEdge(at, { u, v, hDisc: hU, sign: 1, start: upStart(u, v) }));
-  const edgeDown = (u: number, v: number): number => (metalNear(u, v) ? Number.NaN : endplateEdge(at, { u, v, hDisc: hL, sign: -1, start: lineStart(u, v) }));
+  // A segment cut by the field of view (or the canal trace) has no disc found on its open side: the
+  // walks there go on past the axis end, by a disc-and-a-half, so that an endplate still in view
+  // is found with the disc beyond it (the walk stops at the edge of the volume: no edge there).
+  const openUp = !segment.complete && m0 < axis.length / 2;
+  const openDown = !segment.complete && !openUp;
+  const openReach = 0.4 * halfDepth + 4;
+  const discUp = (): number => (openUp ? hU + openReach : hU);
+  const discDown = (): number => (openDown ? hL - openReach : hL);
+  const edgeUp = (u: number, v: number): number => (metalNear(u, v) ? Number.NaN : endplateEdge(at, { u, v, hDisc: discUp(), sign: 1, start: upStart(u, v) }));
+  const edgeDown = (u: number, v: number): number => (metalNear(u, v) ? Number.NaN : endplateEdge(at, { u, v, hDisc: discDown(), sign: -1, start: lineStart(u, v) }));
   let supPts: number[][] = [];
   let infPts: number[][] = [];
   let tried = 0;
@@ -224,21 +251,63 @@ export function measureVertebralBody(
       }
     }
   }
-  const heightAt = (v: number): number => {
+  const planesFit = supPlane.rms <= 1.5 && infPlane.rms <= 1.5;
+  // Each height is the median over three adjacent lines. Where the planes fit well, a line's edge
+  // farther than LINE_PLANE_TOL_MM from its plane is a misread (a dense band inside the body, a
+  // rib head or noise in thick slices) and the plane stands in for it; at the centre only an edge
+  // beyond its plane is, since a biconcave endplate sinks there (Genant 1993).
+  const heightAt = (v: number, centre: boolean): number => {
     const vals: number[] = [];
     for (const u of [-2, 0, 2]) {
-      const hs = edgeUp(u, v);
-      const hi = edgeDown(u, v);
+      let hs = edgeUp(u, v);
+      let hi = edgeDown(u, v);
+      if (planesFit) {
+        const ps = planeAt(supPlane, u, v);
+        const pi = planeAt(infPlane, u, v);
+        if (!(hs === hs) || hs - ps > LINE_PLANE_TOL_MM || (!centre && ps - hs > LINE_PLANE_TOL_MM)) hs = ps;
+        if (!(hi === hi) || pi - hi > LINE_PLANE_TOL_MM || (!centre && hi - pi > LINE_PLANE_TOL_MM)) hi = pi;
+      }
       if (hs === hs && hi === hi) vals.push(hs - hi);
     }
     if (vals.length === 0) return planeAt(supPlane, 0, v) - planeAt(infPlane, 0, v);
     vals.sort((x, y) => x - y);
     return vals[vals.length >> 1]!;
   };
+  // Genant's anterior and posterior heights are those of the walls. They are read at 70 % of the
+  // half-depth (clear of the rounded corners and the ring apophysis) and carried to the wall along
+  // the two fitted endplate planes: nothing for parallel endplates, the full height difference of
+  // a wedge (read at 70 %, a grade-3 wedge would lose a tenth of its height loss). Only for
+  // well-fitted planes: a poor fit's slope is not the endplates'.
+  const toWall = (v: number): number => {
+    if (!planesFit) return 0;
+    const gap = (w: number): number => planeAt(supPlane, 0, w) - planeAt(infPlane, 0, w);
+    return gap(v / 0.7) - gap(v);
+  };
+  // Each endplate found lies next to its disc: within half the body's half-depth of the disc centre
+  // found on the axis (normally a quarter to a third: half a disc; more where the segment and the
+  // body disagree, e.g. a strongly rotated body whose edges were found inside it). Not judged for a
+  // segment of several fused bodies (the sacrum) or on an open side.
+  const endplatesAtDiscs = (): boolean => {
+    if (multiBody) return true;
+    const tol = ENDPLATE_TO_DISC_MAX * halfDepth;
+    if (!openUp && hU - planeAt(supPlane, 0, 0) > tol) return false;
+    if (!openDown && planeAt(infPlane, 0, 0) - hL > tol) return false;
+    return true;
+  };
+  // The open side's disc is in view beyond its endplate plane across the body (3 mm past the plane).
+  const discInView = (): boolean => {
+    for (const u of [-0.5 * halfWidth, 0, 0.5 * halfWidth]) {
+      for (const v of [-0.6 * halfDepth, 0, 0.6 * halfDepth]) {
+        const beyond = openUp ? at(u, v, planeAt(supPlane, u, v) + 3) : at(u, v, planeAt(infPlane, u, v) - 3);
+        if (!(beyond === beyond)) return false;
+      }
+    }
+    return true;
+  };
   const heights = {
-    anterior: heightAt(0.7 * halfDepth),
-    middle: heightAt(0),
-    posterior: heightAt(-0.7 * halfDepth),
+    anterior: heightAt(0.7 * halfDepth, false) + toWall(0.7 * halfDepth),
+    middle: heightAt(0, true),
+    posterior: heightAt(-0.7 * halfDepth, false) + toWall(-0.7 * halfDepth),
   };
 
   // Star-shaped sections between the planes → volume, centroid.
@@ -393,12 +462,16 @@ export function measureVertebralBody(
   const rRoi = 0.4 * Math.min(halfDepth, halfWidth);
   let huSum = 0;
   let huN = 0;
+  let roiN = 0;
+  let roiOut = 0;
   for (let h = hMid - hHalf; h <= hMid + hHalf; h += 1) {
     for (let u = -rRoi; u <= rRoi; u += 1) {
       for (let v = -rRoi; v <= rRoi; v += 1) {
         if (u * u + v * v > rRoi * rRoi) continue;
         const p = toW(c0, u, v, h);
         const hu = samplers.native.sample(p[0], p[1], p[2]);
+        if (hu === hu) roiN++;
+        else roiOut++;
         if (hu === hu && hu < METAL_HU) {
           huSum += hu;
           huN++;
@@ -473,7 +546,8 @@ export function measureVertebralBody(
     apDepth: 2 * halfDepth,
     width: 2 * halfWidth,
     volume: vol * step,
-    trabecularHu: huN ? huSum / huN : Number.NaN,
+    // A ROI partly outside the volume (a body cut by the field of view) is not the central ROI.
+    trabecularHu: huN > 0 && roiOut <= 0.05 * (roiN + roiOut) ? huSum / huN : Number.NaN,
     canalAp,
     zMin: Math.min(...zs),
     zMax: Math.max(...zs),
@@ -481,6 +555,12 @@ export function measureVertebralBody(
     posteriorSuperiorCorner,
     posteriorInferiorCorner,
     edgeQuality: (supPts.length + infPts.length) / Math.max(1, 2 * tried),
+    // A body cut by the field of view: both endplates found on most lines, with well-fitted planes,
+    // its disc in view beyond the open side, and at least half as tall as deep (bodies are 0.6–0.8
+    // × their depth, Panjabi 1991/1992; a thin slab at the edge is a slice of a body, not one).
+    heightsMeasured:
+      (segment.complete && endplatesAtDiscs()) ||
+      (planesFit && endplatesAtDiscs() && Math.min(supPts.length, infPts.length) >= 0.6 * tried && discInView() && Math.max(heights.anterior, heights.middle, heights.posterior) >= halfDepth),
   };
 }
 
@@ -508,6 +588,7 @@ function endplateEdge(at: (u: number, v: number, h: number) => number, line: { u
   if (!(low < Infinity)) return Number.NaN;
   let runMax = -Infinity;
   let prev = Number.NaN;
+  let interior = at(u, v, line.start);
   for (let h = line.start; sign > 0 ? h <= stop : h >= stop; h += sign * 0.5) {
     const val = at(u, v, h);
     // Outside the volume, or through metal (streaks and clipped implants): no edge on this line.
@@ -518,10 +599,23 @@ function endplateEdge(at: (u: number, v: number, h: number) => number, line: { u
       // the half-maximum crossing then sits ~0.5–1 mm inside the disc (phantom suite, 2026-11-26:
       // mean height error 1.2 mm at 70 %, 1.6 mm at 60 %, 0.5–0.9 mm at 80 % once troughs that do
       // not reach the disc are skipped; at 70 % all three heights read ~0.5 mm long).
-      const thr = low + EDGE_FRACTION * (runMax - low);
-      if (val < thr && prev === prev && reachesDisc(at, line, { from: h, stop, thr, peak: runMax })) {
-        const f = (prev - thr) / (prev - val || 1);
-        return h - sign * 0.5 + sign * 0.5 * f;
+      // Where no cortical peak rises above the body's interior (thin endplates blurred by 3 mm
+      // slices, or a dense interior), the profile is a step from bone to disc, and the 80 % cut
+      // lands inside the body (or at a dip within it): the cut goes down to 65 % for a plain step
+      // (phantom suite, 2026-11-27: at 50 % heights in 3 mm slices read ~1 mm long, normal-ffp-3mm
+      // mean error 1.4 mm; 1.1 mm at 65 %).
+      const peakiness = (runMax - interior) / (runMax - low);
+      const fraction = STEP_FRACTION + (EDGE_FRACTION - STEP_FRACTION) * Math.max(0, Math.min(1, peakiness / PEAK_CONTRAST));
+      const thr = low + fraction * (runMax - low);
+      if (val < thr && prev === prev) {
+        if (reachesDisc(at, line, { from: h, stop, thr, peak: runMax })) {
+          const f = (prev - thr) / (prev - val || 1);
+          return h - sign * 0.5 + sign * 0.5 * f;
+        }
+        // A drop that levels off inside the body (a denser band within it) is not the endplate:
+        // the walk goes on, judging the next drop against the level reached.
+        runMax = val;
+        interior = val;
       }
     }
     prev = val;
@@ -531,9 +625,11 @@ function endplateEdge(at: (u: number, v: number, h: number) => number, line: { u
 
 /**
  * A drop below the edge threshold is the endplate's outer edge only if the profile goes on down
- * into the deepest trough left before the walk's end (the disc) before it rises above the
- * threshold again: a shallower dip between the dense posterior wall / pedicle-base bone of a small
- * thoracic body and its endplate is trabecular bone, not the disc.
+ * into the deepest trough left before the walk's end (the disc), within a few mm and before it
+ * rises above the threshold again: a shallower dip between the dense posterior wall / pedicle-base
+ * bone of a small thoracic body and its endplate is trabecular bone, not the disc, and so is a
+ * drop from a denser band to a level stretch of bone. The disc must be in view (no edge where the
+ * walk leaves the volume first).
  */
 function reachesDisc(
   at: (u: number, v: number, h: number) => number,
@@ -548,12 +644,17 @@ function reachesDisc(
     const val = at(u, v, h);
     if (val === val && val < restMin) restMin = val;
   }
-  if (!(restMin < Infinity)) return true;
+  // The disc must be seen: a walk that leaves the volume first found no edge in view.
+  if (!(restMin < Infinity)) return false;
   const deep = restMin + DISC_FRACTION * (peak - restMin);
   for (let h = from; inRange(h); h += sign * 0.5) {
     const val = at(u, v, h);
-    if (!(val === val) || val <= deep) return true;
+    if (!(val === val)) return false;
+    if (val <= deep) return true;
     if (val >= thr) return false;
+    // Past an endplate's outer edge the disc follows within the blur of the edge; a level stretch
+    // of bone longer than that before the disc means the drop was inside the body.
+    if (Math.abs(h - from) > MAX_EDGE_TO_DISC_MM) return false;
   }
   return true;
 }

@@ -154,13 +154,14 @@ describe('analyzeSpineCt on synthetic spines', () => {
   it('grades a wedge fracture and low L1 density, and nothing else', () => {
     const syn = buildSyntheticSpine({
       levels: ['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1'],
-      anteriorHeightScale: { L2: 0.6 },
+      anteriorHeightScale: { L2: 0.65 },
       trabecularHu: { L1: 90 },
       seed: 17,
     });
     const result = analyzeSpineCt(syn.volume);
     expect(scoreAgainstTruth(result, inner(syn.truth)).identificationRate).toBe(1);
-    // Truth: anterior height at 70 % of the half-depth is 66 % of normal → 34 % loss → Genant 2.
+    // Truth: anterior height at the anterior wall (where Genant's morphometry reads it) is 65 % of
+    // normal → 35 % loss → Genant 2 (25–40 %).
     const fractures = result.findings.filter((f) => f.kind === 'vertebral-fracture');
     expect(fractures.map((f) => [f.level, f.grade])).toEqual([['L2', 'Genant grade 2']]);
     const bmd = result.findings.find((f) => f.kind === 'low-bone-density');

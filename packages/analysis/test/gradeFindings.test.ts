@@ -89,6 +89,50 @@ describe('gradeFindings: Genant grades', () => {
     ];
     expect(fractures(vs)).toEqual(['C5:2']);
   });
+
+  it('grades a crush fracture against a single normal neighbour, allowing for the size step between levels', () => {
+    // T12 uniformly ~12.5 mm under a 22 mm T11, L1 below cut by the field of view (no heights):
+    // against T11 less 8 % (20.2 mm) it loses 41 % (grade 3); by its own heights it is normal.
+    const l1 = { ...body(2, 'L1', 150, [24, 23, 25], 'lumbar'), truncated: true, heightsMm: { anterior: null, middle: null, posterior: null } };
+    const vs = [body(0, 'T11', 210, [20.6, 22, 21.4], 'thoracic'), body(1, 'T12', 185, [11.9, 12.8, 13.5], 'thoracic'), l1];
+    expect(fractures(vs)).toEqual(['T12:3']);
+    // A normal body 10 % shorter than its single neighbour (a size step) is not a fracture.
+    const step = [body(0, 'T12', 210, [23.5, 22, 24], 'thoracic'), body(1, 'L1', 183, [21.7, 21, 21.8]), l1];
+    expect(fractures(step)).toEqual([]);
+  });
+
+  it('grades no body whose endplate is not fitted as one surface (RMS residual above 1.5 mm)', () => {
+    // T4's posterior height reads short from an inferior endplate fit that mixed in other bone.
+    const t4 = body(1, 'T4', 60, [16, 16.5, 9], 'thoracic');
+    const vs = [body(0, 'T3', 80, [16, 16, 16.5], 'thoracic'), { ...t4, inferiorEndplate: { ...t4.inferiorEndplate, rmsResidualMm: 2.2 } }, body(2, 'T5', 40, [17, 17, 17.5], 'thoracic')];
+    expect(fractures(vs)).toEqual([]);
+    expect(fractures([vs[0]!, t4, vs[2]!])).toEqual(['T4:3']);
+  });
+
+  it('grades a body cut by the field of view when its heights were measured (both endplates in view)', () => {
+    const l1 = { ...body(0, 'L1', 150, [13.8, 17.8, 24.4]), truncated: true };
+    const vs = [l1, body(1, 'L2', 120, [25.5, 24.8, 26]), body(2, 'L3', 90, [25.5, 25.2, 25.8])];
+    const found = gradeFindings(vs, noLevels, defaultFindingThresholds, null).filter((f) => f.kind === 'vertebral-fracture');
+    expect(found.map((f) => `${f.level}:${f.grade}`)).toEqual(['L1:Genant grade 3']);
+    const cut = { ...l1, heightsMm: { anterior: null, middle: null, posterior: null } };
+    expect(fractures([cut, vs[1]!, vs[2]!])).toEqual([]);
+  });
+});
+
+describe('gradeFindings: L1 bone density', () => {
+  const density = (vs: VertebraResult[]) => gradeFindings(vs, noLevels, defaultFindingThresholds, null).filter((f) => f.kind === 'low-bone-density');
+
+  it('reads L1 cut by the field of view when its central ROI was measured, with less confidence', () => {
+    const whole = { ...body(0, 'L1', 150, [24, 23, 25]), trabecularHu: 92 };
+    const cut = { ...whole, truncated: true, heightsMm: { anterior: null, middle: null, posterior: null } };
+    const [a] = density([whole]);
+    const [b] = density([cut]);
+    expect(a?.grade).toBe('osteoporosis likely');
+    expect(b?.grade).toBe('osteoporosis likely');
+    expect(b!.confidence).toBeLessThan(a!.confidence);
+    // The ROI partly outside the volume: no value, no finding.
+    expect(density([{ ...cut, trabecularHu: Number.NaN }])).toEqual([]);
+  });
 });
 
 describe('computeSpineMeasurements: levels', () => {

@@ -347,13 +347,13 @@ export function buildSyntheticSpine(options: SyntheticSpineOptions): SyntheticSp
       origin[1] + dir[3] * ijk[0] + dir[4] * ijk[1] + dir[5] * ijk[2],
       origin[2] + dir[6] * ijk[0] + dir[7] * ijk[1] + dir[8] * ijk[2],
     ];
-    // Heights at 70 % of the AP half-depth (anterior/posterior) and at the centre.
+    // Heights at the anterior and posterior walls (where Genant morphometry reads them) and at the centre.
     const heightAt = (y: number): number => v.h * (1 - (1 - v.antScale) * (y / v.b + 1) / 2);
     return {
       label: v.label,
       centroidLps: centroid,
       axis: v.u,
-      heightsMm: { anterior: heightAt(0.7 * v.b), middle: heightAt(0), posterior: heightAt(-0.7 * v.b) },
+      heightsMm: { anterior: heightAt(v.b), middle: heightAt(0), posterior: heightAt(-v.b) },
       apDepthMm: 2 * v.b,
       trabecularHu: v.trab,
       hasRibs: v.ribs,
