@@ -57,7 +57,9 @@ export interface VertebraResult {
   readonly inferiorEndplate: PlaneLps;
   /**
    * Heights between the endplates at 70 % of the AP half-depth anteriorly/posteriorly and at the
-   * centre; null for a body truncated by the field of view.
+   * centre (the outer two carried to the walls along the endplate planes); null where not measured:
+   * a body cut by the field of view whose endplates are not both in view, or endplates found far
+   * from the disc spaces (the body and its segment disagree).
    */
   readonly heightsMm: { readonly anterior: number | null; readonly middle: number | null; readonly posterior: number | null };
   readonly apDepthMm: number;

@@ -14,7 +14,7 @@ import { buildSpineAxis } from './buildSpineAxis.js';
 import { computeSpineMeasurements } from './computeSpineMeasurements.js';
 import { createGridSampler } from './createGridSampler.js';
 import { createLpsSampler } from './createLpsSampler.js';
-import { detectDens } from './detectDens.js';
+import { detectDens, locateAtlas, withAtlas } from './detectDens.js';
 import { findDetectionGaps } from './findDetectionGaps.js';
 import { findDiscSpaces, segmentBetweenDiscs } from './findDiscSpaces.js';
 import { resolveFindingThresholds } from './findingThresholds.js';
@@ -22,6 +22,8 @@ import type { FindingThresholdsOverride } from './findingThresholds.js';
 import { gradeFindings } from './gradeFindings.js';
 import { labelVertebrae } from './labelVertebrae.js';
 import { measureCanalAtDisc } from './measureCanalAtDisc.js';
+import { withSacralPlateau } from './measurePlateauBelow.js';
+import { measureSagittalEndplates } from './measureSagittalEndplates.js';
 import { measureVertebralBody } from './measureVertebralBody.js';
 import type { MeasuredBody } from './measureVertebralBody.js';
 import { lpsBounds, resampleToLpsGrid } from './resampleToLpsGrid.js';
@@ -247,7 +249,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   });
   const r3 = (v: readonly number[]): [number, number, number] => [r1(v[0]!), r1(v[1]!), r1(v[2]!)];
   const unit3 = (v: readonly number[]): [number, number, number] => [Math.round(v[0]! * 1e4) / 1e4, Math.round(v[1]! * 1e4) / 1e4, Math.round(v[2]! * 1e4) / 1e4];
-  const vertebrae: VertebraResult[] = bodies.map((b, i) => ({
+  const measuredVertebrae: VertebraResult[] = bodies.map((b, i) => ({
     index: i,
     label: labelling.labels[i] ?? null,
     alternativeLabel: labelling.alternatives[i] ?? null,
@@ -260,7 +262,9 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     axisLps: unit3(b.axis),
     superiorEndplate: { pointLps: r3(b.superior.point), normalLps: unit3(b.superior.normal), rmsResidualMm: r1(b.superior.rms) },
     inferiorEndplate: { pointLps: r3(b.inferior.point), normalLps: unit3(b.inferior.normal), rmsResidualMm: r1(b.inferior.rms) },
-    heightsMm: b.segment.complete
+    // Heights only where measured: a body cut by the field of view keeps them when both endplates
+    // were still found in view; none where the endplates were not found next to the discs.
+    heightsMm: b.heightsMeasured
       ? { anterior: r1(b.heights.anterior), middle: r1(b.heights.middle), posterior: r1(b.heights.posterior) }
       : { anterior: null, middle: null, posterior: null },
     apDepthMm: r1(b.apDepth),
@@ -274,8 +278,14 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     isSacral: labelling.isSacral[i]!,
     truncated: !b.segment.complete,
   }));
-  const measurements = computeSpineMeasurements(vertebrae);
-  const findings = gradeFindings(vertebrae.filter((v) => !v.truncated), measurements, resolveFindingThresholds(options.thresholds), labelling.transitional);
+  // The S1 plateau measured directly from L5 replaces the fused sacral segment's endplate fit.
+  // C1 (the atlas ring above a C2 labelled from the dens) is prepended: every later index moves down by one.
+  const atlas = c2 === 0 && labelling.labels[0] === 'C2' ? locateAtlas(nativeSampler, bodies[0]!) : null;
+  const shift = atlas ? 1 : 0;
+  const { vertebrae, sacralPlateau } = withSacralPlateau(withAtlas(measuredVertebrae, atlas), nativeSampler);
+  const sagittalEndplates = measureSagittalEndplates(vertebrae, nativeSampler);
+  const measurements = computeSpineMeasurements(vertebrae, { sacralPlateau, sagittalEndplates });
+  const findings = gradeFindings(vertebrae, measurements, resolveFindingThresholds(options.thresholds), labelling.transitional && { ...labelling.transitional, index: labelling.transitional.index + shift });
   lap('measurements', 1);
   const centreline: [number, number, number][] = [];
   for (let m = 0; m < axis.length; m += 5) centreline.push(r3([axis.canal[3 * m]!, axis.canal[3 * m + 1]!, axis.canal[3 * m + 2]!]));
@@ -287,8 +297,10 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     vertebrae,
     measurements,
     findings,
-    anchorsUsed: labelling.anchors,
-    labellingNotes: labelling.notes,
+    anchorsUsed: labelling.anchors.map((a) => ({ ...a, vertebraIndex: a.vertebraIndex + shift })),
+    labellingNotes: atlas
+      ? [...labelling.notes, `C1: the atlas ring found ${atlas.bottomMm}–${atlas.topMm} mm above C2's superior endplate, reported as vertebra #0 (no body: centroid of the ring's bone, no heights); the #numbers in the notes above count from C2`]
+      : labelling.notes,
     canalCentrelineLps: centreline,
     timingsMs: timings,
   };

@@ -77,15 +77,15 @@ describe('phantom accuracy: normal lumbar CT (normal-hfs-1mm on the small grid)'
     expect(c.result.anchorsUsed.map((a) => a.kind).sort()).toEqual(['last-rib', 'sacrum']);
   });
 
-  it('measures body heights within 2 mm on average, lordosis within 2°, no false findings', () => {
+  it('measures body heights within 2 mm on average, lordosis within 1°, no false findings', () => {
     const errors = heightErrorsMm(c);
     expect(errors.length).toBeGreaterThanOrEqual(12);
     expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeLessThan(1.2); // measured 0.83 mm (was 1.40: edges at 80 % of the endplate contrast, troughs that are not the disc skipped; goal ≤ 1 mm)
     expect(Math.max(...errors)).toBeLessThan(3.5); // measured 2.7 mm
     expect(c.result.measurements.lordosisL1S1).not.toBeNull();
-    // measured 1.95° (48.05° vs 50°; the S1 endplate on this coarse grid varies ±2° with the working
-    // grid spacing — see RESULTS.md)
-    expect(Math.abs(c.result.measurements.lordosisL1S1!.angleDeg - c.anatomy.alignment.lumbarLordosisDeg)).toBeLessThan(2);
+    // measured 0.36° (49.64° vs 50°; was 1.95° when the S1 endplate was fitted inside the fused
+    // sacral segment; now the plateau is measured across the L5–S1 disc, measurePlateauBelow.ts)
+    expect(Math.abs(c.result.measurements.lordosisL1S1!.angleDeg - c.anatomy.alignment.lumbarLordosisDeg)).toBeLessThan(1);
     expect(c.result.measurements.cobb?.angleDeg ?? 0).toBeLessThan(2); // measured 0.2° (truth 0°)
     expect(c.result.findings.filter((f) => f.kind !== 'transitional-anatomy')).toEqual([]);
   });
@@ -113,10 +113,20 @@ describe('phantom accuracy: lumbar fracture (fracture-wedge-g3, L1 Genant 3 wedg
     expect(c.result.findings.filter((f) => f.kind === 'spondylolisthesis' || f.kind === 'canal-stenosis')).toEqual([]);
   });
 
-  // Known gap (measured 2026-11-26): L1 sits at the cranial edge of the field of view and comes out
-  // truncated on this grid (and in npm run eval), so the L1 wedge (truth Genant 3) is not graded;
-  // when the disc search closed its body during development it read Genant 2 (the anterior height
-  // is taken at 70 % of the half-depth, not at the corner).
+  it('grades the L1 wedge Genant 3 and its low density though L1 is cut by the field of view', () => {
+    // L1 sits at the cranial edge of the field of view (no disc found above it): its heights are
+    // kept because both endplates are still found in view, and the anterior and posterior heights
+    // are carried from 70 % of the half-depth to the walls along the endplate planes (was: no
+    // grade, L1 dropped as truncated; Genant 2 when read at 70 % of the half-depth).
+    const l1 = c.result.vertebrae.find((v) => v.label === 'L1')!;
+    expect(l1.truncated).toBe(true);
+    expect(l1.heightsMm.anterior).not.toBeNull();
+    const fractures = c.result.findings.filter((f) => f.kind === 'vertebral-fracture').map((f) => `${f.level}:${f.grade}`);
+    expect(fractures).toEqual(['L1:Genant grade 3']);
+    // truth 119 HU (Pickhardt: <= 160 HU low bone density)
+    expect(c.result.findings.filter((f) => f.kind === 'low-bone-density').map((f) => `${f.level}:${f.grade}`)).toEqual(['L1:low bone density']);
+  });
+
   // Known gap (measured 2026-11-26): the L1–S1 lordosis depends on the sacral segment found by the
   // disc search; 49.1° vs 50° when S1 is its own segment, ~60° when S1 is merged with L5's disc.
 });
@@ -173,17 +183,21 @@ describe('phantom accuracy: thoracic field of view (normal-thoracic-overlap, C7�
     expect(c.result.anchorsUsed.map((a) => a.kind)).toContain('last-rib');
   });
 
-  it('measures thoracic body heights within 1.2 mm on average and grades no moderate or severe fracture', () => {
+  it('measures thoracic body heights within 1.2 mm on average and grades no fracture', () => {
     const errors = heightErrorsMm(c);
     expect(errors.length).toBeGreaterThanOrEqual(36);
     expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeLessThan(1.2); // measured 0.86 mm (was 1.50)
     // was Genant 2–3 at T5/T6/T8/T10 (a dip between the dense posterior wall and the endplate read as
-    // the endplate edge); measured: none of grade ≥ 2.
-    expect(c.result.findings.filter((f) => f.kind === 'vertebral-fracture' && f.grade !== 'Genant grade 1')).toEqual([]);
+    // the endplate edge); measured: none (was a false Genant 1 at T1 next to the cut C7, an
+    // anterior edge inside the body: lines straying from their endplate plane are now replaced by it).
+    expect(c.result.findings.filter((f) => f.kind === 'vertebral-fracture')).toEqual([]);
   });
 
-  // Known gap (measured 2026-11-26): a false Genant 1 at T1 (anterior height 11.0 vs 14.5 mm next to
-  // the cut C7) on this coarse grid; npm run eval reports it.
+  it('measures the T4–T12 kyphosis within 2.5°', () => {
+    // measured 41.2° vs 40.0° (T4 superior and T12 inferior measured across their discs,
+    // measureSagittalEndplates.ts)
+    expect(Math.abs(c.result.measurements.kyphosisT4T12!.angleDeg - c.anatomy.alignment.thoracicKyphosisDeg)).toBeLessThan(2.5);
+  });
 });
 
 describe('phantom accuracy: cervical field of view (normal-cervical, C1–T1)', () => {
@@ -192,13 +206,19 @@ describe('phantom accuracy: cervical field of view (normal-cervical, C1–T1)', 
     c = await runCase('normal-cervical', { pixelSpacingMm: 0.8, sliceThicknessMm: 1 });
   });
 
-  it('labels C2–T1 from the dens, confirmed by the first rib, centroids within 1 mm', () => {
+  it('labels C1–T1 from the dens, confirmed by the first rib, centroids within 1 mm (C1, the atlas ring, within 4 mm)', () => {
     const score = scoreAgainstTruth(c.result, c.truth);
     expect(c.result.anchorsUsed.map((a) => a.kind).sort()).toEqual(['c2-dens', 'first-rib']);
-    // C1 has no body (its ring centroid is not detected); C2–T1 are: measured 7 of 8 (was 0 of 8).
-    expect(score.identificationRate).toBeGreaterThanOrEqual(7 / 8);
-    expect(Object.keys(score.matched).sort()).toEqual(['C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'T1']);
-    expect(score.meanErrorMm).toBeLessThan(1); // measured 0.30 mm
+    // C1 has no body: the atlas ring above the dens is found and its bone's centroid reported.
+    // Measured 8 of 8 (was 7 of 8 without C1, 0 of 8 before the dens anchor).
+    expect(score.identificationRate).toBe(1);
+    expect(Object.keys(score.matched).sort()).toEqual(['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'T1']);
+    const c1 = c.result.vertebrae[0]!;
+    const c1Truth = c.truth.find((t) => t.label === 'C1')!;
+    expect(c1.label).toBe('C1');
+    expect(Math.hypot(...c1.centroidLps.map((x, i) => x - c1Truth.centroidLps[i]!))).toBeLessThan(4);
+    const bodies = c.result.vertebrae.filter((v) => v.label !== 'C1').map((v) => Math.hypot(...v.centroidLps.map((x, i) => x - c.truth.find((t) => t.label === v.label)!.centroidLps[i]!)));
+    expect(bodies.reduce((a, b) => a + b, 0) / bodies.length).toBeLessThan(1); // measured 0.30 mm
     expect(wrongLabels(c)).toEqual([]);
     expect(c.result.findings).toEqual([]);
   });
@@ -207,13 +227,12 @@ describe('phantom accuracy: cervical field of view (normal-cervical, C1–T1)', 
 describe('phantom accuracy: transitional anatomy is never labelled by the wrong numbering', () => {
   // In these lumbar fields of view the last rib-bearing vertebra (T12, or L1 with a lumbar rib) is
   // cut by the field of view: its rib is seen only as a lateral shaft, just as a T12 rib descends
-  // beside a cut L1 in a normal spine. The last-rib convention is then not applied (it would
-  // mislabel that normal spine by one): the column stays unlabelled between the disagreeing
-  // anchors and the variant is reported with both numberings (known gap: 0 % identification).
+  // beside a cut L1 in a normal spine. With four rib-free vertebrae above a full sacrum the
+  // last-rib convention is then not applied (it would mislabel that normal spine by one): the
+  // column stays unlabelled between the disagreeing anchors and the variant is reported with both
+  // numberings (known gap: transitional-four-lumbar and transitional-lumbar-rib, 0 % identification).
   for (const [caseId, variant] of [
-    ['transitional-l6', /six lumbar-type vertebrae/],
     ['transitional-four-lumbar', /four lumbar-type vertebrae/],
-    ['transitional-sacralised-l5', /four lumbar-type vertebrae/],
     ['transitional-lumbar-rib', /four lumbar-type vertebrae/],
   ] as const) {
     it(`${caseId}: no wrong label; last rib and sacrum disagree and the variant is reported with both numberings`, async () => {
@@ -223,6 +242,33 @@ describe('phantom accuracy: transitional anatomy is never labelled by the wrong 
       expect(c.result.labellingNotes.some((n) => /anchors disagree \(last-rib .*sacrum/.test(n))).toBe(true);
       expect(finding?.description).toMatch(variant);
       expect(finding?.description).toMatch(/From the last rib: .*; from the sacrum: /);
+    });
+  }
+  // Where the shaft-from-above reading cannot make the column normal, the last rib settles the
+  // count: six rib-free vertebrae (the sacrum numbering would need 11 rib pairs whoever owns the
+  // rib), or four above a segment with ala-like bone beside only part of its height (a sacralised
+  // L5 as much as an S1). Labelled by the last rib, every label carrying the sacrum numbering as
+  // its alternative and a reduced confidence (was 0 % identification in both). Run at 1 mm pixels:
+  // at 1.6 mm the rib beside transitional-l6's cut T12 is seen on both sides in only 2 of its 5
+  // planes (measured 2026-11-27), a faint last rib that is never used (100 % on the eval grid).
+  for (const [caseId, variant, lowest] of [
+    ['transitional-l6', /six lumbar-type vertebrae/, 'L6'],
+    ['transitional-sacralised-l5', /ala-like bone beside only part of its height.*sacralised L5/, 'L5'],
+  ] as const) {
+    it(`${caseId}: labelled from the last rib with the sacrum numbering as every label's alternative, none wrong`, async () => {
+      const c = await runCase(caseId, { pixelSpacingMm: 1, sliceThicknessMm: 2 });
+      expect(wrongLabels(c)).toEqual([]);
+      const score = scoreAgainstTruth(c.result, c.truth);
+      expect(score.identificationRate).toBe(1); // measured 100 % (was 0 %)
+      const finding = c.result.findings.find((f) => f.kind === 'transitional-anatomy');
+      expect(finding?.description).toMatch(variant);
+      expect(finding?.description).toMatch(/Alternative: .*numbering from the sacrum/);
+      const lowestVertebra = c.result.vertebrae.find((v) => v.label === lowest)!;
+      expect(lowestVertebra.alternativeLabel).toBe(lowest === 'L6' ? 'L5' : 'S1');
+      for (const v of c.result.vertebrae.filter((x) => x.label !== null && x.label !== 'S1')) {
+        expect(v.alternativeLabel).not.toBeNull();
+        expect(v.confidence).toBeLessThanOrEqual(0.6);
+      }
     });
   }
 });
@@ -245,6 +291,25 @@ describe('phantom accuracy: severe scoliosis (scoliosis-severe, Cobb 85° T4–L
     const truthCobb = findCobbAngles(c.inView)[0]?.angleDeg ?? 0;
     expect(truthCobb).toBeGreaterThan(80);
     expect(Math.abs((c.result.measurements.cobb?.angleDeg ?? 0) - truthCobb)).toBeLessThan(6); // measured 80.3° vs 85.0° (was 67.2°)
+  });
+});
+
+describe('phantom accuracy: kyphotic upper thoracic spine (canal tracked in planes perpendicular to it)', () => {
+  // Above ~40° off z axial slices lose the foramen; the canal is tracked obliquely from there and
+  // the body ray stays perpendicular to it (it used to switch from axial to perpendicular at 30°, and
+  // the body axis doubled back there: one disc too many, labels shifted).
+  it('osteoporosis: identifies every vertebra in view (C7–L1), none wrong', async () => {
+    const c = await runCase('osteoporosis');
+    const score = scoreAgainstTruth(c.result, c.truth);
+    expect(wrongLabels(c)).toEqual([]);
+    expect(score.identificationRate).toBe(1); // measured 14 of 14 on this grid (eval grid, before this change: 9 of 14)
+  });
+
+  it('hyperkyphosis: identifies T3–T12 and L1 below the kyphotic apex, none wrong', async () => {
+    const c = await runCase('hyperkyphosis');
+    const score = scoreAgainstTruth(c.result, c.truth);
+    expect(wrongLabels(c)).toEqual([]);
+    expect(score.identificationRate).toBeGreaterThanOrEqual(11 / 13); // measured 11 of 13 on this grid (eval grid, before this change: 8 of 14)
   });
 });
 
