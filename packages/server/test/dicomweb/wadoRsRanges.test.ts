@@ -98,7 +98,7 @@ describe('WADO-RS retrieve with byte ranges', () => {
     expect(past.status).toBe(416);
     expect(past.headers.get('content-range')).toBe(`bytes */${length}`);
     expect((await get(seriesUrl, { range: 'bytes=-0' })).status).toBe(416);
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { range: 'bytes=0-9,20-29' },
       { range: 'bytes=0-9', 'if-range': '"0123456789abcdef0123456789abcdef"' },
       { range: 'bytes=0-9', 'if-range': `W/${whole.headers.get('etag') ?? ''}` },
