@@ -603,6 +603,12 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     await drag([sagittal.x + sagittal.width * 0.3, sagittal.y + sagittal.height * 0.3], [sagittal.x + sagittal.width * 0.3, sagittal.y + sagittal.height * 0.7]);
     const length = page.locator('.measurement[data-tool="Length"][data-saved="true"]').first();
     await length.waitFor({ timeout: 10_000 });
+    // Under load the first save can carry the stats of the last rendered drag position (CI, load
+    // ~3: 111.7 shown and saved, then 134.0 once the next render computed the final stats and saved
+    // them): wait until the value shown is the value saved before taking the reference.
+    await expect
+      .poll(() => length.evaluate((e) => e.getAttribute('data-value') !== '' && Number(e.getAttribute('data-value')) === Number(e.getAttribute('data-saved-value'))), { timeout: 10_000 })
+      .toBe(true);
     await page.locator('.measurements[data-sync-state="saved"]').waitFor({ timeout: 10_000 });
     const before = { shown: await page.locator('.measurement').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-uid')}=${e.getAttribute('data-value')}`)), stored: await listMeasurements(study) };
     expect(before.stored).toHaveLength(1);

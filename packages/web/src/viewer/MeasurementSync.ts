@@ -33,6 +33,10 @@ export interface MeasurementSyncOptions {
 }
 
 /** JSON with sorted keys and numbers to 2 decimals: equal for the same measurement recomputed after a reload (points are stored to 0.001 px, which moves a recomputed angle in the 3rd decimal). */
+/** A save waits at most this many times this long for a measurement's final stats (2 s). */
+const STATS_WAIT_TRIES = 40;
+const STATS_WAIT_MS = 50;
+
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'number') return Number(v.toFixed(2));
@@ -50,6 +54,8 @@ export class MeasurementSync {
   /** id → JSON of the input last saved (present = the measurement exists on the server). */
   private readonly saved = new Map<string, string>();
   private readonly savedValues = new Map<string, MeasurementInput['value']>();
+  /** How many times a save has waited for an annotation's stats to be recomputed. */
+  private readonly statsWaits = new Map<string, number>();
   /** Annotations the user finished drawing (or that were restored): only these are saved. */
   private readonly complete = new Set<string>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -142,10 +148,25 @@ export class MeasurementSync {
     );
   }
 
-  /** Saves the annotation's current state if it differs from what the server has. */
+  /**
+   * Saves the annotation's current state if it differs from what the server has. Cornerstone
+   * computes a measurement's stats at render time, throttled: right after the mouse is released
+   * they can still be those of the last rendered drag position (the annotation is then marked
+   * `invalidated`). The save waits for the final stats (a render, then the StatsUpdated
+   * modification schedules it again), at most STATS_WAIT_TRIES × STATS_WAIT_MS, since an
+   * annotation off the shown slice is not recomputed until it is shown.
+   */
   private save(uid: string): void {
-    const found = annotationApi.state.getAnnotation(uid) as AnnotationLike | undefined;
+    const found = annotationApi.state.getAnnotation(uid) as (AnnotationLike & { invalidated?: boolean }) | undefined;
     if (found === undefined || !this.complete.has(uid)) return;
+    const tries = this.statsWaits.get(uid) ?? 0;
+    if (found.invalidated === true && tries < STATS_WAIT_TRIES) {
+      this.statsWaits.set(uid, tries + 1);
+      this.options.session.render();
+      this.schedule(uid, STATS_WAIT_MS);
+      return;
+    }
+    this.statsWaits.delete(uid);
     const input = annotationToMeasurementInput(found, this.options.session.codecContext());
     if (input === undefined) return;
     const json = canonical(input);
