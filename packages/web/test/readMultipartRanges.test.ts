@@ -7,34 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readMultipartRanges } from '../src/dicomweb/readMultipartRanges.js';
+import { multipartBody, streamInChunks as chunked } from './support/multipartBody.js';
 
 const boundary = 'vertebra-0123456789abcdef';
 const contentType = `multipart/related; type="application/dicom"; boundary=${boundary}`;
-
-function multipart(parts: Uint8Array[]): Uint8Array {
-  const pieces: Uint8Array[] = [];
-  const text = (s: string) => pieces.push(new TextEncoder().encode(s));
-  for (const part of parts) {
-    text(`--${boundary}\r\nContent-Type: application/dicom\r\nContent-Length: ${part.length}\r\n\r\n`);
-    pieces.push(part);
-    text('\r\n');
-  }
-  text(`--${boundary}--\r\n`);
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) out.set(p, (at += p.length) - p.length);
-  return out;
-}
-
-function chunked(bytes: Uint8Array, chunk: number): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, (at += chunk)));
-    },
-  });
-}
+const multipart = (parts: Uint8Array[]): Uint8Array => multipartBody(boundary, parts);
 
 /** A fetch that serves `body` (one representation, tag `etag`) with single byte ranges, or without ranges. */
 function server(body: Uint8Array, options: { ranges?: boolean; chunk?: number; etagAfterFirst?: string } = {}) {

@@ -9,35 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { writePart10 } from '@vertebra/dicom';
 import { readMultipartStream, type MultipartPart } from '../src/dicomweb/readMultipartStream.js';
 import { readNativeFrames } from '../src/dicomweb/readNativeFrames.js';
+import { multipartBody, streamInChunks as streamOf } from './support/multipartBody.js';
 
 const boundary = 'b-123';
 const contentType = `multipart/related; type="application/dicom"; boundary=${boundary}`;
-
-function multipart(parts: Uint8Array[], withLength = true): Uint8Array {
-  const pieces: Uint8Array[] = [];
-  const text = (s: string) => pieces.push(new TextEncoder().encode(s));
-  text('\r\n'); // a preamble CRLF, as some servers send
-  for (const part of parts) {
-    text(`--${boundary}\r\nContent-Type: application/dicom\r\n${withLength ? `Content-Length: ${part.length}\r\n` : ''}\r\n`);
-    pieces.push(part);
-    text('\r\n');
-  }
-  text(`--${boundary}--\r\n`);
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) out.set(p, (at += p.length) - p.length);
-  return out;
-}
-
-function streamOf(bytes: Uint8Array, chunk: number): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, (at += chunk)));
-    },
-  });
-}
+// A preamble CRLF, as some servers send.
+const multipart = (parts: Uint8Array[], withLength = true): Uint8Array => multipartBody(boundary, parts, { withLength, preamble: '\r\n' });
 
 describe('readMultipartStream', () => {
   const a = new Uint8Array(5000).map((_, i) => i & 0xff);
