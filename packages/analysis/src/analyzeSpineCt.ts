@@ -31,6 +31,7 @@ import type { LpsGrid } from './resampleToLpsGrid.js';
 import { scoreAnchors } from './scoreAnchors.js';
 import { smoothLpsGrid } from './smoothLpsGrid.js';
 import type { SpineAnalysisResult, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
+import { traceBodyColumnAtEdge } from './traceBodyColumnAtEdge.js';
 import { traceSpinalCanal } from './traceSpinalCanal.js';
 import type { CanalTrace } from './traceSpinalCanal.js';
 
@@ -179,7 +180,8 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     const spacing = options.gridSpacingMm ?? Math.min(2.5, Math.max(1.5, Math.cbrt(physical / 8e6)));
     grid = smoothLpsGrid(resampleToLpsGrid(volume, spacing));
     lap(coarseTrace ? 'resample2' : 'resample', 0.2);
-    trace = traceSpinalCanal(grid);
+    // No canal anywhere: it may lie behind a field of view that cuts through the bodies.
+    trace = traceSpinalCanal(grid) ?? traceBodyColumnAtEdge(grid);
   }
   lap('canal', 0.45);
   if (!trace || !grid) return noSpine('no spinal canal found (no soft-tissue tube enclosed by bone with a vertebral body in front)');
@@ -190,7 +192,10 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   const axis = buildSpineAxis(grid, trace, gridSampler, nativeSampler);
   lap('bodyAxis', 0.55);
   if (!axis) return noSpine('spinal canal found but no vertebral bodies anterior to it');
-  const discs = findDiscSpaces(axis);
+  // Canal out of view (the field of view cuts through the bodies): discs as endplate bands, and
+  // every body is cut by the field of view (no posterior wall: no Genant heights, no slip).
+  const cutByView = trace.canalOutOfView === true;
+  const discs = findDiscSpaces(axis, { canalOutOfView: cutByView });
   const segments = segmentBetweenDiscs(axis, discs);
   if (segments.length === 0) return noSpine('spinal canal found but no intervertebral disc spaces separate vertebral bodies');
 
@@ -264,7 +269,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     inferiorEndplate: { pointLps: r3(b.inferior.point), normalLps: unit3(b.inferior.normal), rmsResidualMm: r1(b.inferior.rms) },
     // Heights only where measured: a body cut by the field of view keeps them when both endplates
     // were still found in view; none where the endplates were not found next to the discs.
-    heightsMm: b.heightsMeasured
+    heightsMm: b.heightsMeasured && !cutByView
       ? { anterior: r1(b.heights.anterior), middle: r1(b.heights.middle), posterior: r1(b.heights.posterior) }
       : { anterior: null, middle: null, posterior: null },
     apDepthMm: r1(b.apDepth),
@@ -276,7 +281,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     hasRibs: labelling.hasRibs[i]!,
     ribScore: Math.round(anchorScores[i]!.ribScore * 100) / 100,
     isSacral: labelling.isSacral[i]!,
-    truncated: !b.segment.complete,
+    truncated: !b.segment.complete || cutByView,
   }));
   // The S1 plateau measured directly from L5 replaces the fused sacral segment's endplate fit.
   // C1 (the atlas ring above a C2 labelled from the dens) is prepended: every later index moves down by one.
@@ -298,10 +303,13 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     measurements,
     findings,
     anchorsUsed: labelling.anchors.map((a) => ({ ...a, vertebraIndex: a.vertebraIndex + shift })),
-    labellingNotes: atlas
-      ? [...labelling.notes, `C1: the atlas ring found ${atlas.bottomMm}–${atlas.topMm} mm above C2's superior endplate, reported as vertebra #0 (no body: centroid of the ring's bone, no heights); the #numbers in the notes above count from C2`]
-      : labelling.notes,
-    canalCentrelineLps: centreline,
+    labellingNotes: [
+      ...(atlas
+        ? [...labelling.notes, `C1: the atlas ring found ${atlas.bottomMm}–${atlas.topMm} mm above C2's superior endplate, reported as vertebra #0 (no body: centroid of the ring's bone, no heights); the #numbers in the notes above count from C2`]
+        : labelling.notes),
+      ...(cutByView ? ['the spinal canal lies outside the field of view, whose posterior edge cuts through the vertebral bodies: the bodies were found from their anterior part and are reported as cut by the field of view, without heights; the canal line is not seen'] : []),
+    ],
+    canalCentrelineLps: cutByView ? [] : centreline,
     timingsMs: timings,
   };
 }

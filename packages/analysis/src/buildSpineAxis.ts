@@ -184,7 +184,8 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
 
 /**
  * A canal traced on axial slices only (no oblique track): per slice, the body's walls by an
- * anterior (−y) ray in the axial plane, offsets median-filtered over ±20 mm of z.
+ * anterior (−y) ray in the axial plane, offsets median-filtered over ±20 mm of z. Where the trace
+ * gives the body centre itself (canal out of view: traceBodyColumnAtEdge.ts) no ray is cast.
  */
 function buildFromSlices(grid: LpsGrid, sl: NonNullable<CanalTrace['slices']>, sample: GridSampler, fine: GridSampler): SpineAxis | null {
   const s = grid.spacingMm;
@@ -192,7 +193,7 @@ function buildFromSlices(grid: LpsGrid, sl: NonNullable<CanalTrace['slices']>, s
   const offset = new Float64Array(n).fill(Number.NaN);
   const half = new Float64Array(n).fill(Number.NaN);
   const step = 0.75;
-  for (let q = 0; q < n; q++) {
+  for (let q = 0; q < n && !sl.bodyYMm; q++) {
     const z = grid.originLps[2] + (sl.k0 + q) * s;
     const cx = sl.xMm[q]!;
     const cy = sl.yMm[q]!;
@@ -205,6 +206,13 @@ function buildFromSlices(grid: LpsGrid, sl: NonNullable<CanalTrace['slices']>, s
     const { wall, depth } = extent;
     offset[q] = wall + depth / 2;
     half[q] = depth / 2;
+  }
+  // Body centre and half-depth given by the trace (canal out of view: traceBodyColumnAtEdge.ts).
+  if (sl.bodyYMm && sl.halfDepthMm) {
+    for (let q = 0; q < n; q++) {
+      offset[q] = sl.yMm[q]! - sl.bodyYMm[q]!;
+      half[q] = sl.halfDepthMm[q]!;
+    }
   }
   const medOffset = medianFilter(offset, Math.round(20 / s));
   const medHalf = medianFilter(half, Math.round(20 / s));

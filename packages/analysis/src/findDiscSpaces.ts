@@ -10,7 +10,10 @@
  * Thin thoracic discs (4–5 mm) in 2.5–3 mm slices are lifted to 0.65–0.85 by partial volume and
  * have rib heads in their ring: they are accepted as sharp notches instead (both endplates rising
  * by ≥ 0.18 within 4 mm; a body interior is 10–25 mm wide).
- * Minima closer than 11 mm merge.
+ * Minima closer than 11 mm merge. In osteoporotic columns, whose dark body interiors pass as minima
+ * and whose thin discs are bright notches between two endplates, rhythmic endplate bands replace
+ * them (findEndplateBands); with the canal out of view (bodies cut by the field of view) the bands
+ * alone give the discs.
  * Segments between consecutive discs are vertebral bodies; the open segments at the ends are
  * kept as partial (truncated) bodies when they hold enough bone.
  */
@@ -26,7 +29,16 @@ export interface AxisSegment {
   readonly contrast: number;
 }
 
-export function findDiscSpaces(axis: SpineAxis): number[] {
+export interface FindDiscSpacesOptions {
+  /**
+   * The canal is out of view and only the anterior rim of the bodies is (traceBodyColumnAtEdge.ts):
+   * discs are found as endplate bands (findEndplateBands) instead of profile minima.
+   */
+  readonly canalOutOfView?: boolean;
+}
+
+export function findDiscSpaces(axis: SpineAxis, options: FindDiscSpacesOptions = {}): number[] {
+  if (options.canalOutOfView) return findEndplateBands(axis.profile);
   const n = axis.length;
   // The profile is already a disc average at 1 mm steps: no further smoothing, so thin (5–6 mm)
   // cervical and thoracic discs keep their depth.
@@ -50,7 +62,31 @@ export function findDiscSpaces(axis: SpineAxis): number[] {
     }
     found.push({ m, depth, ring });
   }
-  return found.map((f) => f.m);
+  let discs = found.map((f) => f.m);
+  // Osteoporotic bodies (trabecular bone darker than the annulus) with thin thoracic discs: the
+  // disc between two bright endplates is a notch too shallow for the tests above, and its ring
+  // holds rib heads, while the dark body interiors beside it pass as minima. An endplate band (two
+  // endplates resolved 2–9 mm apart, body interiors darker by BAND_PROMINENCE on both sides; in a
+  // normally dense spine the interiors are as bright as the endplates and no band forms) is taken
+  // as a disc only where the bands keep the column's rhythm: no other band within 14 mm and one
+  // at 14–40 mm (a vertebral pitch, cervical to lumbar; Panjabi 1991/1992). The two endplates of a
+  // crushed body also form a band, but alone and with a minimum (its discs) within 11 mm on both
+  // sides: not taken. Only between the first and the last minimum. A band taken replaces any
+  // minimum within 11 mm (a body interior).
+  const bands = findEndplateBands(p, true);
+  const classic = discs.slice();
+  for (const b of bands) {
+    // Bands split segments between minima; beyond the first and last minimum (the atlas and dens
+    // above C2, the sacrum) the column's ends are left to the tests above.
+    if (classic.length < 2 || b <= Math.min(...classic) || b >= Math.max(...classic)) continue;
+    const gaps = bands.filter((c) => c !== b).map((c) => Math.abs(c - b));
+    if (gaps.some((g) => g < 14) || !gaps.some((g) => g <= 40)) continue;
+    const near = classic.filter((d) => Math.abs(d - b) < 11);
+    if (near.some((d) => d < b) && near.some((d) => d > b)) continue;
+    discs = discs.filter((d) => Math.abs(d - b) >= 11);
+    discs.push(b);
+  }
+  return discs.sort((x, y) => x - y);
 }
 
 /**
@@ -94,6 +130,84 @@ function classicDisc(p: Float64Array, m: number, ring: number): number | null {
     if (Math.min(l6, r6) - v < 0.12) return null;
   }
   return depth;
+}
+
+/** Smallest rise (profile units) of an endplate band above the body interiors on both sides. */
+const BAND_PROMINENCE = 0.15;
+/** Half-width (mm) of the endplate band: a 4–6 mm disc and its two endplates lie within ±5 mm of the disc centre. */
+const BAND_HALF_MM = 5;
+/** Reach (mm) of the body interiors beyond the band: the middle of a 15–25 mm thoracic body. */
+const INTERIOR_REACH_MM = 14;
+
+/**
+ * Discs seen only through the anterior rim of the bodies (the field of view cuts the bodies; the
+ * canal is out of view, so there is no cortical ring to tell a body interior from a disc, and a
+ * trabecular interior less dense than the disc annulus makes the classic minimum test pick body
+ * interiors). The endplates are the one reliable feature: every disc lies between the inferior
+ * endplate above and the superior endplate below, 4–6 mm apart in the thoracic spine, while a body's
+ * two endplates are 15–25 mm apart (Panjabi MM et al., Spine 1991). A point is scored by how far
+ * the brightest profile value within ±BAND_HALF_MM (an endplate) stands above the upper quartile of
+ * the profile 5–14 mm away on each side (the body interiors), the lower side counting; high only
+ * across a disc.
+ * Discs are the maxima of that score over ±8 mm reaching BAND_PROMINENCE (the centre of a plateau),
+ * placed at the darkest point between the band's two endplate peaks (the disc itself) where they
+ * are resolved, else at its one peak. Points without 5 mm of interior on both sides (the axis ends) are not scored; discs
+ * closer than 11 mm merge.
+ */
+function findEndplateBands(p: Float64Array, resolvedOnly = false): number[] {
+  const n = p.length;
+  const score = new Float64Array(n).fill(-Infinity);
+  // Upper quartile: a neighbouring disc's dip inside the window (short thoracic pitch) must not
+  // pass for a dark body interior.
+  const upperQuartile = (a: number, b: number): number => {
+    const v = Array.from(p.subarray(Math.max(0, a), Math.min(n, b + 1))).sort((x, y) => x - y);
+    return v[Math.floor(0.75 * (v.length - 1))]!;
+  };
+  for (let m = BAND_HALF_MM + 5; m + BAND_HALF_MM + 5 < n; m++) {
+    let hi = -Infinity;
+    for (let d = -BAND_HALF_MM; d <= BAND_HALF_MM; d++) hi = Math.max(hi, p[m + d]!);
+    const above = upperQuartile(m - INTERIOR_REACH_MM, m - BAND_HALF_MM - 1);
+    const below = upperQuartile(m + BAND_HALF_MM + 1, m + INTERIOR_REACH_MM);
+    score[m] = hi - Math.max(above, below);
+  }
+  const found: number[] = [];
+  for (let m = 0; m < n; m++) {
+    const sc = score[m]!;
+    if (sc < BAND_PROMINENCE) continue;
+    let isMax = true;
+    for (let d = -8; d <= 8 && isMax; d++) {
+      const v = score[m + d];
+      // The first point of a plateau stands for it.
+      if (v !== undefined && (v > sc || (d < 0 && v === sc))) isMax = false;
+    }
+    if (!isMax) continue;
+    // The two endplates: the brightest point within ±BAND_HALF_MM (one endplate), and the
+    // brightest peak 2–9 mm from it that also stands BAND_PROMINENCE / 2 above the interiors (the
+    // other); the disc is the darkest point between them; with one endplate, the disc next to it
+    // when darker than the interiors, else the endplate (partial volume merged the two).
+    let a = m;
+    for (let q = Math.max(0, m - BAND_HALF_MM); q <= Math.min(n - 1, m + BAND_HALF_MM); q++) if (p[q]! > p[a]!) a = q;
+    const interior = p[a]! - sc;
+    let b = -1;
+    for (let q = Math.max(1, a - 9); q <= Math.min(n - 2, a + 9); q++) {
+      if (Math.abs(q - a) < 2 || p[q]! < p[q - 1]! || p[q]! < p[q + 1]! || p[q]! < interior + BAND_PROMINENCE / 2) continue;
+      if (b < 0 || p[q]! > p[b]!) b = q;
+    }
+    if (resolvedOnly && b < 0) continue;
+    let disc = a;
+    if (b >= 0) {
+      for (let q = Math.min(a, b); q <= Math.max(a, b); q++) if (p[q]! < p[disc]!) disc = q;
+    } else {
+      // One endplate seen: a disc darker than the body interiors lies next to it (within 6 mm).
+      let dark = a;
+      for (let q = Math.max(0, a - 6); q <= Math.min(n - 1, a + 6); q++) if (p[q]! < p[dark]!) dark = q;
+      if (p[dark]! < interior - 0.1) disc = dark;
+    }
+    const last = found[found.length - 1];
+    if (last !== undefined && disc - last < 11) continue;
+    found.push(disc);
+  }
+  return found;
 }
 
 /** Rise of both endplates within 4 mm above a thin disc's minimum (profile units, bone fraction 0…1). */

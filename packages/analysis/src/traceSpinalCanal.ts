@@ -42,7 +42,15 @@ export interface CanalTrace {
    * Without an oblique track: the per-slice centre x, y (LPS mm) for slices k0…k1 of the grid (the
    * axial-chain centreline before its conversion to 3D points; buildSpineAxis then works per slice).
    */
-  readonly slices?: { readonly k0: number; readonly k1: number; readonly xMm: Float64Array; readonly yMm: Float64Array };
+  readonly slices?: {
+    readonly k0: number;
+    readonly k1: number;
+    readonly xMm: Float64Array;
+    readonly yMm: Float64Array;
+    /** Body centre y (LPS mm) and AP half-depth per slice where they are known without a ray from the canal (traceBodyColumnAtEdge.ts). */
+    readonly bodyYMm?: Float64Array;
+    readonly halfDepthMm?: Float64Array;
+  };
   /** Centre x and y (LPS mm) per centreline point (views for bounding boxes). */
   readonly xMm: Float64Array;
   readonly yMm: Float64Array;
@@ -60,6 +68,8 @@ export interface CanalTrace {
   readonly foundRange: readonly [number, number];
   /** Fraction of the traced length (between the first and last enclosed canal) with an enclosed canal within 5 mm. */
   readonly enclosedFraction: number;
+  /** True when the canal lies outside the field of view and the trace follows the bodies cut by its posterior edge (traceBodyColumnAtEdge.ts). */
+  readonly canalOutOfView?: boolean;
 }
 
 export interface TraceSpinalCanalOptions {

@@ -1,6 +1,7 @@
 /**
  * Bad input never crashes and never invents vertebrae: empty, too few slices, a head-like
- * sphere, MR intensities (declared as MR or mislabelled as HU), a bone-free soft-tissue block.
+ * sphere, a knee-like field of view cut by its posterior edge, MR intensities (declared as MR or
+ * mislabelled as HU), a bone-free soft-tissue block.
  */
 import { describe, expect, it } from 'vitest';
 import type { Mat3, Volume } from '@vertebra/geometry';
@@ -46,6 +47,19 @@ describe('analyzeSpineCt on bad input', () => {
       return r > 76 ? -1000 : r > 70 ? 1200 : r > 67 ? -60 : 35;
     });
     expectNoSpine(head, /no spinal canal/);
+  });
+
+  it('a knee-like field of view: femur and tibia cut by the posterior edge', () => {
+    // Cortical shafts (1300 HU, fatty marrow −80 HU) above a 75 mm wide trabecular condyle/plateau
+    // block (200 HU) with a 6 mm joint space, all centred on the posterior edge: no canal, and no
+    // body column (a shaft's cut shows two thin cortices, the condyles are wider than any body).
+    const knee = volumeOf([100, 60, 120], 1.5, 'HU', (x, y, z) => {
+      const shaft = Math.hypot(x, (y - 45) * 1.1);
+      if (Math.abs(z) < 3) return shaft < 38 ? 20 : -90;
+      if (Math.abs(z) < 40) return Math.hypot(x * 0.5, y - 45) < 19 ? 200 : 35;
+      return shaft > 15 ? 35 : shaft > 10 ? 1300 : -80;
+    });
+    expectNoSpine(knee, /no spinal canal|disc spaces|no vertebral body/);
   });
 
   it('an MR volume, declared as MR or mislabelled as HU', () => {

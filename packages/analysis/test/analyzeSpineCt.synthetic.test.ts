@@ -5,7 +5,7 @@
  * The floors are what this version measurably meets (see the report), so regressions fail.
  */
 import { describe, expect, it } from 'vitest';
-import type { Mat3 } from '@vertebra/geometry';
+import type { Mat3, Volume } from '@vertebra/geometry';
 import { analyzeSpineCt } from '../src/index.js';
 import { buildSyntheticSpine } from './support/buildSyntheticSpine.js';
 import { scoreAgainstTruth } from './support/scoreAgainstTruth.js';
@@ -187,5 +187,66 @@ describe('analyzeSpineCt on synthetic spines', () => {
     expect(defaults.findings.find((f) => f.kind === 'low-bone-density')?.grade).toBe('low bone density');
     const strict = analyzeSpineCt(syn.volume, { thresholds: { boneDensity: { sensitiveHu: 120 } } });
     expect(strict.findings.find((f) => f.kind === 'low-bone-density')).toBeUndefined();
+  });
+});
+
+/**
+ * A chest crop whose posterior edge cuts through the vertebral bodies (canal out of view, as in a
+ * cardiac CT crop): 1.5 mm voxels, lung around, bodies 20 mm tall (trabecular 150–174 HU, 500 HU
+ * cortex and endplates) with 5 mm discs (90 HU), centred 1.5 mm behind the cut so only their front
+ * 13.5 mm is in view; a contrast-filled aorta (350 HU) beside them. Body centres at z = 133, 108,
+ * 83, 58, 33 mm (and cut ones at the ends).
+ */
+function bodiesCutByPosteriorEdge(withDiscs: boolean): Volume<Int16Array> {
+  const s = 1.5;
+  const dims: [number, number, number] = [80, 60, 100];
+  const data = new Int16Array(dims[0] * dims[1] * dims[2]);
+  let n = 0;
+  for (let k = 0; k < dims[2]; k++) {
+    for (let j = 0; j < dims[1]; j++) {
+      for (let i = 0; i < dims[0]; i++, n++) {
+        const [x, y, z] = [i * s, j * s, k * s];
+        let v = -800 + ((i * 7 + j * 13 + k * 5) % 11) * 4;
+        const r = Math.hypot(x - 60, (y - 90) * 1.07);
+        const phase = (z + 7) % 25; // disc at phase 0–5 mm, body 5–25 mm
+        if (r < 16) {
+          if (withDiscs && phase < 5) v = 90;
+          else {
+            const toEndplate = withDiscs ? Math.min(phase - 5, 25 - phase) : 99;
+            v = r > 14.5 || toEndplate < 1.5 ? 500 : 150 + ((i * 3 + k * 7) % 5) * 6;
+          }
+        }
+        const ra = Math.hypot(x - 88, y - 80);
+        if (ra < 11) v = ra > 10 ? 40 : 350;
+        data[n] = v;
+      }
+    }
+  }
+  return { dimensions: dims, spacingMm: [s, s, s], originLps: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as Mat3, data, valueUnit: 'HU' };
+}
+
+describe('analyzeSpineCt with the canal out of view', () => {
+  it('finds the bodies cut by the posterior edge of the field of view, unlabelled and ungraded', () => {
+    const result = analyzeSpineCt(bodiesCutByPosteriorEdge(true));
+    expect(result.status).toBe('ok');
+    // Measured: 4 of the 5 complete bodies (one endplate plane is not fitted).
+    expect(result.vertebrae.length).toBeGreaterThanOrEqual(4);
+    expect(result.vertebrae.length).toBeLessThanOrEqual(6);
+    const centres = [133, 108, 83, 58, 33];
+    for (const v of result.vertebrae) {
+      expect(v.label).toBeNull();
+      expect(v.truncated).toBe(true);
+      expect(v.heightsMm.anterior).toBeNull();
+      expect(Math.abs(v.centroidLps[0] - 60)).toBeLessThan(2);
+      expect(Math.min(...centres.map((c) => Math.abs(v.centroidLps[2] - c)))).toBeLessThan(4);
+    }
+    expect(result.anchorsUsed).toEqual([]);
+    expect(result.findings).toEqual([]);
+  });
+
+  it('finds no spine in a bone column cut by the edge without disc spaces (a long bone)', () => {
+    const result = analyzeSpineCt(bodiesCutByPosteriorEdge(false));
+    expect(result.status).toBe('no-spine');
+    expect(result.vertebrae).toEqual([]);
   });
 });

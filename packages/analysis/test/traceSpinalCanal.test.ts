@@ -182,4 +182,36 @@ describe('findDiscSpaces', () => {
     }
     expect(findDiscSpaces(axisOf(profile, ring))).toEqual([]);
   });
+
+  /**
+   * Osteoporotic thoracic column (values from fracture-multiple-thoracic, 3 mm slices): 14 mm body
+   * interiors at 0.4, 2 mm endplates at 0.9, 4 mm discs lifted to 0.72 by partial volume, a
+   * cortical ring everywhere but under 0.92 (rib heads at the discs), and a dark dip in each body
+   * interior that passes the classic minimum test.
+   */
+  function osteoporoticColumn(): { profile: number[]; discs: number[] } {
+    const profile: number[] = [];
+    const discs: number[] = [];
+    for (let level = 0; level < 7; level++) {
+      for (let d = 0; d < 18; d++) profile.push(d < 2 || d > 15 ? 0.9 : d === 9 ? 0.36 : 0.4);
+      if (level === 6) break;
+      discs.push(profile.length + 1);
+      profile.push(0.8, 0.72, 0.8);
+    }
+    return { profile, discs };
+  }
+
+  it('finds the discs of an osteoporotic column between bright endplates, not in the dark body interiors', () => {
+    const { profile, discs } = osteoporoticColumn();
+    const found = findDiscSpaces(axisOf(profile, profile.map(() => 0.9)));
+    // Between the first and the last disc exactly the discs (the dips of the two end bodies, with
+    // no band beyond them, are still taken by the classic test).
+    expect(found.filter((f) => f >= discs[0]! - 2 && f <= discs[discs.length - 1]! + 2)).toEqual(discs);
+  });
+
+  it('finds the discs of bodies seen only through their anterior rim (canal out of view) as endplate bands', () => {
+    const { profile, discs } = osteoporoticColumn();
+    const flat = profile.map(() => 0);
+    expect(findDiscSpaces(axisOf(profile, flat), { canalOutOfView: true })).toEqual(discs);
+  });
 });
