@@ -53,6 +53,12 @@ export interface VertebraResult {
   readonly posteriorInferiorCornerLps: [number, number, number];
   /** Unit cranial axis of the body (mean of the endplate normals). */
   readonly axisLps: [number, number, number];
+  /**
+   * Unit posterior axis of the vertebra itself, perpendicular to axisLps: from the body centroid
+   * towards the canal centre at the body's level (it turns with the vertebra's axial rotation);
+   * absent where not measured (the atlas).
+   */
+  readonly posteriorAxisLps?: [number, number, number];
   readonly superiorEndplate: PlaneLps;
   readonly inferiorEndplate: PlaneLps;
   /**

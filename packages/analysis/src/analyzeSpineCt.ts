@@ -265,6 +265,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     posteriorSuperiorCornerLps: r3(b.posteriorSuperiorCorner),
     posteriorInferiorCornerLps: r3(b.posteriorInferiorCorner),
     axisLps: unit3(b.axis),
+    posteriorAxisLps: unit3(b.posteriorAxis),
     superiorEndplate: { pointLps: r3(b.superior.point), normalLps: unit3(b.superior.normal), rmsResidualMm: r1(b.superior.rms) },
     inferiorEndplate: { pointLps: r3(b.inferior.point), normalLps: unit3(b.inferior.normal), rmsResidualMm: r1(b.inferior.rms) },
     // Heights only where measured: a body cut by the field of view keeps them when both endplates

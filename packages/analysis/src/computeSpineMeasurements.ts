@@ -10,7 +10,8 @@
  *   (measurePlateauBelow.ts), from its posterior towards its anterior corner, as % of its AP
  *   length (the sacrum is a truncated fused segment with no body depth of its own);
  * - coronal Cobb angle (Cobb 1948) with automatically chosen end vertebrae: the most tilted
- *   vertebrae in the coronal plane, tilt from the mean endplate normal; none below 5°;
+ *   vertebrae in the coronal plane, tilt of the endplates' left–right lines along each vertebra's
+ *   own lateral axis (it turns with axial rotation); none below 5°;
  * - sagittal angles between endplates: kyphosis T4 superior – T12 inferior, lordosis L1
  *   superior – S1 superior (SRS definitions), with the endplates measured across their discs
  *   where given (measureSagittalEndplates.ts; S1: the directly measured sacral plateau).
@@ -86,12 +87,9 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
     });
   }
 
-  // Coronal tilt of a vertebra: the inclination of its endplate normals out of the
-  // mid-sagittal plane, asin(n·x). For a purely coronal tilt this equals the angle of the endplate
-  // line on an AP radiograph (Cobb 1948; end vertebrae = the most tilted, SRS terminology); unlike
-  // the radiographic x–z projection it is not inflated for a vertebra leaning far forward
-  // (hyperkyphosis: an endplate seen almost en face on an AP projection), where a small lateral
-  // error of the normal would otherwise become a large apparent tilt.
+  // Coronal tilt of a vertebra: the angle of its endplates' left–right line (along the vertebra's
+  // own lateral axis) on an AP view (Cobb 1948; end vertebrae = the most tilted, SRS terminology);
+  // see coronalTiltDeg.
   let cobb: AngleMeasurement | null = null;
   // Only endplates fitted as planes (RMS residual ≤ 1.5 mm) count: a larger residual means the
   // fit mixed in another surface (rib head, osteophyte, the adjacent disc) and its normal is not
@@ -103,7 +101,7 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
     const ok = [v.superiorEndplate, v.inferiorEndplate].filter((e) => e.rmsResidualMm <= MAX_ENDPLATE_RMS_MM);
     if (ok.length === 0) continue;
     measured.push(v);
-    tilts.push(ok.reduce((sum, e) => sum + coronalTiltDeg(e.normalLps), 0) / ok.length);
+    tilts.push(ok.reduce((sum, e) => sum + coronalTiltDeg(e.normalLps, v.posteriorAxisLps), 0) / ok.length);
   }
   if (measured.length >= 3) {
     const tilt = despike(tilts);
@@ -128,7 +126,13 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
   }
 
   const byLabel = (label: string): VertebraResult | undefined => vertebrae.find((v) => v.label === label);
-  const sagittal = (n1: readonly number[], n2: readonly number[]): number => Math.abs(sagittalLineDeg(n1) - sagittalLineDeg(n2));
+  // The sagittal line follows the vertebra's own AP axis where it is measured reliably: not on a
+  // rib-bearing vertebra, whose body outline takes in the rib heads at the costal facets (its
+  // centroid, and so the centroid-to-canal direction, moves 2–3 mm sideways in a curve: scoliosis
+  // phantom T4, 2026-11-27); there the patient's AP axis is used.
+  const apAxis = (v: VertebraResult): readonly number[] | undefined => (v.hasRibs ? undefined : v.posteriorAxisLps);
+  const sagittal = (v1: VertebraResult, n1: readonly number[], v2: VertebraResult, n2: readonly number[]): number =>
+    Math.abs(sagittalLineDeg(n1, apAxis(v1)) - sagittalLineDeg(n2, apAxis(v2)));
   const sagittalNormal = (v: VertebraResult, which: 'superior' | 'inferior'): readonly number[] =>
     options.sagittalEndplates?.find((e) => e.index === v.index && e.which === which)?.normalLps ??
     (which === 'superior' ? v.superiorEndplate.normalLps : v.inferiorEndplate.normalLps);
@@ -137,7 +141,7 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
   const t12 = byLabel('T12');
   if (t4 && t12) {
     kyphosisT4T12 = {
-      angleDeg: sagittal(sagittalNormal(t4, 'superior'), sagittalNormal(t12, 'inferior')),
+      angleDeg: sagittal(t4, sagittalNormal(t4, 'superior'), t12, sagittalNormal(t12, 'inferior')),
       upperLevel: 'T4',
       lowerLevel: 'T12',
       confidence: Math.min(t4.confidence, t12.confidence),
@@ -148,7 +152,7 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
   const s1 = byLabel('S1');
   if (l1 && s1) {
     lordosisL1S1 = {
-      angleDeg: sagittal(sagittalNormal(l1, 'superior'), s1.superiorEndplate.normalLps),
+      angleDeg: sagittal(l1, sagittalNormal(l1, 'superior'), s1, s1.superiorEndplate.normalLps),
       upperLevel: 'L1',
       lowerLevel: 'S1',
       confidence: Math.min(l1.confidence, s1.confidence),
@@ -173,21 +177,37 @@ function perpendicularAnterior(ax: readonly number[]): [number, number, number] 
 
 /**
  * Sagittal inclination (deg) of an endplate's anteroposterior line, the line a lateral view draws
- * from its anterior to its posterior corner: the direction within the endplate plane closest to
- * the patient's AP axis (−y made perpendicular to the normal n), projected on the sagittal plane:
- * atan2(−n_y·n_z, 1 − n_y²). For an endplate without coronal tilt this equals the inclination of
- * its normal projected on the sagittal plane; for one tilted coronally by θ that projection
- * overstates the AP line's slope by 1/cos²θ (a 40° scoliotic tilt nearly doubles it), the line does
- * not. Independent of the normal's sign. Axial rotation of the vertebra is not modelled.
+ * from its anterior to its posterior corner: the vertebra's own AP axis `posterior` (default the
+ * patient's +y) made perpendicular to the normal n, projected on the sagittal plane:
+ * atan2(d_z, d_y) for d = r − (r·n) n; for r = +y, atan2(−n_y·n_z, 1 − n_y²). For an endplate
+ * without coronal tilt this equals the inclination of its normal projected on the sagittal plane;
+ * for one tilted coronally by θ that projection overstates the AP line's slope by 1/cos²θ (a 40°
+ * scoliotic tilt nearly doubles it), the line does not. The corners lie on the vertebra's own
+ * mid-sagittal plane: under axial rotation (and a tilted vertebra's frame) its AP axis turns away
+ * from the patient's, and the coronal tilt then adds to the line's slope (tan θ · sin ρ: 3–4° for
+ * θ = 25°, ρ = 8°). Independent of the normal's sign.
  */
-export function sagittalLineDeg(n: readonly number[]): number {
-  return Math.atan2(-n[1]! * n[2]!, 1 - n[1]! * n[1]!) * DEG;
+export function sagittalLineDeg(n: readonly number[], posterior: readonly number[] = [0, 1, 0]): number {
+  const rn = posterior[0]! * n[0]! + posterior[1]! * n[1]! + posterior[2]! * n[2]!;
+  return Math.atan2(posterior[2]! - rn * n[2]!, posterior[1]! - rn * n[1]!) * DEG;
 }
 
-/** Coronal tilt (deg) of a vertebra with unit axis n: its inclination out of the sagittal plane, asin(n·x) (the sign of n does not matter for differences along one spine when axes point cranially). */
-export function coronalTiltDeg(n: readonly number[]): number {
-  const sx = n[2]! < 0 ? -n[0]! : n[0]!;
-  return Math.asin(Math.max(-1, Math.min(1, sx))) * DEG;
+/**
+ * Coronal tilt (deg) of an endplate with unit normal n: the angle of its left–right line out of
+ * the horizontal on an AP view, the line the Cobb method draws along the endplate (Cobb 1948).
+ * The line is the vertebra's own lateral axis n × `posterior` (its posterior axis; default the
+ * patient's +y), which turns with the vertebra's axial rotation: in a rotated lumbar curve the
+ * patient's x axis is not along the endplate's left–right line and asin(n·x) then mixes the
+ * endplate's sagittal slope into its coronal tilt (scoliosis phantom L1–L4, 2026-11-27: 25.1° for
+ * a 21.5° curve). For posterior = +y and no rotation this is asin(n·x). Being a 3D axis, it is not
+ * inflated for a vertebra leaning far forward (an endplate seen almost en face on an AP projection).
+ * Independent of the normal's sign.
+ */
+export function coronalTiltDeg(n: readonly number[], posterior: readonly number[] = [0, 1, 0]): number {
+  const lx = n[1]! * posterior[2]! - n[2]! * posterior[1]!;
+  const lz = n[0]! * posterior[1]! - n[1]! * posterior[0]!;
+  const s = lx < 0 ? -1 : 1;
+  return Math.atan2(-s * lz, s * lx) * DEG;
 }
 
 /**

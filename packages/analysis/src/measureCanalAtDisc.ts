@@ -8,7 +8,8 @@
  * posterior epidural fat pad lies behind the dural sac, the canal ends where the profile rises
  * out of that fat (half-way to 50 HU): the fat pad lies between the dura and the ligamentum
  * flavum (Beaujeux R et al., Spine 1997;22:1264-8), whose attenuation may stay below 50 HU. The
- * disc's mid-plane is the bisector of the two endplates. Samples
+ * disc's mid-plane is the bisector of the two endplates; at a slipped level the walk runs through
+ * the more posterior of the two facing posterior corners instead (the canal's front there). Samples
  * are averaged over ±2 mm across and ±1 mm along the axis against noise. The cord (≈ 35 HU) stays
  * below the threshold.
  */
@@ -19,7 +20,17 @@ export interface DiscCanalBody {
   readonly superior: { readonly point: readonly number[]; readonly normal?: readonly number[] };
   readonly inferior: { readonly point: readonly number[]; readonly normal?: readonly number[] };
   readonly apDepth: number;
+  /** Posterior corners of the body (Meyerding's landmarks), where measured. */
+  readonly posteriorSuperiorCorner?: readonly number[];
+  readonly posteriorInferiorCorner?: readonly number[];
 }
+
+/**
+ * A slip at least this large (mm) between the two posterior corners moves the walk's start: below
+ * it the corners are in line within their own location noise (sagittal translation up to ~3 mm
+ * is within normal motion; White AA, Panjabi MM, Clinical Biomechanics of the Spine, 1990).
+ */
+const SLIP_START_MM = 3;
 
 const EDGE_HU = 50;
 const STEP_MM = 0.5;
@@ -56,8 +67,28 @@ export function measureCanalAtDisc(sample: GridSampler, upper: DiscCanalBody, lo
     return count >= 5 ? sum / count : Number.NaN;
   };
   const halfDepth = Math.max(6, upper.apDepth / 2);
-  // From inside the disc posteriorly to the canal's front edge.
+  // From inside the disc posteriorly to the canal's front edge. At a slipped level the canal's
+  // front at the disc is the more posterior of the two facing posterior corners (the lower body's
+  // postero-superior corner in anterolisthesis, the upper's postero-inferior one in
+  // retrolisthesis): the mid-plane between offset bodies passes beside that corner, through the
+  // canal of the other level, and its first soft tissue is a gap behind the other body's wall,
+  // not the narrowing at the disc (listhesis phantom L4–L5: 2.9 mm read for 17.3 mm). The walk
+  // then runs through that corner, 1.5 mm inside its endplate, from 2 mm inside its wall.
   let v = -0.3 * halfDepth;
+  const along = (p: readonly number[], dir: readonly number[]): number =>
+    (p[0]! - o[0]!) * dir[0]! + (p[1]! - o[1]!) * dir[1]! + (p[2]! - o[2]!) * dir[2]!;
+  const pic = upper.posteriorInferiorCorner;
+  const psc = lower.posteriorSuperiorCorner;
+  if (pic && psc && Math.abs(along(pic, a) - along(psc, a)) >= SLIP_START_MM) {
+    const lowerBehind = along(psc, a) < along(pic, a);
+    const corner = lowerBehind ? psc : pic;
+    const hShift = along(corner, t) + (lowerBehind ? -1.5 : 1.5);
+    const start = along(corner, a) + 2;
+    const discCentre = o.slice();
+    for (let k = 0; k < 3; k++) o[k] = discCentre[k]! + t[k]! * hShift;
+    if (at(start) >= EDGE_HU) v = start;
+    else for (let k = 0; k < 3; k++) o[k] = discCentre[k]!; // not bone or disc there: the mid-plane walk
+  }
   let prev = at(v);
   if (!(prev >= EDGE_HU)) return null;
   let front = Number.NaN;
@@ -109,3 +140,4 @@ export function measureCanalAtDisc(sample: GridSampler, upper: DiscCanalBody, lo
   }
   return null;
 }
+

@@ -12,7 +12,10 @@
  * - the body as a stack of star-shaped cross-sections (outermost cortex along 24 rays, ending at
  *   half-way between the cortical peak and the tissue outside so that a contrast-filled vessel
  *   touching the body is left out; circular median) clipped by the endplate planes: volume and
- *   centroid (VerSe body centroid);
+ *   centroid (VerSe body centroid); a body cut by the field of view whose open-side endplate was
+ *   not found is clipped by the view there (VerSe: the centroid of the part in view);
+ * - the vertebra's own posterior axis: body centroid → centre of the canal lumen at mid-body,
+ *   perpendicular to the body axis (it turns with axial rotation);
  * - trabecular HU: mean in a central cylinder (radius 40 % of the half-depth, middle half of the
  *   height), on the original volume (opportunistic BMD ROI, Pickhardt 2013);
  * - bony canal AP diameter at pedicle level: posterior body wall to lamina, half-maximum edges.
@@ -26,6 +29,8 @@ export interface MeasuredBody {
   readonly segment: AxisSegment;
   readonly centroid: [number, number, number];
   readonly axis: [number, number, number];
+  /** The vertebra's own posterior direction ⟂ axis: centroid → canal centre (follows axial rotation). */
+  readonly posteriorAxis: [number, number, number];
   readonly anterior: [number, number, number];
   readonly left: [number, number, number];
   readonly superior: { point: [number, number, number]; normal: [number, number, number]; rms: number };
@@ -126,7 +131,13 @@ export function measureVertebralBody(
   const postReach = Math.max(6, canalDist - 3);
   const ant = edgeAlong(0, 1, 1.8 * r0 + 6, 0.55 * r0);
   let post = edgeAlong(0, -1, postReach, Math.min(0.55 * r0, 0.5 * postReach));
-  if (!(post === post)) post = Math.max(5, canalDist - 8);
+  // The posterior wall borders the canal (the lumbar canal is 15–23 mm deep, Eisenstein S, J Bone
+  // Joint Surg Br 1977;59:173–80: its front lies at most ~12 mm before its centre). A wall found
+  // more than 14 mm before the canal centre leaves tissue between body and canal that is not
+  // there: the thin posterior cortex of a low-density body was not seen (the walk stopped at a
+  // trabecular speckle; real lumbar crop L4, 2026-11-27), and the wall is placed as when none is
+  // found, half a canal before its centre.
+  if (!(post === post) || post < canalDist - 14) post = Math.max(5, canalDist - 8);
   if (!(ant === ant) || !(post === post)) return null;
   const shiftV = (ant - post) / 2;
   c0 = toW(c0, 0, shiftV, 0);
@@ -310,7 +321,21 @@ export function measureVertebralBody(
     posterior: heightAt(-0.7 * halfDepth, false) + toWall(-0.7 * halfDepth),
   };
 
-  // Star-shaped sections between the planes → volume, centroid.
+  // A segment cut by the field of view whose open-side plane closes only a slab thinner than half
+  // the body's depth (bodies are 0.6–0.8 × as tall as deep; Panjabi 1991/1992) did not find that
+  // endplate: in a low-density body the walk from the dense closed-side endplate into the dark
+  // interior reads as an "edge" a few mm inside the body (real lumbar crop, 2026-11-27: L2 and L4
+  // measured as 4 mm slabs, centroids 5 and 10 mm from their masks). Such a body is clipped by the
+  // field of view instead: VerSe's centroid is that of the vertebra's mask in the image
+  // (Sekuboyina A et al., Med Image Anal 2021;73:102166; Löffler M et al., Radiol Artif Intell
+  // 2020;2:e190138), for a cut body the part in view.
+  const openTrusted = segment.complete || Math.max(heights.anterior, heights.middle, heights.posterior) >= halfDepth;
+  const clipOpenByView = !openTrusted;
+
+  // Star-shaped sections between the planes → volume, centroid. Sections are taken from the closed
+  // side outwards; on a side clipped by the field of view they go on to the edge of the view, at
+  // most 1.6 half-depths from the closed endplate (a body is 0.6–0.8 × as tall as deep; Panjabi
+  // 1991/1992), and only voxels in view count.
   const nRays = 24;
   const radii = new Float64Array(nRays);
   const tmp = new Float64Array(nRays);
@@ -318,10 +343,28 @@ export function measureVertebralBody(
   let sx = 0;
   let sy = 0;
   let sz = 0;
-  const hMin = Math.min(planeAt(infPlane, 0, 0), planeAt(infPlane, halfWidth, halfDepth), planeAt(infPlane, -halfWidth, -halfDepth)) - 1;
-  const hMax = Math.max(planeAt(supPlane, 0, 0), planeAt(supPlane, halfWidth, halfDepth), planeAt(supPlane, -halfWidth, -halfDepth)) + 1;
+  const infC = planeAt(infPlane, 0, 0);
+  const supC = planeAt(supPlane, 0, 0);
+  const hMin = clipOpenByView && openDown ? supC - 1.6 * halfDepth : Math.min(infC, planeAt(infPlane, halfWidth, halfDepth), planeAt(infPlane, -halfWidth, -halfDepth)) - 1;
+  const hMax = clipOpenByView && openUp ? infC + 1.6 * halfDepth : Math.max(supC, planeAt(supPlane, halfWidth, halfDepth), planeAt(supPlane, -halfWidth, -halfDepth)) + 1;
+  const inside = (u: number, v: number, h: number): boolean => {
+    if (clipOpenByView) {
+      if (!(at(u, v, h) === at(u, v, h))) return false;
+      if (!openUp && h > planeAt(supPlane, u, v)) return false;
+      if (!openDown && h < planeAt(infPlane, u, v)) return false;
+      return true;
+    }
+    return !(h > planeAt(supPlane, u, v) || h < planeAt(infPlane, u, v));
+  };
   const step = 1;
-  for (let h = hMin; h <= hMax; h += step) {
+  const sectionHs: number[] = [];
+  if (clipOpenByView && openDown) for (let h = hMax; h >= hMin; h -= step) sectionHs.push(h);
+  else for (let h = hMin; h <= hMax; h += step) sectionHs.push(h);
+  // The outline carried over sections whose cortex is not found, a third of a half-depth or more
+  // past the closed endplate (a cut body's open side).
+  let lastRadii: Float64Array | null = null;
+  const pastClosed = (h: number): boolean => (openUp ? h > infC + 0.3 * halfDepth : h < supC - 0.3 * halfDepth);
+  for (const h of sectionHs) {
     let found = 0;
     for (let q = 0; q < nRays; q++) {
       const th = (2 * Math.PI * q) / nRays;
@@ -362,7 +405,7 @@ export function measureVertebralBody(
           }
         }
       }
-      tmp[q] = last === last ? last + 0.5 : found >= 0 ? start : 0;
+      tmp[q] = last === last ? last + 0.5 : start;
       if (last === last) found++;
     }
     for (let q = 0; q < nRays; q++) {
@@ -371,8 +414,17 @@ export function measureVertebralBody(
       w.sort((x, y) => x - y);
       radii[q] = w[2]!;
     }
-    if (found < nRays * 0.5) continue;
-    // Sample a 1 mm grid inside the polygon, clipped by the endplate planes.
+    if (found < nRays * 0.5) {
+      // Towards a side clipped by the field of view, a section whose thin cortex (a low-density
+      // body) is not found on half the rays keeps the last section's outline while in view; the
+      // body ends where the view ends.
+      if (!(clipOpenByView && pastClosed(h) && lastRadii)) continue;
+      if (!(at(0, 0, h) === at(0, 0, h))) break;
+      radii.set(lastRadii);
+    } else if (clipOpenByView) {
+      lastRadii = Float64Array.from(radii);
+    }
+    // Sample a 1 mm grid inside the polygon, clipped by the endplate planes (and the field of view).
     const rMax = Math.max(...radii);
     for (let u = -rMax; u <= rMax; u += 1) {
       for (let v = -rMax; v <= rMax; v += 1) {
@@ -385,7 +437,7 @@ export function measureVertebralBody(
         const q1 = (q0 + 1) % nRays;
         const bound = radii[q0]! + (radii[q1]! - radii[q0]!) * (f - Math.floor(f));
         if (rr > bound) continue;
-        if (h > planeAt(supPlane, u, v) || h < planeAt(infPlane, u, v)) continue;
+        if (!inside(u, v, h)) continue;
         vol += 1;
         sx += u;
         sy += v;
@@ -455,6 +507,26 @@ export function measureVertebralBody(
   const superior = planeWorld(supPlane);
   const inferior = planeWorld(infPlane);
   const axisW = norm3([superior.normal[0] + inferior.normal[0], superior.normal[1] + inferior.normal[1], superior.normal[2] + inferior.normal[2]]) ?? t;
+  // The vertebra's own AP axis: the canal lies on its mid-sagittal plane, behind the body, and
+  // turns with it under axial rotation (the apical rotation of a scoliosis, Nash C, Moe JH, J Bone
+  // Joint Surg Am 1969;51:223–9). Centroid → canal centre, made perpendicular to the body axis; the
+  // frame's posterior direction where that leans more than 45° from it (a misplaced canal centre).
+  // The canal centre is re-found in the body's mid-level section (the traced centreline is
+  // smoothed along the spine and lags a few mm in a curve): the centroid of the star-shaped lumen
+  // out to the first bone (posterior wall, pedicles, laminae) along 32 rays.
+  const canalMid = ((): readonly number[] => {
+    const rel = [canalPt[0] - c0[0], canalPt[1] - c0[1], canalPt[2] - c0[2]];
+    const h = dot3([centroid[0] - c0[0], centroid[1] - c0[1], centroid[2] - c0[2]], t);
+    const c = lumenCentre((u, v) => at(u, v, h), dot3(rel, l), dot3(rel, a));
+    return c ? toW(c0, c[0], c[1], h) : canalPt;
+  })();
+  const posteriorAxis = ((): [number, number, number] => {
+    const fallback: [number, number, number] = [-a[0], -a[1], -a[2]];
+    const d = [canalMid[0]! - centroid[0], canalMid[1]! - centroid[1], canalMid[2]! - centroid[2]];
+    const along = dot3(d, axisW);
+    const r = norm3([d[0]! - along * axisW[0], d[1]! - along * axisW[1], d[2]! - along * axisW[2]]);
+    return r && dot3(r, fallback) >= Math.SQRT1_2 ? r : fallback;
+  })();
 
   // Trabecular HU on the original volume.
   const hMid = (planeAt(supPlane, 0, 0) + planeAt(infPlane, 0, 0)) / 2;
@@ -538,6 +610,7 @@ export function measureVertebralBody(
     segment,
     centroid,
     axis: axisW,
+    posteriorAxis,
     anterior: a,
     left: l,
     superior,
@@ -756,4 +829,56 @@ function fitWallLine(hs: readonly number[], vs: readonly number[]): ((h: number)
   const q = shv / shh;
   if (Math.abs(q) > 0.2) return null;
   return (h: number) => mv + q * (h - mh);
+}
+
+/**
+ * Centre (u, v) of the canal lumen in one section, from a start inside it: the centroid of the
+ * star-shaped region out to the first bone (≥ BONE_HU; posterior wall, pedicles, laminae) along
+ * 32 rays of at most 20 mm, re-centred once. Null where more than a quarter of the rays find no
+ * bone (a foramen or the disc level: the lumen is not enclosed) or leave the volume.
+ */
+function lumenCentre(at: (u: number, v: number) => number, u0: number, v0: number): [number, number] | null {
+  const nRay = 32;
+  let cu = u0;
+  let cv = v0;
+  for (let pass = 0; pass < 2; pass++) {
+    const r: number[] = [];
+    for (let q = 0; q < nRay; q++) {
+      const th = (2 * Math.PI * q) / nRay;
+      let hit = Number.NaN;
+      for (let d = 0.5; d <= 20; d += 0.5) {
+        const x = at(cu + Math.cos(th) * d, cv + Math.sin(th) * d);
+        if (!(x === x)) break;
+        if (x >= BONE_HU) {
+          hit = d;
+          break;
+        }
+      }
+      r.push(hit);
+    }
+    const found = r.filter((x) => x === x);
+    if (found.length < 0.75 * nRay) return null;
+    const median = [...found].sort((x, y) => x - y)[found.length >> 1]!;
+    const radius = (q: number): number => (r[q % nRay]! === r[q % nRay]! ? r[q % nRay]! : median);
+    // Centroid of the polygon through the ray ends (shoelace formula).
+    let area = 0;
+    let mu = 0;
+    let mv = 0;
+    for (let q = 0; q < nRay; q++) {
+      const t0 = (2 * Math.PI * q) / nRay;
+      const t1 = (2 * Math.PI * (q + 1)) / nRay;
+      const x0 = radius(q) * Math.cos(t0);
+      const y0 = radius(q) * Math.sin(t0);
+      const x1 = radius(q + 1) * Math.cos(t1);
+      const y1 = radius(q + 1) * Math.sin(t1);
+      const cross = x0 * y1 - x1 * y0;
+      area += cross;
+      mu += (x0 + x1) * cross;
+      mv += (y0 + y1) * cross;
+    }
+    if (!(area > 1e-6)) return null;
+    cu += mu / (3 * area);
+    cv += mv / (3 * area);
+  }
+  return [cu, cv];
 }

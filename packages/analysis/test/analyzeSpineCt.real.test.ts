@@ -43,6 +43,19 @@ describe.skipIf(!existsSync(lumbarDir))('analyzeSpineCt on the real lumbar CT cr
     expect(v.canalApDiameterMm).toBeLessThan(25);
   });
 
+  it('reports the L2 and L4 bodies cut by the field of view at the centroid of their part in view, within 3 mm', () => {
+    // VerSe's centroid is that of the vertebra's mask in the image (Sekuboyina 2021): for a cut
+    // body, the part in view. L2 is cut above, L4 below; cranial first in the result.
+    const cut = result.vertebrae.filter((v) => v.truncated);
+    expect(cut).toHaveLength(2);
+    const byZ = [...cut].sort((p, q) => q.centroidLps[2] - p.centroidLps[2]);
+    for (const [v, label] of [[byZ[0]!, 21], [byZ[1]!, 23]] as const) {
+      const truth = bodies.get(label)!.centroidLps;
+      const err = Math.hypot(v.centroidLps[0] - truth[0], v.centroidLps[1] - truth[1], v.centroidLps[2] - truth[2]);
+      expect(err).toBeLessThan(3);
+    }
+  });
+
   it('does not invent labels: no rib, sacrum or rib-count anchor is in this crop', () => {
     expect(result.anchorsUsed).toEqual([]);
     for (const v of result.vertebrae) {
@@ -54,10 +67,21 @@ describe.skipIf(!existsSync(lumbarDir))('analyzeSpineCt on the real lumbar CT cr
 });
 
 describe.skipIf(!existsSync(chest))('analyzeSpineCt on the real chest CT crop (no labels)', () => {
+  // A cardiac crop whose posterior edge cuts through the thoracic bodies: the canal is out of view.
+  const result = analyzeSpineCt(loadNifti(chest));
   it('never invents a count it cannot anchor', () => {
-    const result = analyzeSpineCt(loadNifti(chest));
     for (const v of result.vertebrae) expect(v.label).toBeNull();
     expect(result.anchorsUsed).toEqual([]);
+  });
+  it('finds the thoracic bodies from their part in view, all reported as cut, with no graded finding', () => {
+    expect(result.status).toBe('ok'); // was 'no-spine' (2026-11-27 morning): 7 bodies found now
+    expect(result.vertebrae.length).toBeGreaterThanOrEqual(5);
+    for (const v of result.vertebrae) {
+      expect(v.truncated).toBe(true);
+      expect(v.heightsMm.anterior).toBeNull();
+    }
+    expect(result.findings.filter((f) => f.kind !== 'transitional-anatomy')).toEqual([]);
+    expect(result.labellingNotes.join(' ')).toMatch(/canal lies outside the field of view/);
   });
 });
 

@@ -192,6 +192,34 @@ describe('computeSpineMeasurements: coronal Cobb angle', () => {
   it('reports no curve below 5° (within the Cobb method variability)', () => {
     expect(computeSpineMeasurements([tilted(0, -2), tilted(1, 0), tilted(2, 2.5), tilted(3, 1)]).cobb).toBeNull();
   });
+  it("reads each endplate's left–right line along the vertebra's own lateral axis under axial rotation", () => {
+    // Vertebra frames R = Rz(ρ)·Rx(φ)·Ry(θ): coronal tilt θ, flexion φ, then axial rotation ρ (the
+    // apical rotation of a lumbar curve). The AP view's endplate line is the lateral axis R·x; the
+    // normal is R·z, the vertebra's posterior axis R·y.
+    const frame = (thetaDeg: number, phiDeg: number, rhoDeg: number): number[][] => {
+      const [t, p, r] = [thetaDeg * DEG, phiDeg * DEG, rhoDeg * DEG];
+      const ry = [[Math.cos(t), 0, Math.sin(t)], [0, 1, 0], [-Math.sin(t), 0, Math.cos(t)]];
+      const rx = [[1, 0, 0], [0, Math.cos(p), -Math.sin(p)], [0, Math.sin(p), Math.cos(p)]];
+      const rz = [[Math.cos(r), -Math.sin(r), 0], [Math.sin(r), Math.cos(r), 0], [0, 0, 1]];
+      const mul = (a: number[][], b: number[][]) => a.map((row) => [0, 1, 2].map((j) => row[0]! * b[0]![j]! + row[1]! * b[1]![j]! + row[2]! * b[2]![j]!));
+      return mul(rz, mul(rx, ry));
+    };
+    const col = (m: number[][], j: number): [number, number, number] => [m[0]![j]!, m[1]![j]!, m[2]![j]!];
+    const rotated = (index: number, m: number[][]): VertebraResult =>
+      vertebra(index, null, {
+        posteriorAxisLps: col(m, 1),
+        superiorEndplate: { pointLps: [0, 0, 35 - 40 * index], normalLps: col(m, 2), rmsResidualMm: 0.3 },
+        inferiorEndplate: { pointLps: [0, 0, 10 - 40 * index], normalLps: col(m, 2), rmsResidualMm: 0.3 },
+      });
+    const frames = [frame(8, 12, 4), frame(0, 8, 10), frame(-14, -10, 14)];
+    const lineDeg = (m: number[][]) => (Math.atan2(m[2]![0]!, m[0]![0]!) * 180) / Math.PI;
+    const truth = Math.abs(lineDeg(frames[0]!) - lineDeg(frames[2]!));
+    const m = computeSpineMeasurements(frames.map((f, i) => rotated(i, f)));
+    expect(m.cobb!.angleDeg).toBeCloseTo(truth, 3);
+    // The tilt of the normal out of the sagittal plane, asin(n·x), misses it by more than a degree here.
+    const asinDeg = (f: number[][]) => (Math.asin(f[0]![2]!) * 180) / Math.PI;
+    expect(Math.abs(Math.abs(asinDeg(frames[0]!) - asinDeg(frames[2]!)) - truth)).toBeGreaterThan(1);
+  });
 });
 
 describe('sagittalLineDeg', () => {
@@ -205,6 +233,22 @@ describe('sagittalLineDeg', () => {
     expect(sagittalLineDeg(n.map((x) => -x))).toBeCloseTo(sagittalLineDeg(n), 9);
     // Without coronal tilt it is the projected normal's inclination.
     expect(sagittalLineDeg([0, -Math.sin(phi), Math.cos(phi)])).toBeCloseTo(15, 6);
+  });
+  it("follows the vertebra's own AP axis: the line from its anterior to its posterior corner", () => {
+    // Tilted coronally by θ = 30° about its AP axis, flexed by φ = 12°, rotated axially by ρ = 10°:
+    // the AP line is R·y, the normal R·z (R = Rz(ρ)·Rx(φ)·Ry(θ)).
+    const [t, p, r] = [30 * DEG, 12 * DEG, 10 * DEG];
+    // R·y and R·z written out.
+    const ap = [-Math.sin(r) * Math.cos(p), Math.cos(r) * Math.cos(p), Math.sin(p)];
+    const n = [
+      Math.cos(r) * Math.sin(t) + Math.sin(r) * Math.sin(p) * Math.cos(t),
+      Math.sin(r) * Math.sin(t) - Math.cos(r) * Math.sin(p) * Math.cos(t),
+      Math.cos(p) * Math.cos(t),
+    ];
+    const truth = Math.atan2(ap[2]!, ap[1]!) / DEG;
+    expect(sagittalLineDeg(n, ap)).toBeCloseTo(truth, 6);
+    // The patient's AP axis instead misreads this endplate by more than 3°.
+    expect(Math.abs(sagittalLineDeg(n) - truth)).toBeGreaterThan(3);
   });
 });
 

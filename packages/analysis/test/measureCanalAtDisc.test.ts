@@ -42,4 +42,30 @@ describe('measureCanalAtDisc', () => {
     expect(d).not.toBeNull();
     expect(Math.abs(d! - 6)).toBeLessThan(0.8);
   });
+
+  it('at a slipped level measures from the lower body\'s postero-superior corner, not the gap behind the upper body', () => {
+    // L4 slipped 9 mm forward on L5 (Meyerding I). Bodies: upper z 5…29, y −26…8; lower z −29…−5,
+    // y −17…17, its posterior rim rising to z = 1 at y 10…17; disc between them in line with the
+    // upper body. Behind each wall: epidural fat 1.5 mm, CSF, posterior fat 32–34, lamina from 34.
+    const slipped = (_x: number, y: number, z: number): number => {
+      if (z >= 5 && z <= 29 && y >= -26 && y <= 8) return 700;
+      if (z >= -29 && z <= -5 && y >= -17 && y <= 17) return 700;
+      if (z > -5 && z < 1 && y > 10 && y <= 17) return 700;
+      if (z > -5 && z < 5 && y >= -26 && y <= 8) return 85;
+      if (y >= 34) return 400;
+      if (y >= 32) return -70;
+      const wall = z >= 1 ? 8 : 17;
+      if (y > wall && y < wall + 1.5) return -70;
+      return y > wall ? 8 : 40;
+    };
+    const l4Plain = { ...body(17), superior: { point: [0, -9, 29], normal: [0, 0, 1] }, inferior: { point: [0, -9, 5], normal: [0, 0, 1] } };
+    const l4 = { ...l4Plain, posteriorSuperiorCorner: [0, 8, 29], posteriorInferiorCorner: [0, 8, 5] };
+    const l5 = { ...body(-17), superior: { point: [0, 0, -5], normal: [0, 0, 1] }, inferior: { point: [0, 0, -29], normal: [0, 0, 1] }, posteriorSuperiorCorner: [0, 17, -5], posteriorInferiorCorner: [0, 17, -29] };
+    const d = measureCanalAtDisc(slipped, l4, l5);
+    expect(d).not.toBeNull();
+    expect(Math.abs(d! - 17)).toBeLessThan(0.8); // wall of L5 at 17 mm to the flavum fat edge at 34 mm
+    // Without the corners (the mid-plane walk) the gap behind L4's wall is read as the canal.
+    const plain = measureCanalAtDisc(slipped, l4Plain, l5);
+    expect(plain === null || plain < 10).toBe(true);
+  });
 });
