@@ -236,6 +236,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
       ribScoreNear: anchorScores[i]!.ribScoreNear,
       ribPlanes: anchorScores[i]!.ribPlanes,
       ribWindowInView: anchorScores[i]!.ribWindowInView,
+      shortRib: anchorScores[i]!.shortRib,
       sacralScore: anchorScores[i]!.sacralScore,
       discAbove: b.segment.complete || b.segment.upper > 0,
       truncated: !b.segment.complete,

@@ -25,6 +25,9 @@
  * settles six rib-free vertebrae (the sacrum numbering then needs 11 rib pairs whoever owns the
  * rib) and four above a segment with ala-like bone beside only part of its height (an L5 resting
  * on the sacrum as much as an S1, so that sacrum anchor cannot overrule the rib).
+ * A rib-free L1 with a short rib beside it (a lumbar rib; a thoracolumbar transitional vertebra in
+ * Yun et al.'s reading, Korean J Radiol 2018;19:1140–7) keeps the anchors' count and is reported as
+ * a variant, with that reading's names (T13, then L1–L4) as the alternatives down to the sacrum.
  * Labels are never counted across undetected vertebrae (`gapAbove` breaks a run).
  */
 import type { AnchorKind, AnchorUsed, SpineRegion, VertebraLevel } from './SpineAnalysisResult.js';
@@ -44,6 +47,8 @@ export interface LabelInput {
   readonly ribPlanes?: number;
   /** Fraction of the lateral rib window inside the field of view (default 1): absent ribs in a narrow crop are no evidence. */
   readonly ribWindowInView?: number;
+  /** The rib seen here ends close to the vertebra: possibly a short rib (hypoplastic 12th or rudimentary lumbar rib). */
+  readonly shortRib?: boolean;
   /** The dens rises from this body without a disc above it (C2). */
   readonly densAbove?: boolean;
   readonly detectionConfidence: number;
@@ -413,6 +418,27 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
   }
   for (let k = anchorsUsed.length - 1; k >= 0; k--) {
     if (labels[anchorsUsed[k]!.vertebraIndex] === null) anchorsUsed.splice(k, 1);
+  }
+  // A rib-free L1 with bone reaching beyond every transverse-process tip but short of a rib's
+  // length bears a rudimentary (lumbar) rib. Yun et al. (Korean J Radiol 2018;19:1140–7) read such
+  // a vertebra, with ribs under 38 mm, as a thoracolumbar transitional vertebra, so that the next
+  // one is the first lumbar: 12 thoracic, the transitional one (numbered T13 here) and four lumbar.
+  // The count itself (T12 and S1 where the anchors put them) is unchanged; only the names in between
+  // differ, so that numbering is every label's alternative there, at reduced confidence.
+  if (!transitional) {
+    const i = labels.findIndex((lab, k) => lab === 'L1' && inputs[k]!.shortRib === true && !hasRibs[k]);
+    if (i >= 0) {
+      const alt: string[] = [];
+      for (let j = i; j < n && run[j] === run[i] && labels[j] !== null && !isSacral[j]; j++) {
+        const lab = labels[j]!;
+        alternatives[j] = j === i ? 'T13' : (`L${Number(lab.slice(1)) - 1}` as VertebraLevel);
+        confidences[j] = confidences[j]! * TRANSITIONAL_CONFIDENCE;
+        alt.push(`#${j} ${alternatives[j]}`);
+      }
+      const description = `#${i} (L1) has no rib pair but bone reaching beyond every transverse-process tip that ends within 38 mm of it: a short, rudimentary rib — a lumbar rib on L1, or, read as Yun et al. (Korean J Radiol 2018;19:1140–7) do for ribs under 38 mm, a thoracolumbar transitional vertebra with four lumbar vertebrae below. Labelled with the lumbar rib on L1; alternative: ${alt.join(', ')}`;
+      notes.push(`transitional anatomy: ${description}`);
+      transitional = { description, index: i, confidence: Math.round(TRANSITIONAL_CONFIDENCE * 100) / 100 };
+    }
   }
   if (found.length === 0) notes.push('no anatomical anchor (C2 dens, first or last rib, sacrum) in view: vertebrae are reported unlabelled');
   const anchoredRuns = new Set(found.map((a) => run[a.index]));

@@ -13,6 +13,10 @@
  *   neighbouring levels crowd together on the concave side of a scoliosis). Seeds with bone 10–20 mm below them belong to a vertical plate (iliac wing,
  *   scapula), not to a rib (a rib is ~9 mm thick; Gray's Anatomy, 41st ed., ch. 53 "Chest wall").
  *   Lumbar transverse processes end medial to the window.
+ * - short rib, on a vertebra without a rib pair in that window: the bone leaving it sideways,
+ *   followed in 3-D from 25–35 mm lateral, reaches beyond the seed start (past every transverse
+ *   process tip, lumbar ≤ 46 mm) yet ends within 38 mm of it (Yun et al., Korean J Radiol
+ *   2018;19:1140–7: a rib under 38 mm is short) — a rudimentary (lumbar) rib.
  * - sacrum: over the whole body height, a large bone mass 35–70 mm lateral on both sides
  *   (sacral alae with the adjoining ilium at the sacroiliac joints), far larger than a transverse
  *   process.
@@ -39,6 +43,21 @@ export interface AnchorScores {
   readonly ribPlanes: number;
   /** Fraction of the rib window (both sides, up to 100 mm lateral) inside the field of view, 0…1. */
   readonly ribWindowInView: number;
+  /**
+   * On a vertebra without a rib pair in the rib window (rib score < 0.1) and not sacral: how far
+   * lateral of the canal centre the bone leaving it sideways (transverse process, rudimentary rib)
+   * reaches, followed in 3-D (a rib descends out of the vertebra's slab), mm; NaN elsewhere and
+   * where none is in view.
+   */
+  readonly ribReachMm: number;
+  /**
+   * On such a vertebra, bone leaving it sideways reaches beyond the seed start (beyond every
+   * transverse process tip) but ends less than 38 mm beyond it: possibly a short rib — a hypoplastic 12th rib or
+   * a rudimentary lumbar rib (Yun et al., Korean J Radiol 2018;19:1140–7: a rib under 38 mm from
+   * head to tip is short; the 12th rib's length is highly variable). It measures lateral reach, not
+   * length: a first rib missed by the window, which curves forward close to the midline, reads short too.
+   */
+  readonly shortRib: boolean;
 }
 
 export interface AnchorFrame {
@@ -46,8 +65,8 @@ export interface AnchorFrame {
   readonly axis: readonly number[];
   readonly anterior: readonly number[];
   readonly left: readonly number[];
-  readonly superior: { readonly point: readonly number[] };
-  readonly inferior: { readonly point: readonly number[] };
+  readonly superior: { readonly point: readonly number[]; readonly normal?: readonly number[] };
+  readonly inferior: { readonly point: readonly number[]; readonly normal?: readonly number[] };
   /** Body width, mm. */
   readonly width: number;
 }
@@ -73,6 +92,19 @@ function ribSeedStartMm(bodyWidthMm: number): number {
 const PLATE_DEPTHS_MM = [6, 10, 14, 18, 22];
 const PLATE_SLACK_MM = 2.5;
 const RIB_HU = 200;
+/**
+ * Yun et al. (Korean J Radiol 2018;19:1140–7) call a rib shorter than 38 mm, head to tip, a short
+ * rib (a thoracolumbar transitional vertebra); a rib's head lies at the body or, for a lumbar rib,
+ * at the transverse process tip, i.e. medial to the seed start, so a rib ending less than this far
+ * beyond the seed start may be short (only "possibly": its head may lie further in).
+ */
+const SHORT_RIB_MM = 38;
+/** Lower ribs slope down as they run out: the 3-D follow reaches this far below the body. */
+const RIB_FOLLOW_BELOW_MM = 40;
+/** Below this rib score (labelVertebrae's RIB_SCORE_MIN) the vertebra has no rib pair in the window. */
+const RIB_FREE_MAX_SCORE = 0.1;
+/** Lateral band (mm from the canal centre) where the bone leaving a vertebra sideways (transverse process, rib neck) is seeded. */
+const RIB_ROOT_MM = [25, 35] as const;
 /** Ala/ilium bone threshold: 180 HU, lowered to 0.75 × the column's trabecular HU (≥ 70 HU, above muscle) in osteopenic bone (alae ≈ 0.9 × trabecular). */
 function sacralHuFor(trabecularHu: number | undefined): number {
   if (!(trabecularHu !== undefined && trabecularHu === trabecularHu)) return 180;
@@ -88,11 +120,34 @@ function orthoUnit(v: readonly number[], t: readonly number[]): number[] {
   const n = Math.hypot(w[0]!, w[1]!, w[2]!) || 1;
   return [w[0]! / n, w[1]! / n, w[2]! / n];
 }
+/**
+ * Normal of the rib planes: the body's own axis (mean endplate normal). A vertebra's two endplates
+ * are near-parallel; fitted normals more than ENDPLATE_DISAGREE_DEG apart mean either a wedged body
+ * (a grade-3 wedge fracture, > 40 % anterior height loss, tilts them by about 20°; Genant HK et al.,
+ * J Bone Miner Res 1993;8:1137–48) or a wrong fit (the apical vertebrae of a severe, rotated curve:
+ * 22–28° apart at T5–T10 of scoliosis-severe, whose true endplates are parallel). Either way the
+ * line between the two endplate centres, the body's height axis, is used: for a wedge it is as good
+ * an axis as the mean normal, for a misfit it is the true one, and planes tilted by the misfit slide
+ * under the convex-side ribs, which a rotated vertebra carries posterolaterally.
+ */
+function slabAxis(body: AnchorFrame): readonly number[] {
+  const ns = body.superior.normal;
+  const ni = body.inferior.normal;
+  if (!ns || !ni) return body.axis;
+  const cos = ns[0]! * ni[0]! + ns[1]! * ni[1]! + ns[2]! * ni[2]!;
+  if (!(cos < Math.cos((ENDPLATE_DISAGREE_DEG * Math.PI) / 180))) return body.axis;
+  const d = [0, 1, 2].map((k) => body.superior.point[k]! - body.inferior.point[k]!);
+  const len = Math.hypot(d[0]!, d[1]!, d[2]!);
+  return len > 5 ? d.map((x) => x / len) : body.axis;
+}
+/** Endplate normals of one body further apart than this are not both right (see slabAxis). */
+const ENDPLATE_DISAGREE_DEG = 15;
+
 export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { columnTrabecularHu?: number; truncated?: boolean } = {}): AnchorScores {
   const compactMax = options.truncated ? U_MAX : COMPACT_U_MAX;
   const sacralHu = sacralHuFor(options.columnTrabecularHu);
   const c = body.canalCentre;
-  const t = body.axis;
+  const t = slabAxis(body);
   // The planes are normal to the body's own axis (the endplate normals), which in a tilted
   // (scoliotic) vertebra differs from the disc-to-disc chord the anterior/left directions were
   // built on: re-orthogonalise them, or a plane cuts one rib above and the other below its head.
@@ -101,7 +156,7 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { 
   const rel = (p: readonly number[]): number => (p[0]! - c[0]!) * t[0]! + (p[1]! - c[1]!) * t[1]! + (p[2]! - c[2]!) * t[2]!;
   let hSup = rel(body.superior.point);
   let hInf = rel(body.inferior.point);
-  if (!(hSup === hSup && hInf === hInf)) return { ribScore: 0, oneSidedRibScore: 0, ribScoreNear: 0, sacralScore: 0, ribPlanes: 0, ribWindowInView: 0 };
+  if (!(hSup === hSup && hInf === hInf)) return { ribScore: 0, oneSidedRibScore: 0, ribScoreNear: 0, sacralScore: 0, ribPlanes: 0, ribWindowInView: 0, ribReachMm: Number.NaN, shortRib: false };
   // A slab thinner than 12 mm (endplates misread in a fused or crushed segment) is widened around
   // its centre, so the anchor tests still see enough planes.
   if (hSup - hInf < 12) {
@@ -307,5 +362,90 @@ export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { 
       if (compactMax === COMPACT_U_MAX ? left && right : ribSide(1, h, COMPACT_U_MAX) && ribSide(-1, h, COMPACT_U_MAX)) nearHits++;
     }
   }
-  return { ribScore: ribPlanes ? ribHits / ribPlanes : 0, oneSidedRibScore: ribPlanes ? oneSidedHits / ribPlanes : 0, ribScoreNear: ribPlanes ? nearHits / ribPlanes : 0, sacralScore: planes ? sacralHits / planes : 0, ribPlanes, ribWindowInView: ribPlanes ? inViewSum / ribPlanes : 0 };
+  // Lateral reach, followed in 3-D from the transverse-process roots, only on vertebrae without a
+  // rib pair in the window (where a short rib would otherwise go unseen) and not on sacral segments
+  // (alae and ilium are not ribs).
+  const ribFreeHere = ribHits < RIB_FREE_MAX_SCORE * ribPlanes;
+  const reaches = ribFreeHere && sacralHits < 0.3 * planes ? [ribReach(1), ribReach(-1)].filter((r) => r === r) : [];
+  const ribReachMm = reaches.length ? Math.max(...reaches) : Number.NaN;
+  return {
+    ribScore: ribPlanes ? ribHits / ribPlanes : 0,
+    oneSidedRibScore: ribPlanes ? oneSidedHits / ribPlanes : 0,
+    ribScoreNear: ribPlanes ? nearHits / ribPlanes : 0,
+    sacralScore: planes ? sacralHits / planes : 0,
+    ribPlanes,
+    ribWindowInView: ribPlanes ? inViewSum / ribPlanes : 0,
+    ribReachMm,
+    shortRib: ribReachMm >= ribStart && ribReachMm < ribStart + SHORT_RIB_MM,
+  };
+
+  /**
+   * Lateral reach (mm from the canal centre) on one side of the bone that leaves the vertebra at
+   * its transverse process / rib neck (seeded 25–35 mm lateral in the rib planes: beyond the body
+   * and pedicle, inside every transverse process tip), followed as one 6-connected 3-D component
+   * kept lateral of 25 mm (so it cannot run back through the vertebra) through a box reaching
+   * RIB_FOLLOW_BELOW_MM below the body (lower ribs slope down as they run out). A transverse
+   * process ends inside the seed start (lumbar tips ≤ 46 mm), a rib goes beyond it. NaN when no
+   * seed is in view, or when a short component runs out of the field of view (its length is then unknown).
+   */
+  function ribReach(side: 1 | -1): number {
+    const uLo = RIB_ROOT_MM[0];
+    const nU = Math.round((U_MAX - uLo) / STEP) + 1;
+    const hLo = hInf - RIB_FOLLOW_BELOW_MM;
+    const hHi = hSup + 10;
+    const nH = Math.round((hHi - hLo) / STEP) + 1;
+    const total = nU * nv * nH;
+    // 0 unknown, 1 bone, 2 not bone, 3 outside the field of view; visited tracked separately.
+    const state = new Uint8Array(total);
+    const visited = new Uint8Array(total);
+    const stack: number[] = [];
+    const classify = (q: number): number => {
+      if (state[q]) return state[q]!;
+      const iu = q % nU;
+      const rest = (q - iu) / nU;
+      const jv = rest % nv;
+      const kh = (rest - jv) / nv;
+      const u = side * (uLo + iu * STEP);
+      const v = vOf(jv);
+      const h = hLo + kh * STEP;
+      const hu = sample(c[0]! + l[0]! * u + a[0]! * v + t[0]! * h, c[1]! + l[1]! * u + a[1]! * v + t[1]! * h, c[2]! + l[2]! * u + a[2]! * v + t[2]! * h);
+      state[q] = hu === hu ? (hu >= RIB_HU ? 1 : 2) : 3;
+      return state[q]!;
+    };
+    for (const h of ribSet) {
+      const kh = Math.round((h - hLo) / STEP);
+      for (let iu = 0; iu < nU; iu++) {
+        const u = uLo + iu * STEP;
+        if (u > RIB_ROOT_MM[1]) continue;
+        for (let jv = 0; jv < nv; jv++) {
+          const q = (kh * nv + jv) * nU + iu;
+          if (classify(q) !== 1) continue;
+          visited[q] = 1;
+          stack.push(q);
+        }
+      }
+    }
+    if (stack.length === 0) return Number.NaN;
+    let maxIu = 0;
+    let leftView = false;
+    while (stack.length > 0) {
+      const q = stack.pop()!;
+      const iu = q % nU;
+      const rest = (q - iu) / nU;
+      const jv = rest % nv;
+      const kh = (rest - jv) / nv;
+      if (iu > maxIu) maxIu = iu;
+      const nbs = [iu > 0 ? q - 1 : -1, iu < nU - 1 ? q + 1 : -1, jv > 0 ? q - nU : -1, jv < nv - 1 ? q + nU : -1, kh > 0 ? q - nU * nv : -1, kh < nH - 1 ? q + nU * nv : -1];
+      for (const r of nbs) {
+        if (r < 0 || visited[r]) continue;
+        const k = classify(r);
+        if (k === 3) leftView = true;
+        if (k !== 1) continue;
+        visited[r] = 1;
+        stack.push(r);
+      }
+    }
+    const reach = uLo + maxIu * STEP;
+    return leftView && reach < ribStart + SHORT_RIB_MM ? Number.NaN : reach;
+  }
 }

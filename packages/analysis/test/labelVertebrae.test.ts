@@ -85,6 +85,25 @@ describe('labelVertebrae', () => {
     expect(out.notes.join(' ')).toMatch(/anchors disagree/);
   });
 
+  it('reports a short rib on L1 as a lumbar rib, with the thoracolumbar-transitional numbering (T13 + four lumbar) as alternative', () => {
+    const lumbarRib = body({ shortRib: true });
+    const out = labelVertebrae([ribbed(), ribbed(), lumbarRib, body(), body(), body(), body(), sacrum()]);
+    // The count is unchanged: the last full rib pair and the sacrum agree, five rib-free vertebrae between them.
+    expect(out.labels).toEqual(['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+    expect(out.alternatives).toEqual([null, null, 'T13', 'L1', 'L2', 'L3', 'L4', null]);
+    expect(out.transitional?.index).toBe(2);
+    expect(out.transitional?.description).toMatch(/lumbar rib on L1.*Yun et al.*alternative: #2 T13, #3 L1, #4 L2, #5 L3, #6 L4/);
+    // Every label with an alternative carries the reduced (convention) confidence; T12 and S1 do not.
+    for (const k of [2, 3, 4, 5, 6]) expect(out.confidences[k]!).toBeLessThanOrEqual(0.6);
+    expect(out.confidences[1]!).toBeGreaterThan(0.6);
+    // Without the short rib the same column has no transitional report.
+    expect(labelVertebrae([ribbed(), ribbed(), body(), body(), body(), body(), body(), sacrum()]).transitional).toBeNull();
+    // A short rib below L1 (or on an unlabelled vertebra) is not read as a lumbar rib.
+    const lower = labelVertebrae([ribbed(), ribbed(), body(), lumbarRib, body(), body(), body(), sacrum()]);
+    expect(lower.transitional).toBeNull();
+    expect(lower.alternatives.every((a) => a === null)).toBe(true);
+  });
+
   it('counts from C2 when it is in view: with 13 rib pairs the C2 count (agreeing with the sacrum) wins over the last rib', () => {
     // C2–C7, T1–T12 and a rib-bearing L1 (13 rib pairs), L2–L5, S1.
     const column = [body({ densAbove: true }), body(), body(), body(), body(), body(), ...Array.from({ length: 13 }, () => ribbed()), body(), body(), body(), body(), sacrum()];

@@ -24,6 +24,9 @@ import { degToRad, mat3Multiply, rotationX, rotationZ, toWorld, type Frame } fro
 import { createSeededRandom } from './seededRandom.js';
 import { bodyRimHeight } from './vertebralBodyShape.js';
 
+/** Length of a lumbar (rudimentary) rib from the transverse-process tip, mm: a short rib (< 38 mm; Yun et al. 2018). */
+const LUMBAR_RIB_LENGTH_MM = 28;
+
 /** Label values of the label volume rendered beside the CT. */
 export const phantomLabels = {
   /** Vertebral body of the vertebra at index i (C1 = 0): 1 + i. */
@@ -231,7 +234,16 @@ export function buildAnatomy(model: SpineModel, options: AnatomyOptions): Phanto
       const tpRadius = fused ? 9 : region === 'cervical' ? 2.5 : region === 'thoracic' ? 4 : 3.5;
       const tpTip: Vec3 = [side * (fused ? 50 : dims.transverseHalfSpanMm), tpY, fused ? -4 : tpZ];
       posterior.push(new CapsuleSolid(`${v.level} transverse`, postLabel, postMaterial, local(v, [side * (cw / 2 + dims.pedicleWidthMm * 0.8), D / 2 + cd * 0.5, h * 0.55]), local(v, tpTip), tpRadius));
-      if (v.hasRibs) {
+      if (v.hasRibs && v.level.startsWith('L')) {
+        // A lumbar rib is a rudimentary costal element articulating with the tip of the transverse
+        // process (Bergman RA et al., Illustrated Encyclopedia of Human Anatomic Variation, "Lumbar
+        // vertebrae": "usually rudimentary"; Aly I et al., Childs Nerv Syst 2016;32:781–5). Yun et al.
+        // (Korean J Radiol 2018;19:1140–7) call a rib under 38 mm head to tip a short rib (their
+        // example: 30.4 mm); this one runs LUMBAR_RIB_LENGTH_MM outwards, forwards and down from the tip.
+        const dir = normalize([side * 0.9, -0.25, -0.35]);
+        const tip = add(tpTip, scale(dir, LUMBAR_RIB_LENGTH_MM));
+        ribs.push(new CapsuleSolid(`${v.level} rib`, phantomLabels.rib, { shellHu: 900, coreHu: 200 * boneScale + 50, shellMm: 1.2 }, local(v, tpTip), local(v, tip), 3.5));
+      } else if (v.hasRibs) {
         const [A, B] = thoraxSize[v.level] ?? [118, 85];
         const yCentre = D / 2 + cd * 0.6 + 14 - B;
         const t0 = Math.asin(Math.min(0.95, dims.transverseHalfSpanMm / A));

@@ -90,6 +90,13 @@ export interface CtOptions {
   readonly sliceThicknessMm?: number;
   readonly sliceSpacingMm?: number;
   readonly fieldOfView?: FieldOfView;
+  /**
+   * Moves the cranial edge of the field of view to the body centroid of this level (the 'lumbar'
+   * field of view ends at the last thoracic vertebra's centroid), raised by `cranialEdgeAboveMm`
+   * (default 0): e.g. 'L1' with 8 mm cuts L1 in its upper third, below the T12 rib heads.
+   */
+  readonly cranialEdgeLevel?: string;
+  readonly cranialEdgeAboveMm?: number;
   readonly patientPosition?: PatientPosition;
   /** Also write NIfTI volumes (HU and labels). */
   readonly nifti?: boolean;
@@ -202,6 +209,23 @@ function zRangeFor(model: SpineModel, anatomy: PhantomAnatomy, fov: FieldOfView,
   }
 }
 
+/** The z range with its cranial edge moved to `aboveMm` above the body centroid of `level` (when given). */
+function withCranialEdge(zRange: [number, number], level: string | undefined, aboveMm: number, truth: PhantomGroundTruth): [number, number] {
+  if (level === undefined) return zRange;
+  const v = truth.vertebrae.find((candidate) => candidate.level === level);
+  if (!v) {
+    throw new VertebraError('REQUEST_INVALID_PARAMETER', `${JSON.stringify(level)} is not a vertebra of this phantom; valid levels: ${truth.levels.join(', ')}`, {
+      subject: 'ct.cranialEdgeLevel',
+      details: { parameter: 'ct.cranialEdgeLevel', validValues: truth.levels },
+    });
+  }
+  const top = v.centroidLps[2] + aboveMm;
+  if (top <= zRange[0] + 20) {
+    throw new VertebraError('REQUEST_INVALID_PARAMETER', `the cranial edge at ${level} leaves less than 20 mm of the field of view`, { subject: 'ct.cranialEdgeLevel', details: { parameter: 'ct.cranialEdgeLevel' } });
+  }
+  return [zRange[0], top];
+}
+
 function centreFor(anatomy: PhantomAnatomy, zRange: readonly [number, number]): [number, number] {
   const samples = anatomy.outline.filter((sample) => sample.z >= zRange[0] - 30 && sample.z <= zRange[1] + 30);
   const used = samples.length > 0 ? samples : anatomy.outline;
@@ -310,7 +334,7 @@ export function generatePhantomCase(options: GeneratePhantomCaseOptions): Phanto
       const pixelSpacingMm = checkNumber('ct.pixelSpacingMm', ctOptions.pixelSpacingMm ?? 0.8, 0.2, 5);
       const sliceThicknessMm = checkNumber('ct.sliceThicknessMm', ctOptions.sliceThicknessMm ?? 1.5, 0.5, 5);
       const sliceSpacingMm = checkNumber('ct.sliceSpacingMm', ctOptions.sliceSpacingMm ?? sliceThicknessMm, 0.5, 5);
-      const zRange = zRangeFor(model, anatomy, fov, truth);
+      const zRange = withCranialEdge(zRangeFor(model, anatomy, fov, truth), ctOptions.cranialEdgeLevel, checkNumber('ct.cranialEdgeAboveMm', ctOptions.cranialEdgeAboveMm ?? 0, -30, 30), truth);
       const rendered = renderCtVolume(anatomy, {
         columns,
         rows,

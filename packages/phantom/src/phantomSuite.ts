@@ -55,6 +55,10 @@ const entries: readonly SuiteEntry[] = [
   { id: 'noise-free', preset: 'normal', options: { overrides: { noiseHu: 0 } } },
   { id: 'followup-scoliosis', preset: 'followup' },
   { id: 'followup-postop', preset: 'followup', options: { followUpOverrides: { implants: { screwLevels: ['T12', 'L1', 'L2'], rods: true } } } },
+  // Appended (seeds follow the list order): the control for transitional-four-lumbar, a normal
+  // spine whose field of view starts inside L1, so that, as there, a cut body sits above four
+  // complete rib-free vertebrae and the sacrum. It must never receive four-lumbar's numbering.
+  { id: 'normal-fov-from-l1', preset: 'normal', options: { ct: { cranialEdgeLevel: 'L1' } } },
 ];
 
 /** The suite's cases; seeds are fixed so the suite is reproducible. */
