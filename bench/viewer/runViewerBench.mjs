@@ -9,7 +9,9 @@
 // fetches the series as one WADO-RS Retrieve Series request as a second floor, and as 2
 // concurrent byte ranges of it (what the viewer does where the server offers ranges:
 // readSeriesFrames.seriesStreams) as a third. `--profile DIR` writes a CPU profile of the page's
-// main thread per run and adds to the marks how often and how long canvases were copied onto 2D canvases.
+// main thread per run and adds to the marks how often and how long canvases were copied onto 2D canvases;
+// `--trace DIR` writes a Chrome trace per run (all processes and threads: timeline, V8 incl. GC, GPU/ANGLE),
+// e.g. to see how long the page waits on the GPU process (CommandBufferProxyImpl::WaitForGetOffset).
 // Not a test: it prints figures.
 //
 //   npm run bench:viewer                    (builds server + viewer first)
@@ -34,7 +36,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 function parseArgs(argv) {
-  const options = { slices: 300, size: 512, runs: 3, dist: undefined, serverDist: undefined, profile: undefined, floorSeries: false };
+  const options = { slices: 300, size: 512, runs: 3, dist: undefined, serverDist: undefined, profile: undefined, trace: undefined, floorSeries: false };
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--slices') options.slices = Number(argv[++i]);
     else if (argv[i] === '--size') options.size = Number(argv[++i]);
@@ -42,6 +44,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--dist') options.dist = argv[++i];
     else if (argv[i] === '--server-dist') options.serverDist = argv[++i];
     else if (argv[i] === '--profile') options.profile = argv[++i];
+    else if (argv[i] === '--trace') options.trace = argv[++i];
     else if (argv[i] === '--floor-series') options.floorSeries = true;
   }
   return options;
@@ -80,7 +83,23 @@ async function loadSeries(url, { slices, size }) {
   return { studyInstanceUid, seriesInstanceUid, bytes: instances.reduce((n, b) => n + b.length, 0) };
 }
 
-async function measureViewer(page, url, studyInstanceUid, profileFile) {
+/** Starts a Chrome trace of every process (CDP Tracing); the returned function stops it and writes it to `file`. */
+async function startTrace(page, file) {
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['devtools.timeline', 'toplevel', 'v8', 'v8.execute', 'blink', 'gpu', 'gpu.angle', 'disabled-by-default-gpu.service', 'disabled-by-default-devtools.timeline'] } });
+  return async () => {
+    const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.end');
+    await done;
+    await writeFile(file, JSON.stringify({ traceEvents: events }));
+    await cdp.detach();
+  };
+}
+
+async function measureViewer(page, url, studyInstanceUid, profileFile, traceFile) {
+  const stopTrace = traceFile === undefined ? undefined : await startTrace(page, traceFile);
   const cdp = profileFile === undefined ? undefined : await page.context().newCDPSession(page);
   if (cdp !== undefined) {
     await cdp.send('Profiler.enable');
@@ -94,6 +113,7 @@ async function measureViewer(page, url, studyInstanceUid, profileFile) {
     await writeFile(profileFile, JSON.stringify(profile));
     await cdp.detach();
   }
+  await stopTrace?.();
   const state = await page.getAttribute('.study-viewer', 'data-viewer-state');
   if (state !== 'ready') throw new Error(`viewer: ${(await page.locator('.viewport-error, .error').allTextContents()).join(' | ')}`);
   return page.evaluate(() => {
@@ -304,9 +324,10 @@ async function main() {
     const floor = [];
     for (let r = 0; r < options.runs; r += 1) {
       if (options.profile !== undefined) await mkdir(options.profile, { recursive: true });
+      if (options.trace !== undefined) await mkdir(options.trace, { recursive: true });
       const split0 = {};
       const cpuBefore = descendantCpuSeconds(split0);
-      viewer.push(await measureViewer(page, server.url, series.studyInstanceUid, options.profile === undefined ? undefined : join(options.profile, `viewer-run${r + 1}.cpuprofile`)));
+      viewer.push(await measureViewer(page, server.url, series.studyInstanceUid, options.profile === undefined ? undefined : join(options.profile, `viewer-run${r + 1}.cpuprofile`), options.trace === undefined ? undefined : join(options.trace, `viewer-run${r + 1}.trace.json`)));
       const split1 = {};
       const cpuViewer = descendantCpuSeconds(split1);
       viewer.at(-1).cpuByProcess = Object.fromEntries(Object.entries(split1).map(([k, v]) => [k, Number((v - (split0[k] ?? 0)).toFixed(2))]).filter(([, v]) => v >= 0.05));

@@ -1,10 +1,12 @@
 /**
  * Starts Cornerstone3D once per page: core (WebGL rendering), tools (the tools the
- * toolbar offers are registered here) and the DICOM image loader with its codec web
- * workers (wadors: scheme; JPEG 2000, JPEG-LS, HTJ2K… decode in workers). Called from
- * main.tsx; the result is handed down through React context, never kept in a module.
+ * toolbar offers are registered here), the DICOM image loader with its codec web
+ * workers (wadors: scheme; JPEG 2000, JPEG-LS, HTJ2K… decode in workers; prefetched native
+ * frames of a volume are made into images on the page's thread, createNativeImage) and the
+ * streaming volume loader (streamingVolumeLoader). Called from main.tsx; the result is handed
+ * down through React context, never kept in a module.
  */
-import { Enums as CoreEnums, imageLoader, init as coreInit, type Types } from '@cornerstonejs/core';
+import { Enums as CoreEnums, imageLoader, init as coreInit, volumeLoader, type Types } from '@cornerstonejs/core';
 import { createImage, init as dicomImageLoaderInit, wadors } from '@cornerstonejs/dicom-image-loader';
 import {
   addTool,
@@ -24,6 +26,8 @@ import {
 } from '@cornerstonejs/tools';
 import type { DicomJsonDataset } from '../dicomweb/dicomJson.js';
 import { CalibrationLineTool } from './CalibrationLineTool.js';
+import { createNativeImage } from './createNativeImage.js';
+import { streamingVolumeLoader } from './streamingVolumeLoader.js';
 
 /** Frames fetched ahead of the loader (FramePrefetcher): a promise when the id was queued there. */
 export interface FrameSource {
@@ -38,9 +42,10 @@ export interface CornerstoneRuntime {
 }
 
 /**
- * The wadors: loader, first asking the frame sources: a prefetched frame goes straight to the
- * dicom-image-loader's createImage (decoded in its workers, as after its own fetch); any
- * other frame, or one a source could not fetch, goes through the loader's own request.
+ * The wadors: loader, first asking the frame sources: a prefetched native grayscale frame that a
+ * volume asked for becomes its image right here (createNativeImage), any other prefetched frame
+ * goes to the dicom-image-loader's createImage (decoded in its workers, as after its own fetch);
+ * a frame no source has, or one a source could not fetch, goes through the loader's own request.
  */
 function wadorsLoaderWithSources(sources: ReadonlySet<FrameSource>): Types.ImageLoaderFn {
   return (imageId, options = {}) => {
@@ -53,7 +58,7 @@ function wadorsLoaderWithSources(sources: ReadonlySet<FrameSource>): Types.Image
     const start = performance.now();
     const promise = prefetched.then(async (part) => {
       if (part === undefined) return wadors.loadImage(imageId, options).promise;
-      const image = (await createImage(imageId, part.pixelData, part.transferSyntaxUid, options)) as Types.IImage;
+      const image = createNativeImage(imageId, part.pixelData, part.transferSyntaxUid, options) ?? ((await createImage(imageId, part.pixelData, part.transferSyntaxUid, options)) as Types.IImage);
       return Object.assign(image, {
         loadTimeInMS: performance.now() - start,
         transferSyntaxUID: part.transferSyntaxUid,
@@ -72,6 +77,7 @@ export function initCornerstone(): CornerstoneRuntime {
   dicomImageLoaderInit({ maxWebWorkers: workers });
   const frameSources = new Set<FrameSource>();
   imageLoader.registerImageLoader('wadors', wadorsLoaderWithSources(frameSources));
+  volumeLoader.registerVolumeLoader('cornerstoneStreamingImageVolume', streamingVolumeLoader as unknown as Types.VolumeLoaderFn);
   for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, CrosshairsTool, LengthTool, AngleTool, CobbAngleTool, ProbeTool, HeightTool, EllipticalROITool, ArrowAnnotateTool, CalibrationLineTool]) {
     addTool(tool);
   }

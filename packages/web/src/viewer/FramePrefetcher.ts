@@ -35,7 +35,10 @@ export interface FramePrefetcherOptions {
   /**
    * How Retrieve Series responses are read (default: on the page's thread). Reading them in a Web
    * Worker took ~0.35 CPU-s off the main thread per 300-slice load but did not shorten it (bench/viewer,
-   * 2026-11-26 17:02, 4 runs each at load 10–12), so the simpler in-thread reader stays.
+   * 2026-11-26 17:02, 4 runs each at load 10–12), so the simpler in-thread reader stays. Tried again on
+   * 2026-11-27 (worker fetching and parsing, frame buffers transferred, so that the series keeps streaming
+   * while the page's thread waits on the GPU process): at load 8 on 2 cores, 6 runs each, 4.8 s and 4.8
+   * CPU-s median against 4.1 s and 4.5 CPU-s in-thread; not kept.
    */
   readonly readSeries?: SeriesReader;
 }

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { scaleNativeFrame } from '../src/cornerstone/scaleNativeFrame.js';
+import { chooseVolumeDataType, maxFloatVolumeBytes } from '../src/cornerstone/streamingVolumeLoader.js';
+
+/** Little-endian 16-bit cells of `values`, starting `offset` bytes into a larger buffer. */
+function cells(values: readonly number[], offset = 0): Uint8Array {
+  const bytes = new Uint8Array(offset + 2 * values.length);
+  values.forEach((v, i) => {
+    bytes[offset + 2 * i] = v & 0xff;
+    bytes[offset + 2 * i + 1] = (v >> 8) & 0xff;
+  });
+  return bytes.subarray(offset);
+}
+
+const ct = { rows: 2, columns: 2, bitsAllocated: 16, bitsStored: 16, signed: true };
+
+describe('scaleNativeFrame', () => {
+  it('applies Rescale Slope and Intercept (stored → HU) into the target type, with the output min and max', () => {
+    const frame = scaleNativeFrame(cells([0, 1024, 3000, -2000 & 0xffff]), ct, { slope: 1, intercept: -1024 }, 'Float32Array');
+    expect(frame?.pixels).toBeInstanceOf(Float32Array);
+    expect(Array.from(frame?.pixels ?? [])).toEqual([-1024, 0, 1976, -3024]);
+    expect([frame?.min, frame?.max]).toEqual([-3024, 1976]);
+    const half = scaleNativeFrame(cells([10, 20, 30, 40]), { ...ct, signed: false }, { slope: 0.5, intercept: -1 }, 'Float32Array');
+    expect(Array.from(half?.pixels ?? [])).toEqual([4, 9, 14, 19]);
+  });
+
+  it('reads a frame starting at an odd byte offset', () => {
+    const frame = scaleNativeFrame(cells([1, 2, 3, 4], 1), ct, undefined, 'Int16Array');
+    expect(frame?.pixels).toBeInstanceOf(Int16Array);
+    expect(Array.from(frame?.pixels ?? [])).toEqual([1, 2, 3, 4]);
+  });
+
+  it('sign-extends two’s complement values narrower than their cell (Bits Stored 12)', () => {
+    const frame = scaleNativeFrame(cells([0x0fff, 0x0800, 0x07ff, 5]), { ...ct, bitsStored: 12 }, undefined, 'Int16Array');
+    expect(Array.from(frame?.pixels ?? [])).toEqual([-1, -2048, 2047, 5]);
+  });
+
+  it('leaves to the loader what an integer target cannot hold exactly, and layouts it does not handle', () => {
+    expect(scaleNativeFrame(cells([0, 1, 2, 3]), ct, { slope: 0.5, intercept: 0 }, 'Int16Array')).toBeUndefined();
+    expect(scaleNativeFrame(cells([0, 1, 2, 40000]), { ...ct, signed: false }, { slope: 1, intercept: -1024 }, 'Int16Array')).toBeUndefined();
+    expect(scaleNativeFrame(cells([0, 1, 2, 3]), { ...ct, signed: false, bitsStored: 12 }, undefined, 'Uint16Array')).toBeUndefined();
+    expect(scaleNativeFrame(cells([0, 1, 2]), ct, undefined, 'Int16Array')).toBeUndefined();
+  });
+});
+
+describe('chooseVolumeDataType', () => {
+  const facts = { dataType: 'Int16Array', voxels: 512 * 512 * 300, norm16: false, floatLinear: true, preferSizeOverAccuracy: false };
+
+  it('keeps a 16-bit volume as Float32 only where its texture is 32-bit float anyway', () => {
+    expect(chooseVolumeDataType(facts)).toBe('Float32Array');
+    expect(chooseVolumeDataType({ ...facts, dataType: 'Uint16Array' })).toBe('Float32Array');
+    expect(chooseVolumeDataType({ ...facts, norm16: true })).toBe('Int16Array');
+    expect(chooseVolumeDataType({ ...facts, preferSizeOverAccuracy: true })).toBe('Int16Array');
+    expect(chooseVolumeDataType({ ...facts, floatLinear: false })).toBe('Int16Array');
+    expect(chooseVolumeDataType({ ...facts, dataType: 'Uint8Array' })).toBe('Uint8Array');
+  });
+
+  it('keeps the 16-bit type for a volume too large to hold as floats', () => {
+    expect(chooseVolumeDataType({ ...facts, voxels: maxFloatVolumeBytes / 4 + 1 })).toBe('Int16Array');
+  });
+});
