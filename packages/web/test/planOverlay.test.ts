@@ -107,7 +107,7 @@ describe('planOverlay', () => {
     expect(planOverlay(straight, { viewPlaneNormal: [0, 0, 1], pointOnPlaneLps: [0, 0, 75] }).labels).toEqual([]);
   });
 
-  it('draws the Cobb end-vertebra lines perpendicular to their axes in a coronal view, with the angle', () => {
+  it('draws the Cobb end-vertebra endplate lines perpendicular to their axes in a coronal view, with the angle', () => {
     const scoliosis = result(
       [vertebra(0, 'T5', [0, 0, 120], -10), vertebra(1, 'T7', [15, 0, 90], 0), vertebra(2, 'T9', [0, 0, 60], 10)],
       { angleDeg: 20, upperLevel: 'T5', lowerLevel: 'T9', confidence: 0.8 },
@@ -121,9 +121,11 @@ describe('planOverlay', () => {
       const length = Math.hypot(d[0]!, d[1]!, d[2]!);
       expect(length).toBeCloseTo(2 * v.widthMm, 6);
       expect(Math.abs(d[0]! * v.axisLps[0] + d[1]! * v.axisLps[1] + d[2]! * v.axisLps[2]) / length).toBeLessThan(1e-9); // ⟂ axis
-      const mid = [0, 1, 2].map((i) => ((segment.fromLps[i] as number) + (segment.toLps[i] as number)) / 2);
-      expect(close(mid, v.centroidLps, 1e-9)).toBe(true);
     }
+    // On the upper end vertebra's superior and the lower end vertebra's inferior endplate (as on an AP radiograph).
+    const mid = (s: (typeof cobb)[number]): number[] => [0, 1, 2].map((i) => ((s.fromLps[i] as number) + (s.toLps[i] as number)) / 2);
+    expect(close(mid(cobb[0]!), scoliosis.vertebrae[0]!.superiorEndplate.pointLps, 1e-9)).toBe(true);
+    expect(close(mid(cobb[1]!), scoliosis.vertebrae[2]!.inferiorEndplate.pointLps, 1e-9)).toBe(true);
     // The two lines make the Cobb angle between them.
     const [a, b] = [direction(cobb[0]!), direction(cobb[1]!)];
     const cos = (a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!) / (Math.hypot(...a) * Math.hypot(...b));
@@ -133,6 +135,103 @@ describe('planOverlay', () => {
     const endplate = plan.segments.find((s) => s.kind === 'endplate' && s.vertebraIndex === 1)!;
     expect(Math.hypot(...[0, 1, 2].map((i) => (endplate.toLps[i] as number) - (endplate.fromLps[i] as number)))).toBeCloseTo(45, 6);
     expect(plan.segments.some((s) => s.kind === 'height')).toBe(false);
+  });
+
+  it('draws a rotated end vertebra\'s Cobb line along its own left–right axis, the line whose AP projection the analysis measures', () => {
+    // T5 tilted 10° coronally and turned 20° about the cranial axis (axial rotation): its posterior axis is no longer +y.
+    const rho = 20 * deg;
+    const t5 = vertebra(0, 'T5', [0, 0, 120], -10);
+    const posterior: Vec = [Math.sin(rho) * Math.cos(10 * deg), Math.cos(rho), Math.sin(rho) * Math.sin(10 * deg)];
+    const rotated = result([{ ...t5, posteriorAxisLps: posterior } as Vertebra, vertebra(1, 'T7', [15, 0, 90]), vertebra(2, 'T9', [0, 0, 60], 10)], {
+      angleDeg: 20,
+      upperLevel: 'T5',
+      lowerLevel: 'T9',
+      confidence: 0.8,
+    });
+    const line = planOverlay(rotated, { viewPlaneNormal: [0, 1, 0], pointOnPlaneLps: [0, 0, 0] }).segments.find((s) => s.kind === 'cobb' && s.part === 'upper')!;
+    const d = [0, 1, 2].map((i) => (line.toLps[i] as number) - (line.fromLps[i] as number));
+    const length = Math.hypot(d[0]!, d[1]!, d[2]!);
+    const dotWith = (v: readonly number[]): number => (d[0]! * v[0]! + d[1]! * v[1]! + d[2]! * v[2]!) / length;
+    expect(Math.abs(dotWith(t5.axisLps))).toBeLessThan(1e-9);
+    expect(Math.abs(dotWith(posterior))).toBeLessThan(1e-6);
+    expect(Math.abs(d[1]!)).toBeGreaterThan(0.1 * length); // out of the coronal plane: turned with the vertebra
+  });
+
+  it('tilts a Cobb line by the endplates fitted as planes only, as the analysis measures the tilt', () => {
+    // T5's inferior endplate fit mixed in another surface (RMS 2.2 mm): its normal (30° off) is left out.
+    const t5 = vertebra(0, 'T5', [0, 0, 120], -10);
+    const off: Vec = [Math.sin(20 * deg), 0, Math.cos(20 * deg)];
+    const misfit = { ...t5, inferiorEndplate: { ...t5.inferiorEndplate, normalLps: off, rmsResidualMm: 2.2 }, axisLps: [Math.sin(5 * deg), 0, Math.cos(5 * deg)] as Vec };
+    const scoliosis = result([misfit, vertebra(1, 'T7', [15, 0, 90]), vertebra(2, 'T9', [0, 0, 60], 10)], { angleDeg: 20, upperLevel: 'T5', lowerLevel: 'T9', confidence: 0.8 });
+    const line = planOverlay(scoliosis, { viewPlaneNormal: [0, 1, 0], pointOnPlaneLps: [0, 0, 0] }).segments.find((s) => s.kind === 'cobb' && s.part === 'upper')!;
+    const d = [0, 1, 2].map((i) => (line.toLps[i] as number) - (line.fromLps[i] as number));
+    // ⟂ the superior endplate's normal (tilted −10°), not the axis (the mean of both, +5°).
+    const n = t5.superiorEndplate.normalLps;
+    expect(Math.abs(d[0]! * n[0] + d[1]! * n[1] + d[2]! * n[2]) / Math.hypot(d[0]!, d[1]!, d[2]!)).toBeLessThan(1e-9);
+  });
+
+  it('draws the lordosis L1–S1 endplate lines with the angle in a sagittal view only', () => {
+    /** The vertebra with both endplates turned by `deg` about the patient's left-right axis (+: superior endplate facing anteriorly). */
+    const sagittallyTilted = (v: Vertebra, deg: number): Vertebra => {
+      const axis: Vec = [0, -Math.sin(deg * (Math.PI / 180)), Math.cos(deg * (Math.PI / 180))];
+      return { ...v, axisLps: axis, superiorEndplate: { ...v.superiorEndplate, normalLps: axis }, inferiorEndplate: { ...v.inferiorEndplate, normalLps: axis } };
+    };
+    const column = [vertebra(0, 'L1', [0, 0, 150]), vertebra(1, 'L3', [0, -10, 90]), vertebra(2, 'S1', [0, 20, 0])];
+    const lordotic: SpineResult = {
+      ...result([sagittallyTilted(column[0]!, 20), column[1]!, sagittallyTilted(column[2]!, -30)]),
+      measurements: { levels: [], cobb: null, kyphosisT4T12: null, lordosisL1S1: { angleDeg: 50, upperLevel: 'L1', lowerLevel: 'S1', confidence: 0.9 } },
+    };
+    const plan = planOverlay(lordotic, { viewPlaneNormal: [-1, 0, 0], pointOnPlaneLps: [5, 0, 0] });
+    const lines = plan.segments.filter((s) => s.kind === 'lordosis');
+    expect(lines.map((s) => [s.part, s.vertebraIndex])).toEqual([['upper', 0], ['lower', 2]]);
+    const direction = (s: (typeof lines)[number]): number[] => [0, 1, 2].map((i) => (s.toLps[i] as number) - (s.fromLps[i] as number));
+    for (const [line, plane] of [[lines[0]!, lordotic.vertebrae[0]!.superiorEndplate], [lines[1]!, lordotic.vertebrae[2]!.superiorEndplate]] as const) {
+      const d = direction(line);
+      expect(Math.hypot(d[0]!, d[1]!, d[2]!)).toBeCloseTo(2 * 35, 6); // one AP depth to each side
+      expect(Math.abs(d[0]! * plane.normalLps[0] + d[1]! * plane.normalLps[1] + d[2]! * plane.normalLps[2])).toBeLessThan(1e-9); // along the endplate
+      expect(Math.abs(d[0]!)).toBeLessThan(1e-9); // in the sagittal plane
+      const mid = [0, 1, 2].map((i) => ((line.fromLps[i] as number) + (line.toLps[i] as number)) / 2);
+      expect(close(mid, plane.pointLps, 1e-9)).toBe(true);
+    }
+    const [a, b] = [direction(lines[0]!), direction(lines[1]!)];
+    const cos = (a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!) / (Math.hypot(...a) * Math.hypot(...b));
+    expect((Math.acos(Math.abs(cos)) * 180) / Math.PI).toBeCloseTo(50, 6);
+    expect(lines[1]?.text).toBe('Lordosis 50.0° L1–S1');
+    expect(lines[0]?.text).toBeUndefined();
+    expect(lines.every((s) => s.value === 50)).toBe(true);
+    expect(plan.segments.some((s) => s.kind === 'kyphosis')).toBe(false); // not measured
+    // Not in the coronal or axial views: the angle lies in the sagittal plane.
+    for (const normal of [[0, 1, 0], [0, 0, 1]] as Vec[]) {
+      expect(planOverlay(lordotic, { viewPlaneNormal: normal, pointOnPlaneLps: [0, 0, 150] }).segments.some((s) => s.kind === 'lordosis')).toBe(false);
+    }
+  });
+
+  it('draws the kyphosis on the T4 superior and the T12 inferior endplate', () => {
+    const kyphotic: SpineResult = {
+      ...result([vertebra(0, 'T4', [0, 0, 200]), vertebra(1, 'T8', [0, 10, 120]), vertebra(2, 'T12', [0, 0, 40])]),
+      measurements: { levels: [], cobb: null, kyphosisT4T12: { angleDeg: 41.5, upperLevel: 'T4', lowerLevel: 'T12', confidence: 0.9 }, lordosisL1S1: null },
+    };
+    const lines = planOverlay(kyphotic, { viewPlaneNormal: [1, 0, 0], pointOnPlaneLps: [0, 0, 0] }).segments.filter((s) => s.kind === 'kyphosis');
+    const mid = (s: (typeof lines)[number]): number[] => [0, 1, 2].map((i) => ((s.fromLps[i] as number) + (s.toLps[i] as number)) / 2);
+    expect(lines.map((s) => s.part)).toEqual(['upper', 'lower']);
+    expect(close(mid(lines[0]!), [0, 0, 212])).toBe(true); // T4 superior endplate
+    expect(close(mid(lines[1]!), [0, 0, 28])).toBe(true); // T12 inferior endplate
+    expect(lines[1]?.text).toBe('Kyphosis 41.5° T4–T12');
+  });
+
+  it('draws the slip of a level graded as spondylolisthesis between the posterior corners, in a sagittal view', () => {
+    const levels = [
+      { level: 'L2-L3', upperIndex: 1, lowerIndex: 2, discHeightMm: 8, slipPercent: 2, canalApMm: 14 },
+      { level: 'L3-#3', upperIndex: 2, lowerIndex: 3, discHeightMm: 8, slipPercent: 18.4, canalApMm: 12 },
+    ];
+    const finding = { kind: 'spondylolisthesis' as const, level: 'L3-#3', grade: 'Meyerding I (anterolisthesis)', measuredValue: 18.4, unit: '%', threshold: '', source: '', confidence: 0.8, description: '' };
+    const slipped: SpineResult = { ...straight, measurements: { ...straight.measurements, levels }, findings: [finding] };
+    const slips = planOverlay(slipped, { viewPlaneNormal: [1, 0, 0], pointOnPlaneLps: [0, 0, 0] }).segments.filter((s) => s.kind === 'slip');
+    expect(slips).toHaveLength(1); // L2-L3 is not graded
+    expect(slips[0]?.fromLps).toEqual(straight.vertebrae[3]!.posteriorSuperiorCornerLps);
+    expect(slips[0]?.toLps).toEqual(straight.vertebrae[2]!.posteriorInferiorCornerLps);
+    expect(slips[0]?.text).toBe('L3-#3 slip 18.4 %');
+    expect(planOverlay(slipped, { viewPlaneNormal: [0, 1, 0], pointOnPlaneLps: [0, 0, 0] }).segments.some((s) => s.kind === 'slip')).toBe(false);
   });
 
   it('keeps a steeply tilted sacrum in the sagittal and coronal views of the column', () => {

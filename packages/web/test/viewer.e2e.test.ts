@@ -541,7 +541,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     expect(await page.locator('.cine-controls').getAttribute('data-cine')).toBe('playing');
     // Playing in a loop: the shown frame goes past the last one and back to the first.
     const seen = new Set<string>();
-    await expect.poll(async () => { seen.add((await cell.getAttribute('data-frame-index')) ?? ''); return seen.size; }, { timeout: 10_000, intervals: [20] }).toBeGreaterThanOrEqual(6);
+    await expect.poll(async () => { seen.add((await cell.getAttribute('data-frame-index')) ?? ''); return seen.size; }, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(6);
     await page.keyboard.press(' ');
     expect(await page.locator('.cine-controls').getAttribute('data-cine')).toBe('stopped');
     await expect(page.locator('.cine-controls .cine-toggle').textContent()).resolves.toContain('Play');
@@ -559,7 +559,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     type Analysis = SeriesAnalysis & { result: NonNullable<SeriesAnalysis['result']> };
     // The server analyses every stored CT series by itself (worker thread); wait for it through the REST API.
     const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(study)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
-    await expect.poll(async () => (await analysesOf()).map((a) => a.state).join(','), { timeout: 90_000, intervals: [500] }).toMatch(/^(done|failed)$/);
+    await expect.poll(async () => (await analysesOf()).map((a) => a.state).join(','), { timeout: 90_000, interval: 500 }).toMatch(/^(done|failed)$/);
     const analysis = (await analysesOf())[0] as Analysis;
     expect(analysis.error).toBeNull();
     expect(analysis.result.status).toBe('ok');
@@ -661,7 +661,7 @@ describe.skipIf(!haveEverything)('viewer end to end (Chromium, real JPEG 2000 CT
     expect(await stowFiles(server, slices.map((f) => f.bytes))).toBe(200);
     const study = groundTruth.visits[0]!.studyInstanceUid;
     const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(study)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
-    await expect.poll(async () => (await analysesOf()).map((a) => a.state).join(','), { timeout: 30_000, intervals: [300] }).toBe('failed');
+    await expect.poll(async () => (await analysesOf()).map((a) => a.state).join(','), { timeout: 30_000, interval: 300 }).toBe('failed');
     const failed = (await analysesOf())[0]!;
     expect(failed.error?.message).toBeTruthy();
 

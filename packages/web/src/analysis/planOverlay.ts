@@ -1,14 +1,22 @@
 /**
  * What of a spine analysis result (SpineAnalysisResult, LPS mm) to draw in one view: vertebra
  * labels at the body centroids, endplate lines, the anterior / middle / posterior body heights,
- * the coronal Cobb end-vertebra lines and the canal centreline — in world coordinates, chosen by
- * the view plane. A view in which the column (first to last centroid) runs along the plane
- * (sagittal, coronal) shows all of it projected orthographically onto the plane, each label
- * marked in or out of the current slice; a view across the spine (axial) shows only the
- * vertebra the slice cuts. The caller
- * projects the points with the viewport's own world → canvas transform.
- * Conventions: heights at ±70 % of the AP half-depth (analysis/measureBodyHeights), Cobb tilt
- * from the body axis in the coronal plane (Cobb 1948; analysis/computeSpineMeasurements).
+ * the coronal Cobb end-vertebra endplate lines, the sagittal angle lines (kyphosis T4–T12,
+ * lordosis L1–S1) with their values, the slip of each level graded as spondylolisthesis and the
+ * canal centreline — in world coordinates, chosen by the view plane. A view in which the column
+ * (first to last centroid) runs along the plane (sagittal, coronal) shows all of it projected
+ * orthographically onto the plane, each label marked in or out of the current slice; a view
+ * across the spine (axial) shows only the vertebra the slice cuts. Angle lines go only in the
+ * views whose plane holds the angle (Cobb: facing AP; kyphosis, lordosis, slips: facing the side).
+ * The caller projects the points with the viewport's own world → canvas transform.
+ * Conventions: heights at ±70 % of the AP half-depth (analysis/measureBodyHeights); Cobb lines on
+ * the upper end vertebra's superior and the lower one's inferior endplate (Cobb 1948); sagittal
+ * angles between the endplates the SRS definitions name (T4 superior – T12 inferior, L1 superior
+ * – S1 superior); slip between the two posterior corners facing the disc (Meyerding 1932).
+ * The result carries the endplate planes of each body; where the analysis measured a sagittal
+ * angle on a second, across-the-disc endplate line (analysis/measureSagittalEndplates, within 6°
+ * of the plane) that line is not in the result, so the drawn lines may differ from the value
+ * shown by up to that much.
  */
 import { cross, dot, norm, scale, add, subtract, type Vec3 } from '@vertebra/geometry';
 import type { SeriesAnalysis } from '@vertebra/contracts';
@@ -35,18 +43,18 @@ export interface OverlayLabel {
   readonly distanceMm: number;
 }
 
-export type OverlaySegmentKind = 'endplate' | 'height' | 'cobb';
+export type OverlaySegmentKind = 'endplate' | 'height' | 'cobb' | 'kyphosis' | 'lordosis' | 'slip';
 
 export interface OverlaySegment {
   readonly kind: OverlaySegmentKind;
   readonly vertebraIndex: number;
-  /** Which line: 'superior' / 'inferior' endplate, 'anterior' / 'middle' / 'posterior' height, 'upper' / 'lower' Cobb line. */
+  /** Which line: 'superior' / 'inferior' endplate, 'anterior' / 'middle' / 'posterior' height, 'upper' / 'lower' Cobb, kyphosis or lordosis line, 'posterior' slip. */
   readonly part: string;
   readonly fromLps: Vec3;
   readonly toLps: Vec3;
   /** Text drawn at the segment's end, if any (a height in mm, the Cobb angle). */
   readonly text?: string;
-  /** The measured value the segment stands for (height mm, Cobb deg). */
+  /** The measured value the segment stands for (height mm, angle deg, slip % of the lower body's AP depth). */
   readonly value?: number;
 }
 
@@ -62,6 +70,8 @@ const inPlaneCosine = 0.5;
 /** |cos| above which the view looks along a direction (< ~40° from it). */
 const facingCosine = 0.75;
 const anteriorLps: Vec3 = [0, -1, 0];
+const lateralLps: Vec3 = [1, 0, 0];
+const posteriorLps: Vec3 = [0, 1, 0];
 const heightOffsets: ReadonlyArray<readonly [part: 'anterior' | 'middle' | 'posterior', fractionOfHalfDepth: number]> = [
   ['anterior', 0.7],
   ['middle', 0],
@@ -76,6 +86,26 @@ function unit(v: Vec3): Vec3 | undefined {
 /** The level name the analysis uses in its measurements (analysis/computeSpineMeasurements levelName). */
 export function levelNameOf(v: Pick<Vertebra, 'label' | 'index'>): string {
   return v.label ?? `#${v.index}`;
+}
+
+/**
+ * The vertebra's own posterior axis (SpineAnalysisResult posteriorAxisLps), where the result has
+ * one: results stored by older analysis versions do not.
+ */
+function posteriorAxisOf(v: Vertebra): Vec3 | undefined {
+  return (v as { readonly posteriorAxisLps?: Vec3 }).posteriorAxisLps;
+}
+
+/**
+ * Largest RMS residual (mm) of an endplate fit whose normal the Cobb tilt uses (the analysis'
+ * MAX_ENDPLATE_RMS_MM, computeSpineMeasurements): a larger one mixed in another surface.
+ */
+const maxEndplateRmsMm = 1.5;
+
+/** Mean cranial normal of the vertebra's endplates fitted as planes, the normal its coronal tilt is measured on; undefined when neither is. */
+function measuredTiltNormal(v: Vertebra): Vec3 | undefined {
+  const planes = [v.superiorEndplate, v.inferiorEndplate].filter((e) => e.rmsResidualMm <= maxEndplateRmsMm);
+  return unit(planes.reduce<Vec3>((sum, e) => add(sum, e.normalLps), [0, 0, 0]));
 }
 
 /** Body frame: cranial axis, anterior direction ⟂ axis, left-right direction. */
@@ -162,15 +192,24 @@ export function planOverlay(result: SpineResult, view: OverlayView): OverlayPlan
     }
   }
 
-  // Coronal Cobb: lines ⟂ the end vertebrae's axes through their centroids, in views facing AP.
+  const byLevel = (level: string): Vertebra | undefined => result.vertebrae.find((v) => levelNameOf(v) === level);
+  // Coronal Cobb: the upper end vertebra's superior and the lower end vertebra's inferior endplate
+  // line, as drawn on an AP radiograph (Cobb 1948), in views facing AP, tilted as the analysis
+  // measured the vertebra (analysis/computeSpineMeasurements): by the mean normal of its endplates
+  // fitted as planes, along its own left–right axis (⟂ that normal and its posterior axis, which
+  // turns with axial rotation; coronalTiltDeg is this line's angle on the AP view). Results
+  // without a posterior axis (older ones): the line ⟂ the normal within the view plane.
   const cobb = result.measurements.cobb;
   if (cobb !== null && Math.abs(dot(n, anteriorLps)) > facingCosine) {
-    const byLevel = (level: string): Vertebra | undefined => result.vertebrae.find((v) => levelNameOf(v) === level);
     for (const [part, level] of [['upper', cobb.upperLevel], ['lower', cobb.lowerLevel]] as const) {
       const v = byLevel(level);
       const frame = v === undefined ? undefined : frames.get(v.index);
       if (v === undefined || frame === undefined) continue;
-      const ends = inPlaneSegment(v.centroidLps, frame.axis, n, v.widthMm);
+      const through = part === 'upper' ? v.superiorEndplate.pointLps : v.inferiorEndplate.pointLps;
+      const normal = measuredTiltNormal(v) ?? frame.axis;
+      const posterior = posteriorAxisOf(v);
+      const lateral = posterior === undefined ? undefined : unit(cross(normal, posterior));
+      const ends: [Vec3, Vec3] | undefined = lateral === undefined ? inPlaneSegment(through, normal, n, v.widthMm) : [subtract(through, scale(lateral, v.widthMm)), add(through, scale(lateral, v.widthMm))];
       if (ends === undefined) continue;
       segments.push({
         kind: 'cobb',
@@ -180,6 +219,60 @@ export function planOverlay(result: SpineResult, view: OverlayView): OverlayPlan
         toLps: ends[1],
         value: cobb.angleDeg,
         ...(part === 'upper' ? { text: `Cobb ${cobb.angleDeg.toFixed(1)}° ${cobb.upperLevel}–${cobb.lowerLevel}` } : {}),
+      });
+    }
+  }
+
+  // Sagittal angles and slips, in views facing the patient's side (lateral).
+  if (Math.abs(dot(n, lateralLps)) > facingCosine) {
+    const angles = [
+      ['kyphosis', 'Kyphosis', result.measurements.kyphosisT4T12, 'superior', 'inferior'],
+      ['lordosis', 'Lordosis', result.measurements.lordosisL1S1, 'superior', 'superior'],
+    ] as const;
+    for (const [kind, name, angle, upperPlane, lowerPlane] of angles) {
+      if (angle === null) continue;
+      for (const [part, level, which] of [['upper', angle.upperLevel, upperPlane], ['lower', angle.lowerLevel, lowerPlane]] as const) {
+        // The angle names levels by label (analysis/computeSpineMeasurements looks them up by label).
+        const v = result.vertebrae.find((x) => x.label === level);
+        if (v === undefined) continue;
+        const plane = which === 'superior' ? v.superiorEndplate : v.inferiorEndplate;
+        // The endplate's anteroposterior line, the one a lateral view draws from corner to corner
+        // and whose sagittal projection the analysis measures (computeSpineMeasurements
+        // sagittalLineDeg): the vertebra's posterior axis (else the patient's) made ⟂ the normal.
+        const posterior = posteriorAxisOf(v) ?? posteriorLps;
+        const apLine = unit(subtract(posterior, scale(plane.normalLps, dot(posterior, plane.normalLps))));
+        if (apLine === undefined) continue;
+        // One AP depth to each side of the endplate centre: the line reaches past the body by half
+        // its depth, so both arms of the angle show beside the column as on a lateral radiograph.
+        const ends: [Vec3, Vec3] = [subtract(plane.pointLps, scale(apLine, v.apDepthMm)), add(plane.pointLps, scale(apLine, v.apDepthMm))];
+        segments.push({
+          kind,
+          vertebraIndex: v.index,
+          part,
+          fromLps: ends[0],
+          toLps: ends[1],
+          value: angle.angleDeg,
+          // The value on the lower line: the upper one (T4, L1) often runs along the top of the view, under the viewport's own label.
+          ...(part === 'lower' ? { text: `${name} ${angle.angleDeg.toFixed(1)}° ${angle.upperLevel}–${angle.lowerLevel}` } : {}),
+        });
+      }
+    }
+    // The slip of each level graded as spondylolisthesis: from the lower body's postero-superior
+    // corner to the upper body's postero-inferior corner (the translation the grade measures).
+    const graded = new Set(result.findings.filter((f) => f.kind === 'spondylolisthesis').map((f) => f.level));
+    for (const level of result.measurements.levels) {
+      if (!graded.has(level.level)) continue;
+      const upper = result.vertebrae.find((v) => v.index === level.upperIndex);
+      const lower = result.vertebrae.find((v) => v.index === level.lowerIndex);
+      if (upper === undefined || lower === undefined) continue;
+      segments.push({
+        kind: 'slip',
+        vertebraIndex: upper.index,
+        part: 'posterior',
+        fromLps: lower.posteriorSuperiorCornerLps,
+        toLps: upper.posteriorInferiorCornerLps,
+        value: level.slipPercent,
+        text: `${level.level} slip ${level.slipPercent.toFixed(1)} %`,
       });
     }
   }

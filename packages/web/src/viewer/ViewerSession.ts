@@ -12,6 +12,7 @@ import {
   Enums as CoreEnums,
   eventTarget,
   imageLoader,
+  metaData,
   RenderingEngine,
   setVolumesForViewports,
   utilities as coreUtilities,
@@ -39,7 +40,7 @@ import { primaryTools, type PrimaryToolId } from '../cornerstone/toolNames.js';
 import type { HangingProtocol, MprOrientation, ViewportSpec } from './chooseHangingProtocol.js';
 import { FramePrefetcher } from './FramePrefetcher.js';
 import { middleOutOrder } from './middleOutOrder.js';
-import { chooseVoiWindow, fitRect, renderSliceToRgba } from './renderSliceToRgba.js';
+import { chooseSliceDisplay, chooseVoiWindow, displayedSize, fitRect, renderSliceToRgba } from './renderSliceToRgba.js';
 import { windowToVoiRange, type WindowPreset } from './windowPresets.js';
 import { parseWadorsImageId, toolNameByToolType, type CodecContext } from './measurementCodec.js';
 import { readImageSpacing, resolveCalibration, toCornerstoneCalibration, type ImageSpacingInfo, type ResolvedCalibration } from './resolveCalibration.js';
@@ -152,17 +153,21 @@ function paintPreview(canvas: HTMLCanvasElement, image: Types.IImage): void {
     min: image.minPixelValue * slope + intercept,
     max: image.maxPixelValue * slope + intercept,
   });
-  const slice = new ImageData(columns, rows);
-  renderSliceToRgba(values, voi, slice.data);
+  // Turned like the volume view that replaces it (a prone or feet-first series is stored mirrored).
+  const plane = metaData.get('imagePlaneModule', image.imageId) as { rowCosines?: number[]; columnCosines?: number[] } | undefined;
+  const transform = chooseSliceDisplay(plane?.rowCosines, plane?.columnCosines);
+  const shown = displayedSize(transform, { columns, rows, columnSpacingMm: image.columnPixelSpacing || 1, rowSpacingMm: image.rowPixelSpacing || 1 });
+  const slice = new ImageData(shown.width, shown.height);
+  renderSliceToRgba(values, voi, slice.data, { stored: { columns, rows }, transform });
   const source = document.createElement('canvas');
-  source.width = columns;
-  source.height = rows;
+  source.width = shown.width;
+  source.height = shown.height;
   source.getContext('2d')?.putImageData(slice, 0, 0);
   const context = canvas.getContext('2d');
   if (context === null) return;
   context.fillStyle = '#000';
   context.fillRect(0, 0, canvas.width, canvas.height);
-  const rect = fitRect({ canvasWidth: canvas.width, canvasHeight: canvas.height, imageWidthMm: columns * (image.columnPixelSpacing || 1), imageHeightMm: rows * (image.rowPixelSpacing || 1) });
+  const rect = fitRect({ canvasWidth: canvas.width, canvasHeight: canvas.height, imageWidthMm: shown.widthMm, imageHeightMm: shown.heightMm });
   context.imageSmoothingEnabled = true;
   context.drawImage(source, rect.x, rect.y, rect.width, rect.height);
 }

@@ -1,0 +1,245 @@
+/**
+ * End to end in Debian's Chromium (playwright-core, headless): the measured lines of the analysis
+ * overlay on phantom CTs, analysed by the server itself. Lumbar CT with a known lordosis (L1–S1
+ * 50°, the phantom's ground truth): the L1 superior and S1 superior endplate lines with the value
+ * in the sagittal MPR view only; "drawn" is checked on screen pixels (yellow along each line with
+ * the overlay on, changed when it is toggled off) and the angle between the lines on screen is the
+ * phantom's lordosis. Thoracic scoliosis: the Cobb end-vertebra endplate lines in the coronal view
+ * make the measured Cobb angle on screen, the kyphosis lines are in the sagittal view. L4
+ * anterolisthesis: the slip line joins the two posterior corners in the sagittal view.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { generatePhantomCase, phantomSuite } from '@vertebra/phantom';
+import type { SeriesAnalysis } from '@vertebra/contracts';
+import { ensureViewerBuilt, webDistDir } from './support/ensureViewerBuilt.js';
+import { startViewerServer, stowFiles, type ViewerServer } from './support/startViewerServer.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+type Rgb = [number, number, number];
+
+/** RGB pixels of a page rectangle (CSS px = device px: deviceScaleFactor 1). */
+async function grab(page: Page, box: { x: number; y: number; width: number; height: number }): Promise<{ at(x: number, y: number): Rgb }> {
+  const png = await page.screenshot({ clip: box });
+  if (process.env.VERTEBRA_SCREENSHOT_DIR) await writeFile(join(process.env.VERTEBRA_SCREENSHOT_DIR, `overlay-lines-${Date.now()}.png`), png);
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return {
+    at(x, y) {
+      const i = 3 * (Math.round(y - box.y) * info.width + Math.round(x - box.x));
+      return [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
+    },
+  };
+}
+
+/** The overlay's sagittal-angle yellow (#ffe24f), not the cyan endplates, green heights or white text. */
+const isYellow = ([r, g, b]: Rgb): boolean => r > 180 && g > 160 && b < 140;
+
+describe.skipIf(!existsSync(chromiumPath))('analysis overlay lines end to end (Chromium, phantom CT with known lordosis)', () => {
+  let server: ViewerServer;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+  let study: string;
+  let truthLordosisDeg: number;
+  let result: NonNullable<SeriesAnalysis['result']>;
+
+  beforeAll(async () => {
+    await ensureViewerBuilt();
+    server = await startViewerServer({ distDir: webDistDir, analysis: { quietMs: 300 } });
+    // The suite's normal lumbar case on the small grid the analysis accuracy floors use (lordosis measured within 1°).
+    const options = phantomSuite().find((c) => c.caseId === 'normal-hfs-1mm')!;
+    const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, pixelSpacingMm: 1.6, sliceThicknessMm: 2 } });
+    const visit = phantom.groundTruth.visits[0]!;
+    study = visit.studyInstanceUid;
+    truthLordosisDeg = visit.anatomy.alignment.lumbarLordosisDeg;
+    expect(await stowFiles(server, phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
+    const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(study)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
+    // (expect.poll works inside tests only.)
+    let analyses = await analysesOf();
+    for (const deadline = Date.now() + 120_000; !/^(done|failed)$/.test(analyses.map((a) => a.state).join(',')) && Date.now() < deadline; analyses = await analysesOf()) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const analysis = analyses[0]!;
+    expect(analysis.state).toBe('done');
+    expect(analysis.error).toBeNull();
+    result = analysis.result!;
+
+    profileDir = await mkdtemp(join(tmpdir(), 'vertebra-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, { executablePath: chromiumPath, headless: true, args: chromiumFlags, viewport: { width: 1500, height: 800 } });
+    page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${server.origin}/login`);
+    await page.fill('input[name="username"]', server.username);
+    await page.fill('input[name="password"]', server.password);
+    await page.click('button[type="submit"]');
+    await page.locator(`.session-badge[data-username="${server.username}"]`).waitFor({ timeout: 20_000 });
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (profileDir) await rm(profileDir, { recursive: true, force: true });
+  });
+
+  it('draws the L1 and S1 endplate lines of the lordosis with its value in the sagittal view, as pixels that the toggle removes', async () => {
+    const lordosis = result.measurements.lordosisL1S1;
+    expect(lordosis).not.toBeNull();
+    expect(Math.abs(lordosis!.angleDeg - truthLordosisDeg)).toBeLessThan(1); // the analysis floor (phantomAccuracy.test.ts)
+
+    await page.goto(`${server.origin}/#/studies/${encodeURIComponent(study)}`);
+    await page.waitForSelector('.study-viewer[data-viewer-state="ready"], .study-viewer[data-viewer-state="error"]', { timeout: 60_000 });
+    expect(await page.locator('.study-viewer').getAttribute('data-viewer-state')).toBe('ready');
+    const lines = page.locator('[data-overlay-viewport="mpr-sagittal"] .overlay-lordosis');
+    await expect.poll(() => lines.count(), { timeout: 10_000 }).toBe(2);
+    // The angle lies in the sagittal plane: not drawn in the axial or coronal view.
+    expect(await page.locator('[data-overlay-viewport="mpr-axial"] .overlay-lordosis, [data-overlay-viewport="mpr-coronal"] .overlay-lordosis').count()).toBe(0);
+    expect(await lines.evaluateAll((els) => els.map((e) => [e.getAttribute('data-level'), e.getAttribute('data-part'), e.getAttribute('data-value')]))).toEqual([
+      ['L1', 'upper', lordosis!.angleDeg.toFixed(2)],
+      ['S1', 'lower', lordosis!.angleDeg.toFixed(2)],
+    ]);
+    await expect(lines.nth(1).locator('text').textContent()).resolves.toBe(`Lordosis ${lordosis!.angleDeg.toFixed(1)}° L1–S1`);
+
+    // Each line's ends in page pixels, and its centre where the endplate centre projects.
+    const ends = await lines.evaluateAll((els) =>
+      els.map((g) => {
+        const line = g.querySelector('line')!;
+        const m = line.getScreenCTM()!;
+        const at = (x: string, y: string): [number, number] => {
+          const p = new DOMPoint(Number(line.getAttribute(x)), Number(line.getAttribute(y))).matrixTransform(m);
+          return [p.x, p.y];
+        };
+        return [at('x1', 'y1'), at('x2', 'y2')] as const;
+      }),
+    );
+    for (const [k, level] of (['L1', 'S1'] as const).entries()) {
+      const v = result.vertebrae.find((x) => x.label === level)!;
+      const centre = (await page.evaluate((world) => window.vertebraViewer?.worldToPage('mpr-sagittal', world), [...v.superiorEndplate.pointLps] as [number, number, number]))!;
+      const [p, q] = ends[k]!;
+      expect(Math.hypot((p[0] + q[0]) / 2 - centre[0], (p[1] + q[1]) / 2 - centre[1]), `${level} line centre`).toBeLessThan(1.5);
+      expect(Math.hypot(q[0] - p[0], q[1] - p[1]), `${level} line length`).toBeGreaterThan(40);
+    }
+    // On screen the two lines make the phantom's lordosis (the drawn lines are the per-body endplate
+    // planes; the value may come from a second, across-the-disc endplate line within 6° of the plane).
+    const direction = ([p, q]: readonly [[number, number], [number, number]]): number => Math.atan2(q[1] - p[1], q[0] - p[0]);
+    let screenAngleDeg = (Math.abs(direction(ends[0]!) - direction(ends[1]!)) * 180) / Math.PI;
+    if (screenAngleDeg > 90) screenAngleDeg = 180 - screenAngleDeg;
+    expect(Math.abs(screenAngleDeg - truthLordosisDeg), `drawn angle ${screenAngleDeg.toFixed(2)}°, truth ${truthLordosisDeg}°`).toBeLessThan(3);
+
+    // Pixels: sample each line between 10 % and 90 % of its length, with the overlay on and off.
+    const cell = (await page.locator('[data-viewport-id="mpr-sagittal"]').boundingBox())!;
+    const samples = ends.flatMap(([p, q]) => Array.from({ length: 17 }, (_, i) => 0.1 + (0.8 * i) / 16).map((t) => [p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])] as const));
+    const inside = samples.filter(([x, y]) => x > cell.x + 1 && x < cell.x + cell.width - 1 && y > cell.y + 1 && y < cell.y + cell.height - 1);
+    expect(inside.length).toBeGreaterThanOrEqual(samples.length * 0.9);
+    const on = await grab(page, cell);
+    const toggle = page.locator('.toolbar .overlay-toggle');
+    await toggle.click();
+    expect(await toggle.getAttribute('data-overlay')).toBe('off');
+    expect(await lines.count()).toBe(0);
+    await page.waitForFunction(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)))));
+    const off = await grab(page, cell);
+    const yellowOn = inside.filter(([x, y]) => isYellow(on.at(x, y))).length;
+    const yellowOff = inside.filter(([x, y]) => isYellow(off.at(x, y))).length;
+    const changed = inside.filter(([x, y]) => {
+      const a = on.at(x, y);
+      const b = off.at(x, y);
+      return Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) + Math.abs(a[2] - b[2]) > 60;
+    }).length;
+    expect(yellowOn / inside.length, `yellow with the overlay on: ${yellowOn}/${inside.length}`).toBeGreaterThan(0.9);
+    expect(changed / inside.length, `changed by the toggle: ${changed}/${inside.length}`).toBeGreaterThan(0.9);
+    expect(yellowOff, 'yellow left with the overlay off').toBe(0);
+    // And back on with the shortcut.
+    await page.keyboard.press('g');
+    await expect.poll(() => lines.count(), { timeout: 10_000 }).toBe(2);
+  });
+
+  it('draws the Cobb end-vertebra endplate lines in the coronal view and the kyphosis lines in the sagittal view of a thoracic scoliosis phantom', async () => {
+    const options = phantomSuite().find((c) => c.caseId === 'scoliosis-right-thoracic')!;
+    const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, pixelSpacingMm: 1.6, sliceThicknessMm: 2 } });
+    const visit = phantom.groundTruth.visits[0]!;
+    expect(await stowFiles(server, phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
+    const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(visit.studyInstanceUid)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
+    await expect.poll(async () => (await analysesOf()).map((a) => a.state).join(','), { timeout: 120_000, interval: 500 }).toBe('done');
+    const scoliosis = (await analysesOf())[0]!.result!;
+    const cobb = scoliosis.measurements.cobb;
+    const kyphosis = scoliosis.measurements.kyphosisT4T12;
+    expect(cobb).not.toBeNull();
+
+    await page.goto(`${server.origin}/#/studies/${encodeURIComponent(visit.studyInstanceUid)}`);
+    await page.waitForSelector('.study-viewer[data-viewer-state="ready"], .study-viewer[data-viewer-state="error"]', { timeout: 60_000 });
+    expect(await page.locator('.study-viewer').getAttribute('data-viewer-state')).toBe('ready');
+    if (process.env.VERTEBRA_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.VERTEBRA_SCREENSHOT_DIR, 'overlay-lines-scoliosis.png') });
+    /** Ends of the overlay lines of a kind in a viewport, page pixels. */
+    const linesOf = (viewportId: string, kind: string) =>
+      page.locator(`[data-overlay-viewport="${viewportId}"] .overlay-${kind} line`).evaluateAll((els) =>
+        els.map((line) => {
+          const m = (line as SVGLineElement).getScreenCTM()!;
+          const at = (x: string, y: string): [number, number] => {
+            const p = new DOMPoint(Number(line.getAttribute(x)), Number(line.getAttribute(y))).matrixTransform(m);
+            return [p.x, p.y];
+          };
+          return [at('x1', 'y1'), at('x2', 'y2')] as [[number, number], [number, number]];
+        }),
+      );
+    const screenAngleDeg = (a: [[number, number], [number, number]], b: [[number, number], [number, number]]): number => {
+      const direction = ([p, q]: [[number, number], [number, number]]): number => Math.atan2(q[1] - p[1], q[0] - p[0]);
+      const d = (Math.abs(direction(a) - direction(b)) * 180) / Math.PI % 180;
+      return d > 90 ? 180 - d : d;
+    };
+    await expect.poll(async () => (await linesOf('mpr-coronal', 'cobb')).length, { timeout: 10_000 }).toBe(2);
+    expect((await linesOf('mpr-sagittal', 'cobb')).length).toBe(0);
+    const cobbLines = await linesOf('mpr-coronal', 'cobb');
+    // The lines on screen make the measured Cobb angle: they are tilted by the endplates it was measured on
+    // (not exactly: the analysis averages the two endplates' tilts, the lines use their mean normal).
+    const drawnCobbDeg = screenAngleDeg(cobbLines[0]!, cobbLines[1]!);
+    expect(Math.abs(drawnCobbDeg - cobb!.angleDeg), `drawn Cobb ${drawnCobbDeg.toFixed(2)}°, measured ${cobb!.angleDeg.toFixed(2)}°`).toBeLessThan(1);
+    await expect(page.locator('[data-overlay-viewport="mpr-coronal"] .overlay-cobb text').textContent()).resolves.toBe(`Cobb ${cobb!.angleDeg.toFixed(1)}° ${cobb!.upperLevel}–${cobb!.lowerLevel}`);
+    // T4 and T12 are in view: the kyphosis lines in the sagittal view only. The value may rest on
+    // the across-the-disc endplate lines, which the result does not carry (within 6° of the planes drawn).
+    expect(kyphosis).not.toBeNull();
+    const kyphosisLines = await linesOf('mpr-sagittal', 'kyphosis');
+    expect(kyphosisLines).toHaveLength(2);
+    expect((await linesOf('mpr-coronal', 'kyphosis')).length).toBe(0);
+    const drawnKyphosisDeg = screenAngleDeg(kyphosisLines[0]!, kyphosisLines[1]!);
+    expect(Math.abs(drawnKyphosisDeg - kyphosis!.angleDeg), `drawn kyphosis ${drawnKyphosisDeg.toFixed(2)}°, measured ${kyphosis!.angleDeg.toFixed(2)}°`).toBeLessThan(6);
+  });
+
+  it('draws the slip of a phantom L4 anterolisthesis between the posterior corners in the sagittal view', async () => {
+    const options = phantomSuite().find((c) => c.caseId === 'listhesis-l4-25')!;
+    const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, pixelSpacingMm: 1.6, sliceThicknessMm: 2 } });
+    const visit = phantom.groundTruth.visits[0]!;
+    expect(await stowFiles(server, phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
+    const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(visit.studyInstanceUid)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
+    await expect.poll(async () => (await analysesOf()).map((a) => a.state).join(','), { timeout: 120_000, interval: 500 }).toBe('done');
+    const listhesis = (await analysesOf())[0]!.result!;
+    const finding = listhesis.findings.find((f) => f.kind === 'spondylolisthesis' && f.level === 'L4-L5');
+    expect(finding, 'the analysis grades the L4-L5 slip').toBeDefined();
+    const level = listhesis.measurements.levels.find((l) => l.level === 'L4-L5')!;
+
+    await page.goto(`${server.origin}/#/studies/${encodeURIComponent(visit.studyInstanceUid)}`);
+    await page.waitForSelector('.study-viewer[data-viewer-state="ready"], .study-viewer[data-viewer-state="error"]', { timeout: 60_000 });
+    const slip = page.locator('[data-overlay-viewport="mpr-sagittal"] .overlay-slip');
+    await expect.poll(() => slip.count(), { timeout: 10_000 }).toBe(listhesis.findings.filter((f) => f.kind === 'spondylolisthesis').length);
+    const l4 = page.locator('[data-overlay-viewport="mpr-sagittal"] .overlay-slip[data-level="L4"]');
+    await expect(l4.locator('text').textContent()).resolves.toBe(`L4-L5 slip ${level.slipPercent.toFixed(1)} %`);
+    // From L5's postero-superior to L4's postero-inferior corner, where the viewport projects them.
+    const ends = await l4.locator('line').evaluate((line) => {
+      const m = (line as SVGLineElement).getScreenCTM()!;
+      return [['x1', 'y1'], ['x2', 'y2']].map(([x, y]) => {
+        const p = new DOMPoint(Number(line.getAttribute(x!)), Number(line.getAttribute(y!))).matrixTransform(m);
+        return [p.x, p.y];
+      });
+    });
+    const vertebra = (label: string) => listhesis.vertebrae.find((v) => v.label === label)!;
+    for (const [k, world] of [vertebra('L5').posteriorSuperiorCornerLps, vertebra('L4').posteriorInferiorCornerLps].entries()) {
+      const expected = (await page.evaluate((w) => window.vertebraViewer?.worldToPage('mpr-sagittal', w), [...world] as [number, number, number]))!;
+      expect(Math.hypot(ends[k]![0]! - expected[0], ends[k]![1]! - expected[1])).toBeLessThan(1.5);
+    }
+    expect(await page.locator('[data-overlay-viewport="mpr-coronal"] .overlay-slip').count()).toBe(0);
+  });
+});
