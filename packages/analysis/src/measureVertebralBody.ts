@@ -647,16 +647,24 @@ function endplateEdge(at: (u: number, v: number, h: number) => number, line: { u
   const { u, v, hDisc, sign } = line;
   // The disc value: the lowest sample near the disc centre found by the axis, or anywhere on the
   // walk (where that centre is misplaced by a few mm, e.g. at the edge of the field of view, the
-  // walk still crosses the real disc).
+  // walk still crosses the real disc) from where it first reaches bone: the disc lies beyond the
+  // endplate cortex. The trabecular interior of an osteoporotic body (below 100 HU, Pickhardt
+  // 2013) before the cortex is darker than a thin disc blurred with both endplates in 3 mm slices
+  // (~200 HU); taken as the disc value it sets the cut near the disc's middle and the edge ~2 mm
+  // into the disc (phantom fracture-multiple-thoracic, T5, 2026-11-27: superior edge 10.7 mm from
+  // the centre with the endplate at 8.9 and the disc's middle at 11.5; 10.0 from the disc side).
+  // A body whose interior is bone starts the walk in bone: unchanged there.
   const stop = hDisc + sign * 3;
   let low = Infinity;
   for (let h = hDisc - 1.5; h <= hDisc + 1.5; h += 0.5) {
     const val = at(u, v, h);
     if (val === val && val < low) low = val;
   }
+  let inBone = false;
   for (let h = line.start; sign > 0 ? h <= stop : h >= stop; h += sign * 0.5) {
     const val = at(u, v, h);
-    if (val === val && val < low) low = val;
+    if (val >= BONE_HU) inBone = true;
+    if (inBone && val === val && val < low) low = val;
   }
   if (!(low < Infinity)) return Number.NaN;
   let runMax = -Infinity;
