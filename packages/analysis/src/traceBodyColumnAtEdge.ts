@@ -8,7 +8,7 @@
  * (thoracic and lumbar body widths 25–50 mm; Panjabi MM et al., Spine 1991/1992). Runs denser
  * than 300 HU are contrast-filled vessels (the descending aorta lies beside the thoracic bodies), wider
  * ones are bodies merged with a vessel or the crura. Runs are chained cranio-caudally
- * (dynamic programming, as for the canal; gaps of up to 15 mm: the discs, 80–100 HU, break the run);
+ * (chainAcrossSlices, as for the canal; gaps of up to 15 mm: the discs, 80–100 HU, break the run);
  * a chain must cover 50 mm of z (two vertebrae and their discs).
  * The result is a CanalTrace (canalOutOfView) whose per-slice canal centre is virtual (just beyond
  * the cut) and which gives the body point directly: the anterior cortex (median over ±20 mm of z)
@@ -18,6 +18,7 @@
  * bodies measured as for any trace, all reported as cut by the field of view; labels need
  * anatomical anchors, so a crop without them stays unlabelled (no invented count).
  */
+import { chainAcrossSlices } from './chainAcrossSlices.js';
 import type { LpsGrid } from './resampleToLpsGrid.js';
 import type { CanalTrace } from './traceSpinalCanal.js';
 
@@ -101,32 +102,11 @@ export function traceBodyColumnAtEdge(grid: LpsGrid): CanalTrace | null {
   const runs = findEdgeRuns(grid);
   if (runs.length < 3) return null;
   const s = grid.spacingMm;
-  const n = runs.length;
-  const best = new Float64Array(n);
-  const prev = new Int32Array(n).fill(-1);
-  for (let c = 0; c < n; c++) {
-    const cc = runs[c]!;
-    best[c] = 1;
-    for (let p = c - 1; p >= 0; p--) {
-      const pc = runs[p]!;
-      const dz = (cc.k - pc.k) * s;
-      if (dz > MAX_GAP_MM) break;
-      if (dz <= 0) continue;
-      // A vertebral column drifts little between neighbouring slices (scoliosis ≤ ~1 mm per mm of z).
-      const dx = Math.abs(cc.x - pc.x);
-      if (dx > 4 + 0.5 * dz) continue;
-      const score = best[p]! + 1 - 0.02 * dz - 0.1 * dx;
-      if (score > best[c]!) {
-        best[c] = score;
-        prev[c] = p;
-      }
-    }
-  }
-  let end = 0;
-  for (let c = 1; c < n; c++) if (best[c]! > best[end]!) end = c;
-  const chain: EdgeRun[] = [];
-  for (let c = end; c >= 0; c = prev[c]!) chain.push(runs[c]!);
-  chain.reverse();
+  // A vertebral column drifts little between neighbouring slices (scoliosis ≤ ~1 mm per mm of z).
+  const chain = chainAcrossSlices(runs, s, MAX_GAP_MM, (pc, cc, dz) => {
+    const dx = Math.abs(cc.x - pc.x);
+    return dx > 4 + 0.5 * dz ? null : 0.1 * dx;
+  });
   const first = chain[0]!;
   const last = chain[chain.length - 1]!;
   if ((last.k - first.k) * s < MIN_COLUMN_MM) return null;

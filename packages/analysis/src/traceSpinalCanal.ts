@@ -19,6 +19,7 @@
  * sacrum, 25 mm cranially; ±20 mm smoothing in z) and also given as 1 mm points. Works on the LPS
  * grid, so patient position does not matter.
  */
+import { chainAcrossSlices } from './chainAcrossSlices.js';
 import { createGridSampler } from './createGridSampler.js';
 import { createHoleWorkspace, findCanalHolesInPlane } from './findCanalHolesInPlane.js';
 import type { LpsGrid } from './resampleToLpsGrid.js';
@@ -117,37 +118,15 @@ export function traceSpinalCanal(grid: LpsGrid, options: TraceSpinalCanalOptions
   if (candidates.length === 0) return null;
   const s = grid.spacingMm;
   const maxGapMm = 32;
-  // Dynamic programming over candidates sorted by slice: longest consistent chain.
-  const n = candidates.length;
-  const best = new Float64Array(n);
-  const prev = new Int32Array(n).fill(-1);
-  let start = 0;
-  for (let c = 0; c < n; c++) {
-    const cc = candidates[c]!;
-    best[c] = 1;
-    while (start < c && (cc.k - candidates[start]!.k) * s > maxGapMm) start++;
-    for (let p = start; p < c; p++) {
-      const pc = candidates[p]!;
-      const dk = cc.k - pc.k;
-      if (dk <= 0) continue;
-      const dz = dk * s;
-      const dxy = Math.hypot(cc.x - pc.x, cc.y - pc.y);
-      // LISTHESIS: a slipped vertebra carries its canal forward or back with it (the canal steps in
-      // AP, not sideways): a step with no lateral shift may reach 4 + 1.2 mm per mm of gap.
-      const sagittalStep = Math.abs(cc.x - pc.x) <= 2 + 0.1 * dz && Math.abs(cc.y - pc.y) <= 4 + 1.2 * dz;
-      if (dxy > 4 + 0.6 * dz && !sagittalStep) continue; // allows a listhesis step across a disc gap
-      const score = best[p]! + 1 - 0.02 * dz - 0.1 * dxy;
-      if (score > best[c]!) {
-        best[c] = score;
-        prev[c] = p;
-      }
-    }
-  }
-  let end = 0;
-  for (let c = 1; c < n; c++) if (best[c]! > best[end]!) end = c;
-  const rawChain: CanalCandidate[] = [];
-  for (let c = end; c >= 0; c = prev[c]!) rawChain.push(candidates[c]!);
-  rawChain.reverse();
+  // Longest consistent chain over the candidates sorted by slice.
+  const rawChain = chainAcrossSlices(candidates, s, maxGapMm, (pc, cc, dz) => {
+    const dxy = Math.hypot(cc.x - pc.x, cc.y - pc.y);
+    // LISTHESIS: a slipped vertebra carries its canal forward or back with it (the canal steps in
+    // AP, not sideways): a step with no lateral shift may reach 4 + 1.2 mm per mm of gap.
+    const sagittalStep = Math.abs(cc.x - pc.x) <= 2 + 0.1 * dz && Math.abs(cc.y - pc.y) <= 4 + 1.2 * dz;
+    if (dxy > 4 + 0.6 * dz && !sagittalStep) return null; // allows a listhesis step across a disc gap
+    return 0.1 * dxy;
+  });
   // Median of x and y over ±2 chain neighbours removes single wrong candidates.
   const med = (vals: number[]): number => vals.sort((p, q) => p - q)[vals.length >> 1]!;
   const chain: CanalCandidate[] = rawChain.map((cc, q) => {

@@ -41,6 +41,26 @@ async function grab(page: Page, box: { x: number; y: number; width: number; heig
 /** The overlay's sagittal-angle yellow (#ffe24f), not the cyan endplates, green heights or white text. */
 const isYellow = ([r, g, b]: Rgb): boolean => r > 180 && g > 160 && b < 140;
 
+/**
+ * Stores one suite case's CT (on the small grid the analysis accuracy floors use) and waits for the
+ * server's analysis job; its result. (expect.poll works inside tests only, so a plain loop.)
+ */
+async function storeAnalysedPhantom(server: ViewerServer, caseId: string) {
+  const options = phantomSuite().find((c) => c.caseId === caseId)!;
+  const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, pixelSpacingMm: 1.6, sliceThicknessMm: 2 } });
+  const visit = phantom.groundTruth.visits[0]!;
+  expect(await stowFiles(server, phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
+  const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(visit.studyInstanceUid)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
+  let analyses = await analysesOf();
+  for (const deadline = Date.now() + 120_000; !/^(done|failed)$/.test(analyses.map((a) => a.state).join(',')) && Date.now() < deadline; analyses = await analysesOf()) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const analysis = analyses[0]!;
+  expect(analysis.state).toBe('done');
+  expect(analysis.error).toBeNull();
+  return { visit, result: analysis.result! };
+}
+
 describe.skipIf(!existsSync(chromiumPath))('analysis overlay lines end to end (Chromium, phantom CT with known lordosis)', () => {
   let server: ViewerServer;
   let context: BrowserContext;
@@ -53,23 +73,11 @@ describe.skipIf(!existsSync(chromiumPath))('analysis overlay lines end to end (C
   beforeAll(async () => {
     await ensureViewerBuilt();
     server = await startViewerServer({ distDir: webDistDir, analysis: { quietMs: 300 } });
-    // The suite's normal lumbar case on the small grid the analysis accuracy floors use (lordosis measured within 1°).
-    const options = phantomSuite().find((c) => c.caseId === 'normal-hfs-1mm')!;
-    const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, pixelSpacingMm: 1.6, sliceThicknessMm: 2 } });
-    const visit = phantom.groundTruth.visits[0]!;
-    study = visit.studyInstanceUid;
-    truthLordosisDeg = visit.anatomy.alignment.lumbarLordosisDeg;
-    expect(await stowFiles(server, phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
-    const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(study)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
-    // (expect.poll works inside tests only.)
-    let analyses = await analysesOf();
-    for (const deadline = Date.now() + 120_000; !/^(done|failed)$/.test(analyses.map((a) => a.state).join(',')) && Date.now() < deadline; analyses = await analysesOf()) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    const analysis = analyses[0]!;
-    expect(analysis.state).toBe('done');
-    expect(analysis.error).toBeNull();
-    result = analysis.result!;
+    // The suite's normal lumbar case (lordosis measured within 1° on this grid).
+    const stored = await storeAnalysedPhantom(server, 'normal-hfs-1mm');
+    study = stored.visit.studyInstanceUid;
+    truthLordosisDeg = stored.visit.anatomy.alignment.lumbarLordosisDeg;
+    result = stored.result;
 
     profileDir = await mkdtemp(join(tmpdir(), 'vertebra-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, { executablePath: chromiumPath, headless: true, args: chromiumFlags, viewport: { width: 1500, height: 800 } });
@@ -159,13 +167,7 @@ describe.skipIf(!existsSync(chromiumPath))('analysis overlay lines end to end (C
   });
 
   it('draws the Cobb end-vertebra endplate lines in the coronal view and the kyphosis lines in the sagittal view of a thoracic scoliosis phantom', async () => {
-    const options = phantomSuite().find((c) => c.caseId === 'scoliosis-right-thoracic')!;
-    const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, pixelSpacingMm: 1.6, sliceThicknessMm: 2 } });
-    const visit = phantom.groundTruth.visits[0]!;
-    expect(await stowFiles(server, phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
-    const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(visit.studyInstanceUid)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
-    await expect.poll(async () => (await analysesOf()).map((a) => a.state).join(','), { timeout: 120_000, interval: 500 }).toBe('done');
-    const scoliosis = (await analysesOf())[0]!.result!;
+    const { visit, result: scoliosis } = await storeAnalysedPhantom(server, 'scoliosis-right-thoracic');
     const cobb = scoliosis.measurements.cobb;
     const kyphosis = scoliosis.measurements.kyphosisT4T12;
     expect(cobb).not.toBeNull();
@@ -210,13 +212,7 @@ describe.skipIf(!existsSync(chromiumPath))('analysis overlay lines end to end (C
   });
 
   it('draws the slip of a phantom L4 anterolisthesis between the posterior corners in the sagittal view', async () => {
-    const options = phantomSuite().find((c) => c.caseId === 'listhesis-l4-25')!;
-    const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, pixelSpacingMm: 1.6, sliceThicknessMm: 2 } });
-    const visit = phantom.groundTruth.visits[0]!;
-    expect(await stowFiles(server, phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes))).toBe(200);
-    const analysesOf = async (): Promise<SeriesAnalysis[]> => ((await (await server.fetch(`/api/studies/${encodeURIComponent(visit.studyInstanceUid)}/analyses`)).json()) as { analyses: SeriesAnalysis[] }).analyses;
-    await expect.poll(async () => (await analysesOf()).map((a) => a.state).join(','), { timeout: 120_000, interval: 500 }).toBe('done');
-    const listhesis = (await analysesOf())[0]!.result!;
+    const { visit, result: listhesis } = await storeAnalysedPhantom(server, 'listhesis-l4-25');
     const finding = listhesis.findings.find((f) => f.kind === 'spondylolisthesis' && f.level === 'L4-L5');
     expect(finding, 'the analysis grades the L4-L5 slip').toBeDefined();
     const level = listhesis.measurements.levels.find((l) => l.level === 'L4-L5')!;
