@@ -88,7 +88,7 @@ async function startTrace(page, file) {
   const cdp = await page.context().newCDPSession(page);
   const events = [];
   cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
-  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['devtools.timeline', 'toplevel', 'v8', 'v8.execute', 'blink', 'gpu', 'gpu.angle', 'disabled-by-default-gpu.service', 'disabled-by-default-devtools.timeline'] } });
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { includedCategories: ['devtools.timeline', 'toplevel', 'v8', 'v8.execute', 'blink', 'gpu', 'gpu.angle', 'disabled-by-default-gpu.service', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] } });
   return async () => {
     const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
     await cdp.send('Tracing.end');

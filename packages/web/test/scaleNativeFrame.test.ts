@@ -24,6 +24,26 @@ describe('scaleNativeFrame', () => {
     expect(Array.from(half?.pixels ?? [])).toEqual([4, 9, 14, 19]);
   });
 
+  it('gives the output extremes of every path: a negative slope swaps the stored ones', () => {
+    const stored = [5, -7, 300, 0];
+    const inverted = scaleNativeFrame(cells(stored.map((v) => v & 0xffff)), ct, { slope: -2, intercept: 10 }, 'Float32Array');
+    expect(Array.from(inverted?.pixels ?? [])).toEqual([0, 24, -590, 10]);
+    expect([inverted?.min, inverted?.max]).toEqual([-590, 24]);
+    const unsigned = scaleNativeFrame(cells([65535, 2, 40000, 7]), { ...ct, signed: false }, { slope: 1, intercept: -32768 }, 'Float32Array');
+    expect([unsigned?.min, unsigned?.max]).toEqual([-32766, 32767]);
+    const bytes = scaleNativeFrame(new Uint8Array([9, 200, 3, 77]), { ...ct, bitsAllocated: 8, bitsStored: 8, signed: false }, undefined, 'Uint8Array');
+    expect([bytes?.min, bytes?.max]).toEqual([3, 200]);
+    // A CT slice's size: every value and both extremes as a plain loop gives them.
+    const n = 512 * 512;
+    const values = Array.from({ length: n }, (_, i) => ((i * 7919) % 4096) - 1024 - (i === 12345 ? 2000 : 0));
+    const slice = scaleNativeFrame(cells(values.map((v) => v & 0xffff)), { ...ct, rows: 512, columns: 512 }, { slope: 1, intercept: -1024 }, 'Float32Array');
+    expect(slice?.pixels[12345]).toBe(values[12345]! - 1024);
+    expect(slice?.pixels[n - 1]).toBe(values[n - 1]! - 1024);
+    const low = values.reduce((a, b) => Math.min(a, b));
+    const high = values.reduce((a, b) => Math.max(a, b));
+    expect([slice?.min, slice?.max]).toEqual([low - 1024, high - 1024]);
+  });
+
   it('reads a frame starting at an odd byte offset', () => {
     const frame = scaleNativeFrame(cells([1, 2, 3, 4], 1), ct, undefined, 'Int16Array');
     expect(frame?.pixels).toBeInstanceOf(Int16Array);

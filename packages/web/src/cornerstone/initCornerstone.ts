@@ -70,7 +70,11 @@ function wadorsLoaderWithSources(sources: ReadonlySet<FrameSource>): Types.Image
 }
 
 export function initCornerstone(): CornerstoneRuntime {
-  coreInit();
+  // One WebGL context per rendering engine instead of Cornerstone's pool of 7: the volume viewports of an MPR all
+  // draw in the pool's first context anyway, and with software WebGL every context is served by the same GPU-process
+  // thread, so the other six only cost their creation (the seven took ~0.1 s of the page's thread at study open on
+  // 2 busy cores, bench/viewer trace 2026-11-27) and their memory. Stack viewports share the one context, as before Cornerstone 4.
+  coreInit({ rendering: { webGlContextCount: 1 } } as Parameters<typeof coreInit>[0]);
   toolsInit();
   // One core stays with the main thread (and software WebGL in CI); bench/viewer saw no gain from more on 2 cores.
   const workers = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));

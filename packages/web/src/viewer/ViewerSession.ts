@@ -36,6 +36,8 @@ import type { DicomwebClient } from '../dicomweb/DicomwebClient.js';
 import { buildImageIds } from '../dicomweb/buildImageIds.js';
 import { numberValue, type DicomJsonDataset } from '../dicomweb/dicomJson.js';
 import type { CornerstoneRuntime } from '../cornerstone/initCornerstone.js';
+import { preallocateVolumeTexture } from '../cornerstone/preallocateVolumeTexture.js';
+import { streamingTextureUpload } from '../cornerstone/streamingTextureUpload.js';
 import { primaryTools, type PrimaryToolId } from '../cornerstone/toolNames.js';
 import type { HangingProtocol, MprOrientation, ViewportSpec } from './chooseHangingProtocol.js';
 import { FramePrefetcher } from './FramePrefetcher.js';
@@ -84,6 +86,13 @@ const orientationAxis: Record<MprOrientation, CoreEnums.OrientationAxis> = {
  */
 const progressiveRenderIntervalMs = 2000;
 
+/**
+ * Shortest interval between uploads of the slices that came in to the volume's texture while it streams in, without a
+ * redraw (streamingTextureUpload). Without them every slice that arrived since the last redraw went up in the final
+ * render, after the last byte, on the critical path; with them the GPU process copies them meanwhile, on its own core.
+ */
+const textureUploadIntervalMs = 100;
+
 const referenceLineColors: Record<string, string> = {
   'mpr-axial': 'rgb(255, 80, 80)',
   'mpr-sagittal': 'rgb(240, 220, 60)',
@@ -106,6 +115,8 @@ export interface OverlayViewport {
   readonly frameOfReferenceUid?: string;
   readonly viewPlaneNormal: readonly [number, number, number];
   readonly pointOnPlaneLps: readonly [number, number, number];
+  /** Thickness of the shown slab (volume viewports), mm: the overlay draws measured segments within half of it. */
+  readonly slabThicknessMm?: number;
   worldToCanvas(world: readonly [number, number, number]): [number, number];
 }
 
@@ -371,18 +382,37 @@ export class ViewerSession {
     // Progressive display, throttled: Cornerstone's own auto-render redraws every 2 % of the
     // frames, which with software WebGL costs more than the loading itself.
     let lastRenderMs = Number.NEGATIVE_INFINITY;
+    let lastUploadMs = Number.NEGATIVE_INFINITY;
+    /**
+     * Whether the first redraw waits a whole interval after the first slice: where the texture was allocated ahead
+     * (preallocateVolumeTexture) and slices go up between redraws. A redraw at the first slice showed one line in the
+     * sagittal and coronal views and made the page wait on the GPU process (texture, shaders) while the series
+     * stalled; without the texture made ahead it is what creates it, so it stays.
+     */
+    let deferFirstRender = false;
+    /** Uploads the slices loaded since the last upload or redraw; false once it cannot (then only redraws upload). */
+    let uploadSlices: (() => boolean) | undefined;
     let lastReportMs = Number.NEGATIVE_INFINITY;
     /** The view hidden under the first-image preview: not redrawn until the volume is complete. */
     let coveredViewportId: string | undefined;
     const onModified = (event: Event): void => {
       const detail = (event as CustomEvent<{ volumeId: string; framesProcessed?: number; numberOfFrames?: number }>).detail;
       if (detail.volumeId !== volumeId || detail.framesProcessed === undefined) return;
-      if (!anyFrameLoaded) performance.mark('vertebra:first-frame-loaded');
-      anyFrameLoaded = true;
       const now = performance.now();
+      if (!anyFrameLoaded) {
+        performance.mark('vertebra:first-frame-loaded');
+        if (deferFirstRender) lastRenderMs = now;
+      }
+      anyFrameLoaded = true;
       if (now - lastRenderMs >= progressiveRenderIntervalMs && detail.framesProcessed < total) {
         lastRenderMs = now;
+        lastUploadMs = now;
         this.renderingEngine.renderViewports(viewportIds.filter((id) => id !== coveredViewportId));
+      } else if (now - lastUploadMs >= textureUploadIntervalMs && detail.framesProcessed < total && uploadSlices !== undefined) {
+        lastUploadMs = now;
+        queueMicrotask(() => {
+          if (!this.destroyed && uploadSlices?.() === false) uploadSlices = undefined;
+        });
       }
       // The progress bar is React state: one update per frame re-rendered the viewer 300 times per load.
       if (now - lastReportMs < progressReportIntervalMs) return;
@@ -403,6 +433,12 @@ export class ViewerSession {
     const volume = await volumeLoader.createAndCacheVolume(volumeId, { imageIds });
     performance.mark('vertebra:volume-created');
     (volume as unknown as { autoRenderOnLoad: boolean }).autoRenderOnLoad = false;
+    uploadSlices = streamingTextureUpload(volume);
+    // The texture is allocated now, while the viewports are set up and the series streams in, not inside the first draw.
+    if (preallocateVolumeTexture(this.renderingEngine, viewportIds, volume)) {
+      performance.mark('vertebra:texture-allocated');
+      deferFirstRender = uploadSlices !== undefined;
+    }
     // Slices are requested middle-out. BaseStreamingImageVolume.loadImages queues the requests in
     // reverse, so they are handed over last-first.
     const streaming = volume as unknown as { getImageLoadRequests: (priority: number) => unknown[] };
@@ -638,6 +674,7 @@ export class ViewerSession {
       ...(frameOfReferenceUid === undefined ? {} : { frameOfReferenceUid }),
       viewPlaneNormal: [normal[0], normal[1], normal[2]],
       pointOnPlaneLps: [focal[0], focal[1], focal[2]],
+      ...('getSlabThickness' in viewport && typeof viewport.getSlabThickness === 'function' ? { slabThicknessMm: (viewport.getSlabThickness as () => number).call(viewport) } : {}),
       worldToCanvas: (world) => {
         const [x, y] = viewport.worldToCanvas([world[0], world[1], world[2]]);
         return [x, y];
