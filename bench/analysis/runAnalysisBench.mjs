@@ -6,22 +6,41 @@
 // alone. Baselines in the same child: reading the raw file once, and copying the voxels once
 // (Int16Array → Float32Array, the cheapest full pass). Not a test.
 //
+// Memory is resident set size (RSS: V8 heap + typed-array backing stores + malloc arenas, the
+// volume itself included), read as the kernel's high-water mark (VmHWM, or getrusage maxRSS where
+// /proc is missing), so nothing between samples is missed. The child runs with --expose-gc and
+// collects the previous run's garbage before each run, and on Linux resets the high-water mark then
+// (/proc/self/clear_refs = 5), so each run's peak is its own, not the previous run's garbage;
+// the reported peak is the worst run. Also printed: the live typed-array memory
+// (process.memoryUsage().arrayBuffers) at each stage boundary, to see which stage holds what.
+//
 //   npm run bench:analysis            (builds, then node bench/analysis/runAnalysisBench.mjs)
-//   node bench/analysis/runAnalysisBench.mjs [--runs N] [--sizes 300,600]
+//   node bench/analysis/runAnalysisBench.mjs [--runs N] [--sizes 300,600] [--dist DIR]
+//   (--dist: another build of @vertebra/analysis, e.g. a copy of packages/analysis/dist from before a change)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const mib = (bytes) => `${(bytes / 1048576).toFixed(0)} MiB`;
 
 if (process.argv[2] === '--child') {
   // Child: read the raw volume, run the baselines and the analysis, print one JSON line.
-  const { analyzeSpineCt } = await import('../../packages/analysis/dist/index.js');
-  const [, , , rawPath, metaPath, runsText] = process.argv;
+  const [, , , rawPath, metaPath, runsText, distDir] = process.argv;
+  const { analyzeSpineCt } = await import(distDir ? pathToFileURL(join(resolve(distDir), 'index.js')).href : '../../packages/analysis/dist/index.js');
   const meta = JSON.parse(readFileSync(metaPath, 'utf8'));
+  // Peak RSS since the last reset: VmHWM from /proc (Linux), else the process' maxRSS (never reset).
+  const canReset = (() => {
+    try {
+      writeFileSync('/proc/self/clear_refs', '5');
+      return /VmHWM:\s+\d+/.test(readFileSync('/proc/self/status', 'utf8'));
+    } catch {
+      return false;
+    }
+  })();
+  const highWater = () => (canReset ? Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024 : process.resourceUsage().maxRSS * 1024);
   const rssBefore = process.memoryUsage().rss;
   let t = performance.now();
   const buffer = readFileSync(rawPath);
@@ -29,29 +48,35 @@ if (process.argv[2] === '--child') {
   const readMs = performance.now() - t;
   const rssWithVolume = process.memoryUsage().rss;
   const volume = { ...meta, data, valueUnit: 'HU' };
-  let peakRss = rssWithVolume;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
   const runs = [];
   for (let r = 0; r < Number(runsText); r++) {
+    // Previous run's garbage out first: V8 frees typed-array backing stores after a collection, on
+    // a concurrent sweeper task, hence the pause and a second collection.
+    globalThis.gc?.();
+    await new Promise((done) => setTimeout(done, 100));
+    globalThis.gc?.();
+    if (canReset) writeFileSync('/proc/self/clear_refs', '5');
+    const rssStart = process.memoryUsage().rss;
+    const liveArrayBuffers = {};
     t = performance.now();
-    // onProgress samples RSS at each stage boundary (the interval timer cannot fire while the
-    // synchronous pipeline runs).
-    const result = analyzeSpineCt(volume, { onProgress: () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)) });
-    runs.push({ wallMs: performance.now() - t, timingsMs: result.timingsMs, status: result.status, vertebrae: result.vertebrae.length, labelled: result.vertebrae.filter((v) => v.label).length });
+    const result = analyzeSpineCt(volume, { onProgress: (p) => (liveArrayBuffers[p.stage] = process.memoryUsage().arrayBuffers) });
+    const wallMs = performance.now() - t;
+    runs.push({ wallMs, peakRss: highWater(), rssStart, liveArrayBuffers, timingsMs: result.timingsMs, status: result.status, vertebrae: result.vertebrae.length, labelled: result.vertebrae.filter((v) => v.label).length });
   }
-  clearInterval(sampler);
-  const maxRss = process.resourceUsage().maxRSS * 1024;
+  const peakRss = Math.max(...runs.map((r) => r.peakRss));
+  const maxRss = canReset ? peakRss : process.resourceUsage().maxRSS * 1024;
   // The copy baseline runs last so that its Float32 buffer does not count in the analysis' peak.
   t = performance.now();
   const copy = Float32Array.from(data);
   const copyMs = performance.now() - t;
   copy[0] = 0;
-  console.log(JSON.stringify({ readMs, copyMs, rssBefore, rssWithVolume, peakRss, maxRss, runs }));
+  console.log(JSON.stringify({ readMs, copyMs, rssBefore, rssWithVolume, peakRss, maxRss, canReset, runs }));
   process.exit(0);
 }
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 2) || 2;
+const dist = args.includes('--dist') ? args[args.indexOf('--dist') + 1] : '';
 const sizes = (args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : '300,600').split(',').map(Number);
 const { buildAnatomy, buildSpineModel, computeGroundTruth, defaultPhantomParameters, mergePhantomParameters, renderCtVolume } = await import('../../packages/phantom/dist/index.js');
 
@@ -64,7 +89,7 @@ const z = (level) => truth.vertebrae.find((v) => v.level === level).centroidLps[
 const dir = mkdtempSync(join(tmpdir(), 'vertebra-analysis-bench-'));
 const self = fileURLToPath(import.meta.url);
 
-console.log(`# Analysis benchmark — ${new Date().toISOString()} — Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`# Analysis benchmark — ${new Date().toISOString()} — Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}${dist ? `, analysis from ${dist}` : ''}`);
 const rows = [];
 try {
   for (const slices of sizes) {
@@ -90,7 +115,7 @@ try {
     const metaPath = join(dir, `ct${slices}.json`);
     writeFileSync(rawPath, new Uint8Array(volume.data.buffer, volume.data.byteOffset, volume.data.byteLength));
     writeFileSync(metaPath, JSON.stringify({ dimensions: volume.dimensions, spacingMm: volume.spacingMm, originLps: volume.originLps, direction: volume.direction }));
-    const child = spawnSync(process.execPath, [self, '--child', rawPath, metaPath, String(runs)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const child = spawnSync(process.execPath, ['--expose-gc', self, '--child', rawPath, metaPath, String(runs), dist], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (child.status !== 0) throw new Error(`child failed: ${child.stderr}`);
     const m = JSON.parse(child.stdout.trim().split('\n').pop());
     const bytes = volume.data.byteLength;
@@ -106,6 +131,8 @@ try {
       `memory: Node alone ${mib(m.rssBefore)}, with volume ${mib(m.rssWithVolume)}, peak ${mib(peak)} → analysis working set ${mib(extra)} = ${(extra / bytes).toFixed(2)}× the volume; ` +
         `(peak − Node alone) / volume = ${(overNode / bytes).toFixed(2)}× (goal ≤ 2×)`,
     );
+    console.log(`peak RSS per run (${m.canReset ? 'VmHWM reset before each run, after gc' : 'process maxRSS, not reset'}): ${m.runs.map((r) => `${mib(r.peakRss)} = ${((r.peakRss - m.rssBefore) / bytes).toFixed(2)}× (RSS at its start ${mib(r.rssStart)})`).join(', ')}`);
+    console.log(`live typed arrays at stage ends (worst run): ${Object.entries(m.runs.reduce((a, b) => (a.peakRss >= b.peakRss ? a : b)).liveArrayBuffers).map(([k, v]) => `${k} ${mib(v)}`).join(', ')}`);
     rows.push({ dims: volume.dimensions.join('×'), slices: volume.dimensions[2], bytes, best, m, extra, overNode });
   }
   if (rows.length > 1) {

@@ -2,7 +2,10 @@
  * Resamples a Volume of any orientation onto an LPS-aligned working grid (i → L, j → P, k → S)
  * with isotropic spacing, so detection can reason in anatomical directions whatever the patient
  * position (HFS, FFS, prone) or gantry tilt. Trilinear interpolation; metal clipped at 2500 HU.
- * Signed-permutation directions (all orthogonal acquisitions) take a separable fast path.
+ * Signed-permutation directions (all orthogonal acquisitions) take a separable fast path, which
+ * interpolates each source slice it reads once along x and y and shares that plane between the
+ * output slices on either side of it (the same values as per-voxel trilinear, bit for bit).
+ * The output is Int16 HU (one 2-byte copy of the cropped region; issue 6, peak memory).
  */
 import type { Volume } from '@vertebra/geometry';
 import { createLpsSampler } from './createLpsSampler.js';
@@ -131,51 +134,98 @@ function resampleSeparable(
     return { off0, off1, w, inside };
   });
   const [tx, ty, tz] = tables as [typeof tables[0], typeof tables[0], typeof tables[0]];
-  const src = volume.data;
-  const lo = -1024;
-  const hi = 2500;
   const [dx, dy, dz] = p.dims;
+  // Trilinear = x lerp, then y lerp, then z lerp (the order of the per-voxel formula, so the
+  // result is identical): the x/y-interpolated plane of a source z position is shared by every
+  // output slice that reads it, and the x-interpolated source row by every output row that reads
+  // it. Two planes and two rows are kept, keyed by their source offset.
+  const plane = dx * dy;
+  const planes = [new Float64Array(plane), new Float64Array(plane)];
+  const planeKey = [-1, -1];
+  const rows = [new Float64Array(dx), new Float64Array(dx)];
+  const rowKey = [-1, -1];
+  const out = p.data;
   let n = 0;
   for (let k = 0; k < dz; k++) {
-    const zIn = tz.inside[k]!;
+    if (!tz.inside[k]) {
+      out.fill(-1024, n, n + plane);
+      n += plane;
+      continue;
+    }
     const z0 = tz.off0[k]!;
     const z1 = tz.off1[k]!;
+    const e0 = xyPlane(volume.data, z0, z1, tx, ty, planes, planeKey, rows, rowKey);
+    const e1 = xyPlane(volume.data, z1, z0, tx, ty, planes, planeKey, rows, rowKey);
     const wz = tz.w[k]!;
-    for (let j = 0; j < dy; j++) {
-      const yIn = ty.inside[j]!;
-      const y0 = ty.off0[j]!;
-      const y1 = ty.off1[j]!;
-      const wy = ty.w[j]!;
-      const b00 = z0 + y0;
-      const b01 = z0 + y1;
-      const b10 = z1 + y0;
-      const b11 = z1 + y1;
-      for (let i = 0; i < dx; i++, n++) {
-        if (!(zIn && yIn && tx.inside[i])) {
-          p.data[n] = lo;
-          continue;
-        }
-        const x0 = tx.off0[i]!;
-        const x1 = tx.off1[i]!;
-        const wx = tx.w[i]!;
-        let c000 = src[b00 + x0]!, c100 = src[b00 + x1]!, c010 = src[b01 + x0]!, c110 = src[b01 + x1]!;
-        let c001 = src[b10 + x0]!, c101 = src[b10 + x1]!, c011 = src[b11 + x0]!, c111 = src[b11 + x1]!;
-        c000 = c000 > hi ? hi : c000 < lo ? lo : c000;
-        c100 = c100 > hi ? hi : c100 < lo ? lo : c100;
-        c010 = c010 > hi ? hi : c010 < lo ? lo : c010;
-        c110 = c110 > hi ? hi : c110 < lo ? lo : c110;
-        c001 = c001 > hi ? hi : c001 < lo ? lo : c001;
-        c101 = c101 > hi ? hi : c101 < lo ? lo : c101;
-        c011 = c011 > hi ? hi : c011 < lo ? lo : c011;
-        c111 = c111 > hi ? hi : c111 < lo ? lo : c111;
-        const a0 = c000 + (c100 - c000) * wx;
-        const a1 = c010 + (c110 - c010) * wx;
-        const a2 = c001 + (c101 - c001) * wx;
-        const a3 = c011 + (c111 - c011) * wx;
-        const e0 = a0 + (a1 - a0) * wy;
-        const e1 = a2 + (a3 - a2) * wy;
-        p.data[n] = Math.round(e0 + (e1 - e0) * wz);
-      }
-    }
+    for (let m = 0; m < plane; m++, n++) out[n] = Math.round(e0[m]! + (e1[m]! - e0[m]!) * wz);
   }
+}
+
+interface AxisTable {
+  readonly off0: Int32Array;
+  readonly off1: Int32Array;
+  readonly w: Float32Array;
+  readonly inside: Uint8Array;
+}
+
+/** The source plane at offset `zOffset`, interpolated along x then y onto the output (i, j) grid; cached in one of two slots, never the one holding `keep`. */
+function xyPlane(
+  src: Volume['data'],
+  zOffset: number,
+  keep: number,
+  tx: AxisTable,
+  ty: AxisTable,
+  planes: Float64Array[],
+  planeKey: number[],
+  rows: Float64Array[],
+  rowKey: number[],
+): Float64Array {
+  if (planeKey[0] === zOffset) return planes[0]!;
+  if (planeKey[1] === zOffset) return planes[1]!;
+  const slot = planeKey[0] === keep ? 1 : 0;
+  const e = planes[slot]!;
+  planeKey[slot] = zOffset;
+  const dx = tx.off0.length;
+  const dy = ty.off0.length;
+  // The output columns inside the source form one run [iLo, iHi) (the axis maps monotonically).
+  const xIn = tx.inside;
+  let iLo = 0;
+  while (iLo < dx && !xIn[iLo]) iLo++;
+  let iHi = iLo;
+  while (iHi < dx && xIn[iHi]) iHi++;
+  for (let j = 0, n = 0; j < dy; j++, n += dx) {
+    if (!ty.inside[j] || iLo === iHi) {
+      e.fill(-1024, n, n + dx);
+      continue;
+    }
+    const y0 = zOffset + ty.off0[j]!;
+    const y1 = zOffset + ty.off1[j]!;
+    const a0 = xRow(src, y0, y1, tx, iLo, iHi, rows, rowKey);
+    const a1 = xRow(src, y1, y0, tx, iLo, iHi, rows, rowKey);
+    const wy = ty.w[j]!;
+    if (iLo > 0) e.fill(-1024, n, n + iLo);
+    for (let i = iLo; i < iHi; i++) e[n + i] = a0[i]! + (a1[i]! - a0[i]!) * wy;
+    if (iHi < dx) e.fill(-1024, n + iHi, n + dx);
+  }
+  return e;
+}
+
+/** Source row at `offset` (values clipped to [-1024, 2500]) interpolated along x over the columns [iLo, iHi); cached in one of two slots, never the one holding `keep`. */
+function xRow(src: Volume['data'], offset: number, keep: number, tx: AxisTable, iLo: number, iHi: number, rows: Float64Array[], rowKey: number[]): Float64Array {
+  if (rowKey[0] === offset) return rows[0]!;
+  if (rowKey[1] === offset) return rows[1]!;
+  const slot = rowKey[0] === keep ? 1 : 0;
+  const r = rows[slot]!;
+  rowKey[slot] = offset;
+  const off0 = tx.off0;
+  const off1 = tx.off1;
+  const w = tx.w;
+  for (let i = iLo; i < iHi; i++) {
+    let c0 = src[offset + off0[i]!]!;
+    let c1 = src[offset + off1[i]!]!;
+    c0 = c0 > 2500 ? 2500 : c0 < -1024 ? -1024 : c0;
+    c1 = c1 > 2500 ? 2500 : c1 < -1024 ? -1024 : c1;
+    r[i] = c0 + (c1 - c0) * w[i]!;
+  }
+  return r;
 }
