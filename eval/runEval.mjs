@@ -86,16 +86,20 @@ async function runPhantom(args) {
   const scores = [];
   for (const [n, options] of cases.entries()) {
     const t0 = performance.now();
-    const phantom = generatePhantomCase({ ...options, modalities: ['ct'] });
+    // The label map comes with the NIfTI export (same grid as the CT): the in-view centroid of a
+    // body cut by the field of view is taken from its mask, as VerSe does for real scans.
+    const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, nifti: true } });
     const t1 = performance.now();
     // Follow-up cases carry two visits: the first visit's CT is evaluated.
     const visit = phantom.groundTruth.visits[0];
     const ctFiles = phantom.files.filter((f) => visit.ct.paths.includes(f.path)).map((f) => f.bytes);
     const { volume } = await assembleVolumeAsync(ctFiles);
+    const labelsFile = phantom.files.find((f) => visit.ct.niftiPaths.includes(f.path) && f.path.endsWith('labels.nii'));
+    const inViewCentroids = labelsFile ? cutBodyCentroids(readNifti(labelsFile.bytes, { subject: labelsFile.path, valueUnit: 'label' }), visit.anatomy) : new Map();
     const t2 = performance.now();
     const result = analyzeSpineCt(volume);
     const t3 = performance.now();
-    const score = scorePhantomCase(result, visit.anatomy, zBounds(volume));
+    const score = scorePhantomCase(result, visit.anatomy, zBounds(volume), inViewCentroids);
     scores.push({ caseId: options.caseId, preset: options.preset, notes: result.reason ? [result.reason] : result.labellingNotes, dims: volume.dimensions.join('x'), generateMs: t1 - t0, readMs: t2 - t1, analysisMs: t3 - t2, ...score });
     process.stderr.write(`eval: [${n + 1}/${cases.length}] ${options.caseId} ${volume.dimensions.join('x')}: analysis ${((t3 - t2) / 1000).toFixed(1)} s (phantom ${((t1 - t0) / 1000).toFixed(1)} s)\n`);
   }
@@ -188,6 +192,24 @@ function labelCentroids(mask, labels, keep = () => true) {
     a[3]++;
   }
   return new Map([...acc].filter(([, a]) => a[3] > 0).map(([l, a]) => [l, voxelToLps(mask, [a[0] / a[3], a[1] / a[3], a[2] / a[3]])]));
+}
+
+/**
+ * In-view body centroids (LPS) of the phantom vertebrae whose body mask reaches the first or last
+ * slice (cut by the field of view), by level: the centroid of the body's voxels in the image
+ * (VerSe: Sekuboyina A et al., Med Image Anal 2021;73:102166). Bodies wholly in view keep the
+ * phantom's exact centroid.
+ */
+function cutBodyCentroids(mask, anatomy) {
+  const [nx, ny, nz] = mask.dimensions;
+  const byLabel = new Map(anatomy.vertebrae.map((v) => [v.bodyLabel, v.level]));
+  const cut = new Set();
+  for (const k of [0, nz - 1]) {
+    const off = k * nx * ny;
+    for (let n = 0; n < nx * ny; n++) if (byLabel.has(mask.data[off + n])) cut.add(mask.data[off + n]);
+  }
+  const c = labelCentroids(mask, [...cut]);
+  return new Map([...c].map(([l, p]) => [byLabel.get(l), p]));
 }
 
 async function runReal() {

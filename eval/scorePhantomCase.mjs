@@ -2,7 +2,8 @@
  * Scores one analysis result against phantom ground truth (issue 6 evaluation).
  * Identification follows VerSe (Sekuboyina et al., Med Image Anal 2021): a truth vertebra is
  * identified when the nearest detected centroid is < 20 mm away and carries the same label.
- * Centroids compared: the phantom's body centroid (VerSe convention) vs the analysis' centroidLps.
+ * Centroids compared: the phantom's body centroid (VerSe convention; for a body cut by the field of view the
+ * centroid of its mask's part in view, as VerSe's truth for a cut body) vs the analysis' centroidLps.
  * Grades are compared as sets of "LEVEL:grade" strings against the truth thresholds of
  * Genant 1993, Meyerding 1932, Verbiest/Ullrich (lumbar canal) and Pickhardt 2013 (L1 HU).
  */
@@ -95,14 +96,18 @@ export function resultGrades(result) {
 
 const sameSet = (a, b) => a.length === b.length && [...a].sort().join('|') === [...b].sort().join('|');
 
-/** Full score of a phantom case. `bounds`: the CT's LPS z extent [zmin, zmax]. */
-export function scorePhantomCase(result, anatomy, bounds) {
-  // In view: the body centroid at least 5 mm inside the scanned z range (a body cut by the edge
-  // has no defined centroid to compare).
+/**
+ * Full score of a phantom case. `bounds`: the CT's LPS z extent [zmin, zmax]. `inViewCentroids`:
+ * by level, the centroid of the part in view of a body cut by the field of view (its mask in the
+ * image, as VerSe's truth for a cut body); other bodies are compared with their exact centroid.
+ */
+export function scorePhantomCase(result, anatomy, bounds, inViewCentroids = new Map()) {
+  // In view: the body centroid at least 5 mm inside the scanned z range (the selection is by the
+  // whole body's centroid; a body cut by the edge is then compared with its part in view).
   const inView = anatomy.vertebrae.filter((v) => v.centroidLps[2] > bounds[0] + 5 && v.centroidLps[2] < bounds[1] - 5);
   const match = matchVertebrae(
     result,
-    inView.map((v) => ({ label: v.level, centroidLps: v.centroidLps, heightsMm: v.heightsMm })),
+    inView.map((v) => ({ label: v.level, centroidLps: inViewCentroids.get(v.level) ?? v.centroidLps, heightsMm: v.heightsMm })),
   );
   const heightErrs = [];
   for (const r of match.rows) {
@@ -125,6 +130,7 @@ export function scorePhantomCase(result, anatomy, bounds) {
     levelsFound: result.vertebrae.length,
     labelled: result.vertebrae.filter((v) => v.label !== null).length,
     truthLevels: inView.map((v) => v.level),
+    cutInView: inView.filter((v) => inViewCentroids.has(v.level)).map((v) => v.level),
     ...match,
     heightMeanMm: mean(heightErrs),
     heightMaxMm: max(heightErrs),

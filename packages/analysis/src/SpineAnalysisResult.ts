@@ -34,6 +34,33 @@ export interface PlaneLps {
   readonly rmsResidualMm: number;
 }
 
+/** A measured segment (a diameter, a height), LPS mm. */
+export interface SegmentLps {
+  readonly fromLps: [number, number, number];
+  readonly toLps: [number, number, number];
+}
+
+/**
+ * How an angle's endplate line was found: the body's fitted endplate plane; the endplate measured
+ * across its disc from the neighbouring body (measureSagittalEndplates.ts); the sacral plateau
+ * measured from L5 (measurePlateauBelow.ts); for a Cobb line, the mean tilt of the vertebra's two
+ * fitted endplates, or its neighbours' median tilt where its own was an outlier.
+ */
+export type AngleLineSource = 'endplate-plane' | 'across-disc' | 'sacral-plateau' | 'mean-of-endplates' | 'neighbour-median';
+
+/**
+ * The endplate line an angle was measured on, as a radiograph draws it: on a lateral view
+ * (kyphosis, lordosis) from its anterior (from) to its posterior rim (to), the line whose
+ * sagittal projection the angle uses; on an AP view (Cobb) from its right (from) to its left end
+ * (to), the line whose coronal projection has the vertebra's measured tilt. The angle between the
+ * projections of the two lines of a measurement is the reported angle.
+ */
+export interface AngleLine extends SegmentLps {
+  readonly vertebraIndex: number;
+  readonly endplate: 'superior' | 'inferior';
+  readonly source: AngleLineSource;
+}
+
 export interface VertebraResult {
   /** Position in the detected column, 0 = most cranial. */
   readonly index: number;
@@ -77,6 +104,10 @@ export interface VertebraResult {
   readonly canalApDiameterMm: number | null;
   /** Mid-sagittal canal AP diameter at the disc below this vertebra (disc to ligamentum flavum), or null. */
   readonly canalApAtDiscBelowMm: number | null;
+  /** The segment canalApDiameterMm measures (posterior wall → lamina, from → to), LPS mm; null or absent (older results) where not measured. */
+  readonly canalApSegmentLps?: SegmentLps | null;
+  /** The segment canalApAtDiscBelowMm measures (front → back edge of the canal), LPS mm; null or absent where not measured. */
+  readonly canalApAtDiscBelowSegmentLps?: SegmentLps | null;
   readonly hasRibs: boolean;
   /** Rib evidence score, 0…1 (fraction of slab slices with lateral bone on both sides). */
   readonly ribScore: number;
@@ -99,6 +130,8 @@ export interface LevelMeasurement {
   readonly slipPercent: number;
   /** Mid-sagittal canal AP diameter at this disc level (stenosis input), or null when not measurable. */
   readonly canalApMm: number | null;
+  /** The segment canalApMm measures (front → back edge of the canal), LPS mm; null or absent where not measured. */
+  readonly canalApSegmentLps?: SegmentLps | null;
 }
 
 export interface AngleMeasurement {
@@ -106,6 +139,9 @@ export interface AngleMeasurement {
   readonly upperLevel: string;
   readonly lowerLevel: string;
   readonly confidence: number;
+  /** The endplate lines the angle was measured between (upper / lower level); absent in older results. */
+  readonly upperLine?: AngleLine;
+  readonly lowerLine?: AngleLine;
 }
 
 export interface SpineMeasurements {

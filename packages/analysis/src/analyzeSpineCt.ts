@@ -14,14 +14,15 @@ import { buildSpineAxis } from './buildSpineAxis.js';
 import { computeSpineMeasurements } from './computeSpineMeasurements.js';
 import { createGridSampler } from './createGridSampler.js';
 import { createLpsSampler } from './createLpsSampler.js';
-import { detectDens, locateAtlas, withAtlas } from './detectDens.js';
+import { detectDens, findDensAbove, locateAtlas, withAtlas } from './detectDens.js';
+import type { DensBase } from './detectDens.js';
 import { findDetectionGaps } from './findDetectionGaps.js';
 import { findDiscSpaces, segmentBetweenDiscs } from './findDiscSpaces.js';
 import { resolveFindingThresholds } from './findingThresholds.js';
 import type { FindingThresholdsOverride } from './findingThresholds.js';
 import { gradeFindings } from './gradeFindings.js';
 import { labelVertebrae } from './labelVertebrae.js';
-import { measureCanalAtDisc } from './measureCanalAtDisc.js';
+import { measureCanalAtDiscSegment } from './measureCanalAtDisc.js';
 import { withSacralPlateau } from './measurePlateauBelow.js';
 import { measureSagittalEndplates } from './measureSagittalEndplates.js';
 import { measureVertebralBody } from './measureVertebralBody.js';
@@ -154,7 +155,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   const { min, max } = lpsBounds(volume);
   let grid: LpsGrid | null = null;
   let trace: CanalTrace | null = null;
-  const coarse = smoothLpsGrid(resampleToLpsGrid(volume, COARSE_SPACING_MM));
+  const coarse = smoothLpsGrid(resampleToLpsGrid(volume, COARSE_SPACING_MM), { inPlace: true });
   const coarseTrace = traceSpinalCanal(coarse);
   if (coarseTrace) {
     const xs = Array.from(coarseTrace.xMm);
@@ -171,14 +172,31 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     const pixelMm = Math.min(volume.spacingMm[0], volume.spacingMm[1]);
     const sliceMm = sliceSpacingMm(volume);
     const spacing = options.gridSpacingMm ?? Math.min(1.8, Math.max(1.2, pixelMm, 0.9 * sliceMm, Math.cbrt(physical / 8e6)));
-    grid = smoothLpsGrid(resampleToLpsGrid(volume, spacing, crop));
+    grid = smoothLpsGrid(resampleToLpsGrid(volume, spacing, crop), { inPlace: true });
     lap('resample', 0.2);
     trace = traceSpinalCanal(grid);
+    // The 4 mm pass cannot track a canal that runs far off z (hyperkyphosis): where the canal
+    // tracked on this grid reaches anteriorly beyond the crop's room for the bodies in front of it,
+    // the crop is extended anteriorly to the tracked reach (same spacing) and the canal traced
+    // again, so the upper thoracic bodies are not cut off by the crop.
+    // (Only for a canal bending anteriorly at its cranial end: a scoliotic canal bends laterally,
+    // where the crop's 140 mm leave room enough.)
+    const P = trace?.pointsLps;
+    const nP = trace?.length ?? 0;
+    const back = Math.max(0, nP - 31);
+    const bendsAnteriorly = P !== undefined && nP > 1 && P[3 * back + 1]! - P[3 * (nP - 1) + 1]! > Math.abs(P[3 * (nP - 1)]! - P[3 * back]!);
+    if (trace && trace.tracked.length > 0 && bendsAnteriorly && trace.reachLps.min[1] - CROP_ANTERIOR_MM < crop.min[1]! - grid.spacingMm) {
+      const wide = { min: [crop.min[0]!, trace.reachLps.min[1] - CROP_ANTERIOR_MM, crop.min[2]!], max: crop.max };
+      grid = null;
+      grid = smoothLpsGrid(resampleToLpsGrid(volume, spacing, wide), { inPlace: true });
+      trace = traceSpinalCanal(grid);
+    }
   }
   if (!trace) {
     const physical = (max[0] - min[0] + 1) * (max[1] - min[1] + 1) * (max[2] - min[2] + 1);
     const spacing = options.gridSpacingMm ?? Math.min(2.5, Math.max(1.5, Math.cbrt(physical / 8e6)));
-    grid = smoothLpsGrid(resampleToLpsGrid(volume, spacing));
+    grid = null; // the cropped grid that held no canal is not kept alive beside the whole-view one
+    grid = smoothLpsGrid(resampleToLpsGrid(volume, spacing), { inPlace: true });
     lap(coarseTrace ? 'resample2' : 'resample', 0.2);
     // No canal anywhere: it may lie behind a field of view that cuts through the bodies.
     trace = traceSpinalCanal(grid) ?? traceBodyColumnAtEdge(grid);
@@ -218,6 +236,19 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   for (let i = 0; i < Math.min(2, bodies.length - 1) && c2 < 0; i++) {
     if (anchorScores[i]!.ribScore === 0 && detectDens(nativeSampler, bodies[i]!)) c2 = i;
   }
+  // C2 split in two by a false disc inside its body: the dens rises a few millimetres above the
+  // lower piece's detected top (findDensAbove). The lower candidate is tried first, so that the
+  // upper piece (the top of C2 with the dens) is never taken for C2.
+  let densBase: DensBase | null = null;
+  for (let i = Math.min(2, bodies.length - 1) - 1; i >= 0 && c2 < 0; i--) {
+    if (anchorScores[i]!.ribScore !== 0) continue;
+    const base = findDensAbove(nativeSampler, bodies[i]!, bodies[i + 1] ?? null);
+    if (base) {
+      c2 = i;
+      densBase = base;
+    }
+  }
+  const densPieceDropped = densBase !== null && c2 > 0;
   if (c2 > 0) {
     bodies.splice(0, c2);
     anchorScores.splice(0, c2);
@@ -247,11 +278,13 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   lap('labels', 0.92);
 
   const r1 = (x: number): number => Math.round(x * 10) / 10;
+  // Measured segments (canal AP) to 0.01 mm: their drawn length is the value shown.
+  const r2 = (v: readonly number[]): [number, number, number] => [Math.round(v[0]! * 100) / 100, Math.round(v[1]! * 100) / 100, Math.round(v[2]! * 100) / 100];
   const discCanal = bodies.map((b, i) => {
     const next = bodies[i + 1];
     if (!next || gapAbove[i + 1]) return null;
-    const d = measureCanalAtDisc(nativeSampler, b, next);
-    return d === null ? null : r1(d);
+    const d = measureCanalAtDiscSegment(nativeSampler, b, next);
+    return d === null ? null : { apMm: r1(d.apMm), segment: { fromLps: r2(d.fromLps), toLps: r2(d.toLps) } };
   });
   const r3 = (v: readonly number[]): [number, number, number] => [r1(v[0]!), r1(v[1]!), r1(v[2]!)];
   const unit3 = (v: readonly number[]): [number, number, number] => [Math.round(v[0]! * 1e4) / 1e4, Math.round(v[1]! * 1e4) / 1e4, Math.round(v[2]! * 1e4) / 1e4];
@@ -279,7 +312,9 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     bodyVolumeMm3: Math.round(b.volume),
     trabecularHu: Math.round(b.trabecularHu),
     canalApDiameterMm: b.canalAp === null ? null : r1(b.canalAp),
-    canalApAtDiscBelowMm: discCanal[i] ?? null,
+    canalApAtDiscBelowMm: discCanal[i]?.apMm ?? null,
+    canalApSegmentLps: b.canalAp === null || b.canalApSegment === null ? null : { fromLps: r2(b.canalApSegment.from), toLps: r2(b.canalApSegment.to) },
+    canalApAtDiscBelowSegmentLps: discCanal[i]?.segment ?? null,
     hasRibs: labelling.hasRibs[i]!,
     ribScore: Math.round(anchorScores[i]!.ribScore * 100) / 100,
     isSacral: labelling.isSacral[i]!,
@@ -287,7 +322,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   }));
   // The S1 plateau measured directly from L5 replaces the fused sacral segment's endplate fit.
   // C1 (the atlas ring above a C2 labelled from the dens) is prepended: every later index moves down by one.
-  const atlas = c2 === 0 && labelling.labels[0] === 'C2' ? locateAtlas(nativeSampler, bodies[0]!) : null;
+  const atlas = c2 === 0 && labelling.labels[0] === 'C2' ? locateAtlas(nativeSampler, densBase ? { ...bodies[0]!, superior: { point: densBase.point, normal: densBase.normal } } : bodies[0]!) : null;
   const shift = atlas ? 1 : 0;
   const { vertebrae, sacralPlateau } = withSacralPlateau(withAtlas(measuredVertebrae, atlas), nativeSampler);
   const sagittalEndplates = measureSagittalEndplates(vertebrae, nativeSampler);
@@ -309,6 +344,9 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
       ...(atlas
         ? [...labelling.notes, `C1: the atlas ring found ${atlas.bottomMm}–${atlas.topMm} mm above C2's superior endplate, reported as vertebra #0 (no body: centroid of the ring's bone, no heights); the #numbers in the notes above count from C2`]
         : labelling.notes),
+      ...(densBase && c2 === 0
+        ? [`C2: the dens rises ${densBase.riseMm.toFixed(1)} mm above the superior endplate detected on C2, with bone continuous between them (no disc): that endplate lies inside C2${densPieceDropped ? ', and the detection above it (the top of C2 with the dens, split off by a false disc) is dropped' : ''}`]
+        : []),
       ...(cutByView ? ['the spinal canal lies outside the field of view, whose posterior edge cuts through the vertebral bodies: the bodies were found from their anterior part and are reported as cut by the field of view, without heights; the canal line is not seen'] : []),
     ],
     canalCentrelineLps: cutByView ? [] : centreline,

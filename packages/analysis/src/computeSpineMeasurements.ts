@@ -15,10 +15,15 @@
  * - sagittal angles between endplates: kyphosis T4 superior – T12 inferior, lordosis L1
  *   superior – S1 superior (SRS definitions), with the endplates measured across their discs
  *   where given (measureSagittalEndplates.ts; S1: the directly measured sacral plateau).
+ * Every angle carries the two endplate lines it was measured between (AngleLine, LPS mm), built
+ * from the very normal, axis and tilt the angle used, so that a viewer drawing them shows the
+ * reported angle: sagittal lines through the measured endplate's rims, Cobb lines across the
+ * vertebra's width with its measured coronal tilt. The canal AP segment at each level is passed on
+ * from its upper vertebra.
  */
 import type { SacralPlateau } from './measurePlateauBelow.js';
 import type { SagittalEndplate } from './measureSagittalEndplates.js';
-import type { AngleMeasurement, LevelMeasurement, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
+import type { AngleLine, AngleLineSource, AngleMeasurement, LevelMeasurement, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
 
 const DEG = 180 / Math.PI;
 /**
@@ -84,6 +89,7 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
       // At the lumbosacral level the canal is not graded (its AP was measured against a body
       // frame the sacrum does not have; as before the plateau, when this level was not measured).
       canalApMm: onPlateau ? null : up.canalApAtDiscBelowMm,
+      ...(up.canalApAtDiscBelowSegmentLps === undefined ? {} : { canalApSegmentLps: onPlateau || up.canalApAtDiscBelowMm === null ? null : up.canalApAtDiscBelowSegmentLps }),
     });
   }
 
@@ -96,12 +102,14 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
   // the endplate's. A vertebra's tilt is the mean of its reliable endplates.
   const measured: VertebraResult[] = [];
   const tilts: number[] = [];
+  const tiltNormals: (readonly number[])[][] = [];
   for (const v of vertebrae) {
     if (v.truncated) continue;
     const ok = [v.superiorEndplate, v.inferiorEndplate].filter((e) => e.rmsResidualMm <= MAX_ENDPLATE_RMS_MM);
     if (ok.length === 0) continue;
     measured.push(v);
     tilts.push(ok.reduce((sum, e) => sum + coronalTiltDeg(e.normalLps, v.posteriorAxisLps), 0) / ok.length);
+    tiltNormals.push(ok.map((e) => e.normalLps));
   }
   if (measured.length >= 3) {
     const tilt = despike(tilts);
@@ -122,7 +130,14 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
     // A difference in tilt below 5° is no curve: it is within the Cobb method's own measurement
     // variability (±3–5°: Morrissy RT et al., J Bone Joint Surg Am 1990;72:320-7), and curves are
     // counted from 5° (the reference truth's findCobbAngles does the same).
-    if (best >= MIN_CURVE_DEG) cobb = { angleDeg: best, upperLevel: levelName(measured[bi]!), lowerLevel: levelName(measured[bj]!), confidence: conf };
+    // The lines: the upper end vertebra's superior, the lower one's inferior endplate (Cobb 1948).
+    const line = (k: number, which: 'superior' | 'inferior'): AngleLine => {
+      const source: AngleLineSource = tilt[k] !== tilts[k] ? 'neighbour-median' : tiltNormals[k]!.length === 2 ? 'mean-of-endplates' : 'endplate-plane';
+      return coronalAngleLine(measured[k]!, which, tilt[k]!, tiltNormals[k]!, source);
+    };
+    if (best >= MIN_CURVE_DEG) {
+      cobb = { angleDeg: best, upperLevel: levelName(measured[bi]!), lowerLevel: levelName(measured[bj]!), confidence: conf, upperLine: line(bi, 'superior'), lowerLine: line(bj, 'inferior') };
+    }
   }
 
   const byLabel = (label: string): VertebraResult | undefined => vertebrae.find((v) => v.label === label);
@@ -136,29 +151,99 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
   const sagittalNormal = (v: VertebraResult, which: 'superior' | 'inferior'): readonly number[] =>
     options.sagittalEndplates?.find((e) => e.index === v.index && e.which === which)?.normalLps ??
     (which === 'superior' ? v.superiorEndplate.normalLps : v.inferiorEndplate.normalLps);
+  // The line of each sagittal angle's endplate: through the endplate measured across its disc (its
+  // centre and rims), else the sacral plateau (S1), else the body's fitted plane (± half its depth).
+  const sagittalLine = (v: VertebraResult, which: 'superior' | 'inferior', n: readonly number[]): AngleLine => {
+    const direct = options.sagittalEndplates?.find((e) => e.index === v.index && e.which === which);
+    const onPlateau = which === 'superior' && plateau !== null && plateau.index === v.index;
+    const plane = which === 'superior' ? v.superiorEndplate : v.inferiorEndplate;
+    if (direct?.pointLps && direct.anteriorCornerLps && direct.posteriorCornerLps) {
+      return sagittalAngleLine(v, which, n, apAxis(v), direct.pointLps, [direct.anteriorCornerLps, direct.posteriorCornerLps], 'across-disc');
+    }
+    if (!direct && onPlateau) return sagittalAngleLine(v, which, n, apAxis(v), plane.pointLps, [plateau.anteriorCornerLps, plateau.posteriorCornerLps], 'sacral-plateau');
+    return sagittalAngleLine(v, which, n, apAxis(v), plane.pointLps, null, direct ? 'across-disc' : 'endplate-plane');
+  };
   let kyphosisT4T12: AngleMeasurement | null = null;
   const t4 = byLabel('T4');
   const t12 = byLabel('T12');
   if (t4 && t12) {
+    const n4 = sagittalNormal(t4, 'superior');
+    const n12 = sagittalNormal(t12, 'inferior');
     kyphosisT4T12 = {
-      angleDeg: sagittal(t4, sagittalNormal(t4, 'superior'), t12, sagittalNormal(t12, 'inferior')),
+      angleDeg: sagittal(t4, n4, t12, n12),
       upperLevel: 'T4',
       lowerLevel: 'T12',
       confidence: Math.min(t4.confidence, t12.confidence),
+      upperLine: sagittalLine(t4, 'superior', n4),
+      lowerLine: sagittalLine(t12, 'inferior', n12),
     };
   }
   let lordosisL1S1: AngleMeasurement | null = null;
   const l1 = byLabel('L1');
   const s1 = byLabel('S1');
   if (l1 && s1) {
+    const n1 = sagittalNormal(l1, 'superior');
     lordosisL1S1 = {
-      angleDeg: sagittal(l1, sagittalNormal(l1, 'superior'), s1, s1.superiorEndplate.normalLps),
+      angleDeg: sagittal(l1, n1, s1, s1.superiorEndplate.normalLps),
       upperLevel: 'L1',
       lowerLevel: 'S1',
       confidence: Math.min(l1.confidence, s1.confidence),
+      upperLine: sagittalLine(l1, 'superior', n1),
+      // S1: the sacral plateau or its fitted plane (never a line across a disc above it).
+      lowerLine: sagittalLine(s1, 'superior', s1.superiorEndplate.normalLps),
     };
   }
   return { levels, cobb, kyphosisT4T12, lordosisL1S1 };
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const point2 = (c: readonly number[], d: readonly number[], t: number): [number, number, number] => [round2(c[0]! + t * d[0]!), round2(c[1]! + t * d[1]!), round2(c[2]! + t * d[2]!)];
+
+/**
+ * The endplate line a lateral view draws for a sagittal angle: through `centre`, along the
+ * vertebra's AP axis `posterior` (default the patient's +y) made perpendicular to the normal n —
+ * the very line whose sagittal projection sagittalLineDeg measures — from the anterior to the
+ * posterior rim (the measured corners projected on it), or ± half the body's depth without rims.
+ * Ends to 0.01 mm, so that the angle between two drawn lines is the reported one within 0.05°.
+ */
+function sagittalAngleLine(
+  v: VertebraResult,
+  which: 'superior' | 'inferior',
+  n: readonly number[],
+  posterior: readonly number[] | undefined,
+  centre: readonly number[],
+  rims: readonly [anterior: readonly number[], posterior: readonly number[]] | null,
+  source: AngleLineSource,
+): AngleLine {
+  const r = posterior ?? [0, 1, 0];
+  const rn = r[0]! * n[0]! + r[1]! * n[1]! + r[2]! * n[2]!;
+  const d = unitVector([0, 0, 0], [r[0]! - rn * n[0]!, r[1]! - rn * n[1]!, r[2]! - rn * n[2]!]);
+  const along = (p: readonly number[]): number => (p[0]! - centre[0]!) * d[0] + (p[1]! - centre[1]!) * d[1] + (p[2]! - centre[2]!) * d[2];
+  let tAnterior = -v.apDepthMm / 2;
+  let tPosterior = v.apDepthMm / 2;
+  if (rims !== null && along(rims[1]) - along(rims[0]) > 1) {
+    tAnterior = along(rims[0]);
+    tPosterior = along(rims[1]);
+  }
+  return { vertebraIndex: v.index, endplate: which, fromLps: point2(centre, d, tAnterior), toLps: point2(centre, d, tPosterior), source };
+}
+
+/**
+ * The endplate line an AP view draws for the Cobb angle: through the endplate's centre, along the
+ * vertebra's own left–right axis (the mean normal of its fitted endplates × its posterior axis)
+ * with its cranio-caudal slope set to the measured tilt (coronalTiltDeg: the tilt of a line is
+ * atan2(−d_z, d_x)), so that its coronal projection has exactly the tilt the angle used (the mean
+ * of the endplates' tilts, or the neighbours' median); over the body's width, right → left.
+ */
+function coronalAngleLine(v: VertebraResult, which: 'superior' | 'inferior', tiltDeg: number, normals: readonly (readonly number[])[], source: AngleLineSource): AngleLine {
+  const p = v.posteriorAxisLps ?? [0, 1, 0];
+  const n = normals.reduce<number[]>((sum, e) => [sum[0]! + e[0]!, sum[1]! + e[1]!, sum[2]! + e[2]!], [0, 0, 0]);
+  let l = [n[1]! * p[2]! - n[2]! * p[1]!, n[2]! * p[0]! - n[0]! * p[2]!, n[0]! * p[1]! - n[1]! * p[0]!];
+  if (l[0]! < 0) l = l.map((x) => -x);
+  if (!(l[0]! > 1e-6)) l = [1, 0, 0];
+  const d = unitVector([0, 0, 0], [l[0]!, l[1]!, -l[0]! * Math.tan(tiltDeg / DEG)]);
+  const centre = which === 'superior' ? v.superiorEndplate.pointLps : v.inferiorEndplate.pointLps;
+  return { vertebraIndex: v.index, endplate: which, fromLps: point2(centre, d, -v.widthMm / 2), toLps: point2(centre, d, v.widthMm / 2), source };
 }
 
 function unitVector(from: readonly number[], to: readonly number[]): [number, number, number] {

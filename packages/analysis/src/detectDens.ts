@@ -5,7 +5,9 @@
  * axis: a cortical shell within 7 mm of the axis all around, soft tissue outside it in several
  * directions (atlanto-dental interval, transverse ligament), where every other vertebra has a
  * disc, wide and without a shell. A fused (ankylosed) level is bone across its full width, so the
- * peg must also be narrow.
+ * peg must also be narrow. When the detection splits C2 in two (a false disc inside its tall, dim
+ * body), findDensAbove finds the dens a few millimetres above the lower piece, over continuous
+ * bone, and gives C2's true superior surface.
  */
 import type { GridSampler } from './createGridSampler.js';
 import type { VertebraResult } from './SpineAnalysisResult.js';
@@ -32,31 +34,145 @@ export function detectDens(sample: GridSampler, body: DensFrame): boolean {
   const at = (u: number, v: number, h: number): number =>
     sample(p[0]! + l[0]! * u + a[0]! * v + t[0]! * h, p[1]! + l[1]! * u + a[1]! * v + t[1]! * h, p[2]! + l[2]! * u + a[2]! * v + t[2]! * h);
   let hits = 0;
-  for (const h of HEIGHTS_MM) {
-    const centre = at(0, 0, h);
-    // Not air or fat at the centre (a disc or the dens' trabecular core are both ≥ ~50 HU).
-    if (!(centre >= 50)) continue;
-    let shell = 0;
-    let soft = 0;
-    for (let q = 0; q < 8; q++) {
-      const c = Math.cos((2 * Math.PI * q) / 8);
-      const sn = Math.sin((2 * Math.PI * q) / 8);
-      let peak = -Infinity;
-      for (let r = 2.5; r <= 7; r += 0.5) {
-        const x = at(r * c, r * sn, h);
-        if (x > peak) peak = x;
-      }
-      if (peak >= SHELL_HU) shell++;
-      let isSoft = true;
-      for (const r of ANNULUS_MM) {
-        const x = at(r * c, r * sn, h);
-        if (!(x < SOFT_HU)) isSoft = false;
-      }
-      if (isSoft) soft++;
-    }
-    if (shell >= 6 && soft >= 3) hits++;
-  }
+  for (const h of HEIGHTS_MM) if (pegAt(at, 0, 0, h)) hits++;
   return hits >= 4;
+}
+
+/**
+ * The dens' cross-section at (u, v) in the plane at height h: not air or fat at the centre (a disc
+ * or the dens' trabecular core are both ≥ ~50 HU), its cortical shell within 2.5–7 mm of the centre
+ * in at least 6 of 8 directions, and soft tissue at 8 and 10 mm in at least 3.
+ */
+function pegAt(at: (u: number, v: number, h: number) => number, u0: number, v0: number, h: number): boolean {
+  const centre = at(u0, v0, h);
+  if (!(centre >= 50)) return false;
+  let shell = 0;
+  let soft = 0;
+  for (let q = 0; q < 8; q++) {
+    const c = Math.cos((2 * Math.PI * q) / 8);
+    const sn = Math.sin((2 * Math.PI * q) / 8);
+    let peak = -Infinity;
+    for (let r = 2.5; r <= 7; r += 0.5) {
+      const x = at(u0 + r * c, v0 + r * sn, h);
+      if (x > peak) peak = x;
+    }
+    if (peak >= SHELL_HU) shell++;
+    let isSoft = true;
+    for (const r of ANNULUS_MM) {
+      const x = at(u0 + r * c, v0 + r * sn, h);
+      if (!(x < SOFT_HU)) isSoft = false;
+    }
+    if (isSoft) soft++;
+  }
+  return shell >= 6 && soft >= 3;
+}
+
+export interface DensSearchBody extends DensFrame {
+  readonly centroid: readonly number[];
+}
+
+/** Where the dens rises from a C2 whose detected superior endplate lies inside its body. */
+export interface DensBase {
+  /** Centre of the dens' base (C2's true superior surface), LPS mm. */
+  readonly point: [number, number, number];
+  /** Direction of the dens (C2's axis), unit. */
+  readonly normal: [number, number, number];
+  /** Height of the dens' base above the detected superior endplate, mm. */
+  readonly riseMm: number;
+}
+
+/** Step and reach of the scan above the detected superior endplate: C2's body is 14–16 mm tall (Panjabi MM et al., Spine 1991;16:861–9). */
+const SCAN_STEP_MM = 1.5;
+const SCAN_MAX_RISE_MM = 18;
+/** Walls (cortex ≥ 350 HU) are looked for this far from the tracked centre; a body section has them in 3 of its 4 in-plane directions. */
+const WALL_SEARCH_MM = 11;
+
+/**
+ * C2 split in two by a false disc inside its body (its trabecular core is dim, its body the
+ * tallest of the neck): the lower piece's detected superior endplate lies inside C2, and the dens
+ * rises a few millimetres higher. Scans upwards along the column (from the body below through
+ * this one, which the poorly fitted endplates of a small, tilted body do not mislead), following
+ * the centre of the section between its cortical walls (the dens continues the body's centre
+ * line), for the dens cross-section of detectDens. It is accepted only when every plane between
+ * the detected endplate and the dens' base is a body section (walls around the centre, or bone on
+ * it): a disc between them (C2/C3: no cortex around the centre) means this body is not C2; and a
+ * piece whose own top is already the dens (the upper piece) is not C2 either. Returns the dens'
+ * base (C2's true superior surface) or null.
+ */
+export function findDensAbove(sample: GridSampler, body: DensSearchBody, below: { readonly centroid: readonly number[] } | null): DensBase | null {
+  const unit = (v: readonly number[]): number[] | null => {
+    const n = Math.hypot(v[0]!, v[1]!, v[2]!);
+    return n > 1e-6 ? [v[0]! / n, v[1]! / n, v[2]! / n] : null;
+  };
+  const t = (below ? unit([0, 1, 2].map((k) => body.centroid[k]! - below.centroid[k]!)) : null) ?? unit(body.superior.normal);
+  if (!t) return null;
+  const d = body.anterior[0]! * t[0]! + body.anterior[1]! * t[1]! + body.anterior[2]! * t[2]!;
+  const a = unit([0, 1, 2].map((k) => body.anterior[k]! - d * t[k]!));
+  if (!a) return null;
+  const l = [t[1]! * a[2]! - t[2]! * a[1]!, t[2]! * a[0]! - t[0]! * a[2]!, t[0]! * a[1]! - t[1]! * a[0]!];
+  const p = body.superior.point;
+  const pos = (u: number, v: number, h: number): [number, number, number] => [
+    p[0]! + l[0]! * u + a[0]! * v + t[0]! * h,
+    p[1]! + l[1]! * u + a[1]! * v + t[1]! * h,
+    p[2]! + l[2]! * u + a[2]! * v + t[2]! * h,
+  ];
+  const at = (u: number, v: number, h: number): number => {
+    const x = pos(u, v, h);
+    return sample(x[0], x[1], x[2]);
+  };
+  /**
+   * Distance from (u, v) along (du, dv) to the outer edge of the cortex (≥ 350 HU followed by
+   * 1.5 mm of soft tissue), or null within WALL_SEARCH_MM.
+   */
+  const edge = (u: number, v: number, h: number, du: number, dv: number): number | null => {
+    let lastBone = -1;
+    for (let r = 0; r <= WALL_SEARCH_MM + 2; r += 0.5) {
+      const x = at(u + r * du, v + r * dv, h);
+      if (x >= SHELL_HU) {
+        if (r > WALL_SEARCH_MM) return null;
+        lastBone = r;
+      } else if (lastBone >= 0 && !(x >= SOFT_HU) && r - lastBone >= 1.5) {
+        return lastBone;
+      }
+    }
+    return null;
+  };
+  let cu = 0;
+  let cv = 0;
+  const centres: { h: number; u: number; v: number; peg: boolean; section: boolean }[] = [];
+  for (let h = 0; h <= SCAN_MAX_RISE_MM + HEIGHTS_MM[HEIGHTS_MM.length - 1]! + 1e-6; h += SCAN_STEP_MM) {
+    // Re-centre between the outer cortical edges (twice: the first pass may start off-centre).
+    let walls = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      const right = edge(cu, cv, h, -1, 0);
+      const left = edge(cu, cv, h, 1, 0);
+      const back = edge(cu, cv, h, 0, -1);
+      const front = edge(cu, cv, h, 0, 1);
+      walls = [right, left, back, front].filter((x) => x !== null).length;
+      if (left !== null && right !== null) cu += (left - right) / 2;
+      if (front !== null && back !== null) cv += (front - back) / 2;
+    }
+    // No cortex around the centre: a disc (or soft tissue above the dens' tip).
+    const section = walls >= 3;
+    centres.push({ h, u: cu, v: cv, peg: pegAt(at, cu, cv, h), section });
+  }
+  const isSection = (k: number): boolean => centres[k]!.section;
+  // A piece whose own top is already the dens is not C2 (it is the dens above a split C2).
+  if (centres[0]!.peg) return null;
+  for (let k = 1; k < centres.length && centres[k]!.h <= SCAN_MAX_RISE_MM + 1e-6; k++) {
+    // Every plane below the candidate base is a body section, not a disc.
+    if (!isSection(k - 1)) return null;
+    if (!centres[k]!.peg) continue;
+    const run = centres.slice(k, k + HEIGHTS_MM.length).filter((c) => c.peg);
+    if (run.length < 4) continue;
+    const first = centres[k]!;
+    const last = run[run.length - 1]!;
+    const base = pos(first.u, first.v, first.h - SCAN_STEP_MM);
+    const top = pos(last.u, last.v, last.h);
+    const axis = last.h - first.h >= 3 ? unit([top[0] - base[0], top[1] - base[1], top[2] - base[2]]) : null;
+    return { point: base, normal: (axis ?? t) as [number, number, number], riseMm: first.h - SCAN_STEP_MM };
+  }
+  return null;
 }
 
 /**
@@ -237,6 +353,9 @@ export function withAtlas(vertebrae: readonly VertebraResult[], atlas: AtlasRing
     trabecularHu: Math.round(atlas.meanBoneHu),
     canalApDiameterMm: null,
     canalApAtDiscBelowMm: null,
+    // Not C2's: the ring has no canal measurement of its own.
+    canalApSegmentLps: null,
+    canalApAtDiscBelowSegmentLps: null,
     hasRibs: false,
     ribScore: 0,
     isSacral: false,

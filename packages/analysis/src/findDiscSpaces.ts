@@ -86,7 +86,63 @@ export function findDiscSpaces(axis: SpineAxis, options: FindDiscSpacesOptions =
     discs = discs.filter((d) => Math.abs(d - b) >= 11);
     discs.push(b);
   }
-  return discs.sort((x, y) => x - y);
+  return splitLongGaps(axis, discs.sort((x, y) => x - y));
+}
+
+/** An interior disc-to-disc gap longer than this multiple of its neighbours' median pitch holds two bodies. */
+const LONG_GAP_RATIO = 1.6;
+/** Fraction of the neighbours' pitch kept clear of either disc when searching a long gap for the missed one. */
+const LONG_GAP_MARGIN = 0.6;
+
+/**
+ * Pitch rhythm: disc-to-disc pitch changes by less than ~25 % between adjacent levels in every
+ * region (Panjabi MM et al., Spine 1991;16:888–901 and 1992;17:299–306). An interior gap (at
+ * least one gap on each side) longer than LONG_GAP_RATIO × the median of its neighbouring gaps
+ * (up to two on each side) holds two bodies whose disc the tests above missed: a disc plane tilted
+ * against the axis in a rotated scoliotic segment leaves only a shallow dip, and an osteoporotic
+ * body as dark as its disc, whose endplate fell between thick slices, leaves no dip at all. The
+ * missed disc is searched between LONG_GAP_MARGIN × the neighbours' pitch from either disc, nearest
+ * the middle of the gap (two bodies of similar height): a profile minimum (over ±2 mm) at least
+ * 0.05 below the bone 3–8 mm away on both sides (the weak minimum of a residual disc, as in
+ * segmentBetweenDiscs), else an opening of the cortical ring (the ring ≥ 0.2 lower than 3–8 mm
+ * away on both sides: no cortical wall at a disc); without either the gap is left as it is
+ * (findDetectionGaps reports it). One disc per gap, each gap judged against the discs found above
+ * (a split gap never makes its neighbour look long).
+ */
+function splitLongGaps(axis: SpineAxis, discs: readonly number[]): number[] {
+  const p = axis.profile;
+  const ring = axis.ring;
+  const out = discs.slice();
+  /** Height of `arr` 3–8 mm away from m on both sides: max over d of the lower side. */
+  const around = (arr: Float64Array, m: number): number => {
+    let best = -Infinity;
+    for (let d = 3; d <= 8; d++) best = Math.max(best, Math.min(arr[m - d] ?? -Infinity, arr[m + d] ?? -Infinity));
+    return best;
+  };
+  for (let q = 1; q + 2 < discs.length; q++) {
+    const gap = discs[q + 1]! - discs[q]!;
+    const near: number[] = [];
+    for (let r = Math.max(0, q - 2); r <= Math.min(discs.length - 2, q + 2); r++) if (r !== q) near.push(discs[r + 1]! - discs[r]!);
+    near.sort((x, y) => x - y);
+    const median = near.length % 2 ? near[near.length >> 1]! : (near[near.length / 2 - 1]! + near[near.length / 2]!) / 2;
+    if (gap <= LONG_GAP_RATIO * median) continue;
+    const lo = Math.ceil(discs[q]! + LONG_GAP_MARGIN * median);
+    const hi = Math.floor(discs[q + 1]! - LONG_GAP_MARGIN * median);
+    const mid = (discs[q]! + discs[q + 1]!) / 2;
+    const nearestMid = (ok: (m: number) => boolean): number => {
+      let best = -1;
+      for (let m = lo; m <= hi; m++) if (ok(m) && (best < 0 || Math.abs(m - mid) < Math.abs(best - mid))) best = m;
+      return best;
+    };
+    const localMin = (arr: Float64Array, m: number): boolean => {
+      for (let d = -2; d <= 2; d++) if ((arr[m + d] ?? Infinity) < arr[m]!) return false;
+      return true;
+    };
+    let disc = nearestMid((m) => localMin(p, m) && around(p, m) - p[m]! >= 0.05);
+    if (disc < 0) disc = nearestMid((m) => localMin(ring, m) && around(ring, m) - ring[m]! >= 0.2);
+    if (disc >= 0) out.push(disc);
+  }
+  return out.sort((x, y) => x - y);
 }
 
 /**
@@ -119,6 +175,14 @@ function classicDisc(p: Float64Array, m: number, ring: number): number | null {
   const depth = Math.min(left, right) - v;
   // Thick slices (3 mm) blur thin discs: without a cortical ring a shallower dip is accepted.
   if (depth < (ringless ? 0.12 : 0.22) || v > (open ? 0.85 : 0.65)) return null;
+  // A partial ring (half or more of the directions meet bone) leaves the minimum ambiguous: a disc
+  // with rib heads or endplate rims beside it, or a body interior whose cortex lies inside the
+  // expected radius (the radius is overestimated where an osteophyte or a calcified aorta in front
+  // of the body extended the ray). The relaxed test then also needs a narrow dip: at half depth at
+  // most PARTIAL_RING_MAX_WIDTH_MM wide (a disc and its blurred endplates), where the dim
+  // trabecular interior of a low-density body is a plateau 15–25 mm long (real abdomen series:
+  // 16 mm inside T12).
+  if (ringless && !open && dipWidth(p, m, v + depth / 2) > PARTIAL_RING_MAX_WIDTH_MM) return null;
   // A bright minimum (osteoporotic disc) must be a narrow notch: both endplates within 6 mm.
   if (v > 0.65) {
     let l6 = -1;
@@ -130,6 +194,18 @@ function classicDisc(p: Float64Array, m: number, ring: number): number | null {
     if (Math.min(l6, r6) - v < 0.12) return null;
   }
   return depth;
+}
+
+/** Widest dip (mm, at half depth) accepted as a disc by the relaxed test under a partial ring. */
+const PARTIAL_RING_MAX_WIDTH_MM = 12;
+
+/** Length (mm, 1 mm samples) of the run of profile values below `level` around the minimum m. */
+function dipWidth(p: Float64Array, m: number, level: number): number {
+  let a = m;
+  let b = m;
+  while (a > 0 && p[a - 1]! < level) a--;
+  while (b < p.length - 1 && p[b + 1]! < level) b++;
+  return b - a + 1;
 }
 
 /** Smallest rise (profile units) of an endplate band above the body interiors on both sides. */

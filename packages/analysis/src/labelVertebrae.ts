@@ -7,7 +7,8 @@
  *   rib test is reliable (complete or ≥ 9 mm of it in view, and its lateral rib window inside the
  *   field of view) and no rib-bearing one further down;
  * - first rib pair → T1: the highest rib-bearing vertebra with a reliable rib-free vertebra above
- *   it and none rib-bearing further up;
+ *   it (without bone reaching beyond its transverse processes: a first rib seen only near its
+ *   neck, or a cervical rib) and none rib-bearing further up;
  * - C2: the dens rising from the body without a disc (the atlanto-axial joint has none).
  * Where several anchors label the same run they must agree. A last rib and a sacrum one level
  * apart (four or six rib-free vertebrae between them) is transitional anatomy (sacralised L5 /
@@ -226,7 +227,13 @@ export function labelVertebrae(inputs: readonly LabelInput[]): LabelOutput {
       notes.push('ribs continue to the caudal edge of the field of view (or the next vertebra is cut by it): the last rib pair is not established');
     }
     const above = highest - 1;
-    if (above >= 0 && run[above] === r && ribFree[above]) {
+    if (above >= 0 && run[above] === r && ribFree[above] && inputs[above]!.shortRib === true) {
+      // Bone reaching beyond every transverse-process tip but not into the rib window: the first
+      // rib, short and curving forward and down close to the spine, seen only near its neck, or a
+      // cervical rib on C7 (Brewin J et al., Clin Anat 2009;22:331–6). Either way the vertebra
+      // above is not shown rib-free, so the highest rib pair seen need not be the first.
+      notes.push(`#${above}, above the highest rib-bearing vertebra #${highest}, has bone reaching beyond its transverse processes (a first rib seen only near its neck, or a cervical rib): the first rib pair is not established`);
+    } else if (above >= 0 && run[above] === r && ribFree[above]) {
       found.push({
         kind: 'first-rib',
         index: highest,

@@ -11,7 +11,8 @@
  * disc's mid-plane is the bisector of the two endplates; at a slipped level the walk runs through
  * the more posterior of the two facing posterior corners instead (the canal's front there). Samples
  * are averaged over ±2 mm across and ±1 mm along the axis against noise. The cord (≈ 35 HU) stays
- * below the threshold.
+ * below the threshold. measureCanalAtDiscSegment also returns the two edges (LPS mm), the segment
+ * a viewer draws.
  */
 import type { GridSampler } from './createGridSampler.js';
 
@@ -39,7 +40,18 @@ const FAT_HU = -30;
 /** CSF is 0–15 HU; partial volume of annulus and fat at the sac's front stays out of the sac run. */
 const CSF_MAX_HU = 30;
 
+/** A canal AP diameter and the segment it measures: from the front edge to the back edge, LPS mm. */
+export interface CanalApSegment {
+  readonly apMm: number;
+  readonly fromLps: [number, number, number];
+  readonly toLps: [number, number, number];
+}
+
 export function measureCanalAtDisc(sample: GridSampler, upper: DiscCanalBody, lower: DiscCanalBody): number | null {
+  return measureCanalAtDiscSegment(sample, upper, lower)?.apMm ?? null;
+}
+
+export function measureCanalAtDiscSegment(sample: GridSampler, upper: DiscCanalBody, lower: DiscCanalBody): CanalApSegment | null {
   const o = [0, 1, 2].map((k) => (upper.inferior.point[k]! + lower.superior.point[k]!) / 2);
   // The disc's mid-plane bisects the two endplates bounding it (at the lumbosacral junction the
   // body axes of L5 and of the sacral segment differ from the endplate normals).
@@ -125,7 +137,8 @@ export function measureCanalAtDisc(sample: GridSampler, upper: DiscCanalBody, lo
     if (x >= EDGE_HU || (fatRun >= 2 && x >= fatEdge)) {
       const thr = x >= EDGE_HU && !(fatRun >= 2 && prev < fatEdge) ? EDGE_HU : Math.min(EDGE_HU, fatEdge);
       const back = w + STEP_MM - STEP_MM * ((thr - prev) / (x - prev || 1));
-      return front - back;
+      const point = (v: number): [number, number, number] => [o[0]! + a[0]! * v, o[1]! + a[1]! * v, o[2]! + a[2]! * v];
+      return { apMm: front - back, fromLps: point(front), toLps: point(back) };
     }
     sacRun = x > FAT_HU + 20 && x < CSF_MAX_HU ? sacRun + 1 : 0;
     if (sacRun >= 6) sawSac = true;

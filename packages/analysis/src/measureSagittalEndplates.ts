@@ -6,6 +6,7 @@
  * fit samples only the central 60 % of the endplate, where rib heads (thoracic) and the blur of
  * thick slices tilt it; the direct line is used when it agrees with the fit within 6° (a larger
  * disagreement means the rays crossed into another structure), or alone when the fit is poor.
+ * Each endplate keeps its centre and rim corners so that the result can carry the line drawn.
  */
 import { measureEndplateAbove, measurePlateauBelow } from './measurePlateauBelow.js';
 import type { VertebraResult } from './SpineAnalysisResult.js';
@@ -15,6 +16,10 @@ export interface SagittalEndplate {
   readonly which: 'superior' | 'inferior';
   /** Unit normal, pointing cranially. */
   readonly normalLps: [number, number, number];
+  /** The measured endplate's centre and its anterior / posterior rim (mid-sagittal corners), LPS mm; the result draws the angle's line through them. */
+  readonly pointLps?: [number, number, number];
+  readonly anteriorCornerLps?: [number, number, number];
+  readonly posteriorCornerLps?: [number, number, number];
 }
 
 const TARGETS: readonly { readonly label: string; readonly which: 'superior' | 'inferior' }[] = [
@@ -46,7 +51,7 @@ export function measureSagittalEndplates(vertebrae: readonly VertebraResult[], s
     const m = direct.normalLps;
     const angleDeg = (Math.acos(Math.min(1, Math.abs(n[0] * m[0] + n[1] * m[1] + n[2] * m[2]))) * 180) / Math.PI;
     if (fit.rmsResidualMm <= MAX_FIT_RMS_MM && angleDeg > MAX_DISAGREEMENT_DEG) continue;
-    out.push({ index: v.index, which, normalLps: direct.normalLps });
+    out.push({ index: v.index, which, normalLps: direct.normalLps, pointLps: direct.pointLps, anteriorCornerLps: direct.anteriorCornerLps, posteriorCornerLps: direct.posteriorCornerLps });
   }
   return out;
 }

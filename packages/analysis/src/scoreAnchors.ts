@@ -2,7 +2,8 @@
  * Anatomical anchor evidence per vertebra, in planes perpendicular to the vertebra's own axis (the
  * mean endplate normal, not the disc-to-disc chord: so a kyphotic, lordotic or scoliotic tilt
  * does not slide a neighbour's rib into the slab or cut the two ribs of a pair at different
- * heights), relative to the
+ * heights; where the fitted endplates disagree, the endplate-to-endplate line or the superior
+ * endplate's normal, whichever sees more of the rib pair), relative to the
  * canal centre (u: left, v: anterior):
  * - ribs, in the upper half of the body (rib heads and necks articulate there; the shafts of
  *   ribs 11–12 descend beside L1–L2 further out; all visible planes when the body is cut by the
@@ -121,33 +122,52 @@ function orthoUnit(v: readonly number[], t: readonly number[]): number[] {
   return [w[0]! / n, w[1]! / n, w[2]! / n];
 }
 /**
- * Normal of the rib planes: the body's own axis (mean endplate normal). A vertebra's two endplates
+ * Normals of the rib planes: the body's own axis (mean endplate normal). A vertebra's two endplates
  * are near-parallel; fitted normals more than ENDPLATE_DISAGREE_DEG apart mean either a wedged body
  * (a grade-3 wedge fracture, > 40 % anterior height loss, tilts them by about 20°; Genant HK et al.,
  * J Bone Miner Res 1993;8:1137–48) or a wrong fit (the apical vertebrae of a severe, rotated curve:
- * 22–28° apart at T5–T10 of scoliosis-severe, whose true endplates are parallel). Either way the
- * line between the two endplate centres, the body's height axis, is used: for a wedge it is as good
- * an axis as the mean normal, for a misfit it is the true one, and planes tilted by the misfit slide
- * under the convex-side ribs, which a rotated vertebra carries posterolaterally.
+ * 20–28° apart at T4–T10 of scoliosis-severe, whose true endplates are parallel). Then the mean
+ * normal is wrong by half the misfit, and two candidates are tried: the line between the two
+ * endplate centres (the body's height axis: for a wedge as good as the mean normal, for a misfit
+ * usually close to the true one) and the superior endplate's normal (the rib heads articulate next
+ * to it, and at T4–T7 of scoliosis-severe it is the better fit: 2–3° off where the chord is 4–11°).
+ * A plane tilted by 10° is 10 mm off at 60 mm lateral, enough to slide under the convex-side ribs,
+ * which a rotated vertebra carries posterolaterally; the candidate that sees more of the rib pair wins.
  */
-function slabAxis(body: AnchorFrame): readonly number[] {
+function slabAxes(body: AnchorFrame): readonly (readonly number[])[] {
   const ns = body.superior.normal;
   const ni = body.inferior.normal;
-  if (!ns || !ni) return body.axis;
+  if (!ns || !ni) return [body.axis];
   const cos = ns[0]! * ni[0]! + ns[1]! * ni[1]! + ns[2]! * ni[2]!;
-  if (!(cos < Math.cos((ENDPLATE_DISAGREE_DEG * Math.PI) / 180))) return body.axis;
+  if (!(cos < Math.cos((ENDPLATE_DISAGREE_DEG * Math.PI) / 180))) return [body.axis];
   const d = [0, 1, 2].map((k) => body.superior.point[k]! - body.inferior.point[k]!);
   const len = Math.hypot(d[0]!, d[1]!, d[2]!);
-  return len > 5 ? d.map((x) => x / len) : body.axis;
+  const chord = len > 5 ? d.map((x) => x / len) : body.axis;
+  // The superior normal oriented like the body axis (fitted normals may point either way).
+  const dot = ns[0]! * body.axis[0]! + ns[1]! * body.axis[1]! + ns[2]! * body.axis[2]!;
+  const sup = dot < 0 ? ns.map((x) => -x) : ns;
+  return [chord, sup];
 }
-/** Endplate normals of one body further apart than this are not both right (see slabAxis). */
+/** A sacral-type segment (labelVertebrae: sacral score ≥ 0.3). */
+const SACRAL_SEGMENT_MIN = 0.3;
+/** Endplate normals of one body further apart than this are not both right (see slabAxes). */
 const ENDPLATE_DISAGREE_DEG = 15;
 
 export function scoreAnchors(sample: GridSampler, body: AnchorFrame, options: { columnTrabecularHu?: number; truncated?: boolean } = {}): AnchorScores {
+  let best: AnchorScores | null = null;
+  for (const t of slabAxes(body)) {
+    // A sacral segment (alae and ilium beside it) has no ribs to look for in a second plane.
+    if (best && best.sacralScore >= SACRAL_SEGMENT_MIN) break;
+    const s = scoreAnchorsAlong(sample, body, t, options);
+    if (!best || s.ribScore > best.ribScore || (s.ribScore === best.ribScore && s.oneSidedRibScore > best.oneSidedRibScore)) best = s;
+  }
+  return best!;
+}
+
+function scoreAnchorsAlong(sample: GridSampler, body: AnchorFrame, t: readonly number[], options: { columnTrabecularHu?: number; truncated?: boolean }): AnchorScores {
   const compactMax = options.truncated ? U_MAX : COMPACT_U_MAX;
   const sacralHu = sacralHuFor(options.columnTrabecularHu);
   const c = body.canalCentre;
-  const t = slabAxis(body);
   // The planes are normal to the body's own axis (the endplate normals), which in a tilted
   // (scoliotic) vertebra differs from the disc-to-disc chord the anterior/left directions were
   // built on: re-orthogonalise them, or a plane cuts one rib above and the other below its head.

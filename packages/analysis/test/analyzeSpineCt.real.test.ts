@@ -86,41 +86,46 @@ describe.skipIf(!existsSync(chest))('analyzeSpineCt on the real chest CT crop (n
 });
 
 describe.skipIf(!existsSync(abdomenDir) || !existsSync(abdomenLabels))('analyzeSpineCt on the real 20-slice JPEG 2000 abdomen series (T11, T12)', () => {
-  it('finds the two rib-bearing bodies, near the model masks, and leaves them unlabelled (no anchor in 40 mm)', async () => {
+  // The 38 mm in view hold the lowest 4 mm of T11, the T11/T12 disc (z -770 to -775: a dark
+  // nucleus inside the endplate rims on three axial slices), the whole T12 body (-775 to -800, a
+  // dim trabecular interior of 135–160 HU between sclerotic endplates) and the T12/L1 disc at the
+  // caudal edge. The model masks label T12's upper and left part as T11 (T11 voxels down to
+  // z -798), so the T11 mask centroid lies inside the T12 body and cannot be matched by T11.
+  it('finds T12 as one rib-bearing body between the T11/T12 and T12/L1 discs, near its model mask, unlabelled (no anchor in 40 mm)', async () => {
     const files = readdirSync(abdomenDir).map((f) => new Uint8Array(readFileSync(`${abdomenDir}${f}`)));
     const { volume } = await assembleVolumeAsync(files);
     const result = analyzeSpineCt(volume);
     expect(result.status).toBe('ok');
-    expect(result.vertebrae).toHaveLength(2);
     expect(result.anchorsUsed).toEqual([]);
     for (const v of result.vertebrae) expect(v.label).toBeNull();
-    expect(result.vertebrae.some((v) => v.region === 'thoracic')).toBe(true);
+    // T12's dim interior is not a disc: one body, not two halves of it.
+    expect(result.vertebrae).toHaveLength(1);
+    const t12 = result.vertebrae[0]!;
+    expect(t12.region).toBe('thoracic');
+    expect(t12.superiorEndplate.pointLps[2]).toBeGreaterThan(-779);
+    expect(t12.superiorEndplate.pointLps[2]).toBeLessThan(-771);
+    expect(t12.inferiorEndplate.pointLps[2]).toBeGreaterThan(-803);
+    expect(t12.inferiorEndplate.pointLps[2]).toBeLessThan(-795);
     // Model masks (TotalSegmentator) cover the whole vertebra: compare with the part anterior to
-    // the canal (LPS y < -100 mm), a proxy for the body. 32 = T12, 33 = T11 (cranial first).
+    // the canal (LPS y < -100 mm), a proxy for the body. 32 = T12.
     const seg = loadNifti(abdomenLabels, 'label');
     const [nx, ny, nz] = seg.dimensions;
-    const sums = new Map<number, number[]>();
+    const acc = [0, 0, 0, 0];
     let n = 0;
     for (let k = 0; k < nz; k++) {
       for (let j = 0; j < ny; j++) {
         for (let i = 0; i < nx; i++, n++) {
-          const label = seg.data[n]!;
-          if (label !== 32 && label !== 33) continue;
+          if (seg.data[n]! !== 32) continue;
           const p = voxelToLps(seg, [i, j, k]);
           if (p[1] > -100) continue;
-          const acc = sums.get(label) ?? [0, 0, 0, 0];
           acc[0]! += p[0];
           acc[1]! += p[1];
           acc[2]! += p[2];
           acc[3]! += 1;
-          sums.set(label, acc);
         }
       }
     }
-    const truth = [33, 32].map((l) => sums.get(l)!.map((v, _, a) => v / a[3]!));
-    result.vertebrae.forEach((v, idx) => {
-      const t = truth[idx]!;
-      expect(Math.hypot(v.centroidLps[0] - t[0]!, v.centroidLps[1] - t[1]!, v.centroidLps[2] - t[2]!)).toBeLessThan(10);
-    });
+    const t = acc.map((v) => v / acc[3]!);
+    expect(Math.hypot(t12.centroidLps[0] - t[0]!, t12.centroidLps[1] - t[1]!, t12.centroidLps[2] - t[2]!)).toBeLessThan(8);
   });
 });

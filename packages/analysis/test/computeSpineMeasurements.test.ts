@@ -163,6 +163,36 @@ describe('computeSpineMeasurements: lumbosacral level and sagittal angles', () =
     expect(m.lordosisL1S1!.angleDeg).toBeCloseTo(51, 5);
   });
 
+  it('carries the endplate lines each sagittal angle was measured on, whose sagittal projections make the angle', () => {
+    const tilt = (deg: number): [number, number, number] => [0, -Math.sin(deg * DEG), Math.cos(deg * DEG)];
+    // L1 measured across its disc (centre and rims given), S1 on the sacral plateau; L1 turned 10° axially.
+    const rho = 10 * DEG;
+    const l1 = vertebra(1, 'L1', { posteriorAxisLps: [Math.sin(rho), Math.cos(rho), 0], superiorEndplate: { pointLps: [0, 0, 35], normalLps: tilt(-8), rmsResidualMm: 0.3 } });
+    const s1 = vertebra(6, 'S1', { isSacral: true, truncated: true, superiorEndplate: { pointLps: [0, 10, -150], normalLps: tilt(40), rmsResidualMm: 0.3 } });
+    const sacralPlateau = { index: 6, anteriorCornerLps: [0, -8, -165] as const, posteriorCornerLps: [0, 28, -135] as const, apLengthMm: 46.9, upperPosteriorCornerLps: null };
+    const direct = { index: 1, which: 'superior' as const, normalLps: tilt(-11), pointLps: [0, 1, 36] as [number, number, number], anteriorCornerLps: [0, -16.7, 39.4] as [number, number, number], posteriorCornerLps: [0, 18.7, 32.6] as [number, number, number] };
+    const lordosis = computeSpineMeasurements([l1, s1], { sacralPlateau, sagittalEndplates: [direct] }).lordosisL1S1!;
+    expect(lordosis.angleDeg).toBeCloseTo(51, 5);
+    const { upperLine, lowerLine } = lordosis;
+    expect([upperLine?.vertebraIndex, upperLine?.endplate, upperLine?.source]).toEqual([1, 'superior', 'across-disc']);
+    expect([lowerLine?.vertebraIndex, lowerLine?.endplate, lowerLine?.source]).toEqual([6, 'superior', 'sacral-plateau']);
+    /** Sagittal inclination (deg) of a line from its anterior to its posterior end, as a lateral view shows it. */
+    const lateralDeg = (l: { fromLps: readonly number[]; toLps: readonly number[] }) => Math.atan2(l.toLps[2]! - l.fromLps[2]!, l.toLps[1]! - l.fromLps[1]!) / DEG;
+    expect(Math.abs(lateralDeg(upperLine!) - lateralDeg(lowerLine!))).toBeCloseTo(lordosis.angleDeg, 1);
+    // Anterior end first, each line ⟂ its normal, through the measured rims (projected on the line).
+    for (const [line, n] of [[upperLine!, direct.normalLps], [lowerLine!, s1.superiorEndplate.normalLps]] as const) {
+      expect(line.fromLps[1]).toBeLessThan(line.toLps[1]);
+      const d = [0, 1, 2].map((k) => line.toLps[k]! - line.fromLps[k]!);
+      expect(Math.abs(d[0]! * n[0] + d[1]! * n[1] + d[2]! * n[2]) / Math.hypot(d[0]!, d[1]!, d[2]!)).toBeLessThan(1e-3);
+    }
+    expect(Math.hypot(upperLine!.fromLps[1] + 16.7, upperLine!.fromLps[2] - 39.4)).toBeLessThan(1);
+    expect(Math.hypot(lowerLine!.toLps[1] - 28, lowerLine!.toLps[2] + 135)).toBeLessThan(1);
+    // Without the direct endplate: the fitted plane through its centre, ± half the body's depth.
+    const planeLine = computeSpineMeasurements([l1, s1]).lordosisL1S1!.upperLine!;
+    expect(planeLine.source).toBe('endplate-plane');
+    expect(Math.hypot(...[0, 1, 2].map((k) => planeLine.toLps[k]! - planeLine.fromLps[k]!))).toBeCloseTo(36, 1);
+  });
+
   it('measures T4 superior across the T3–T4 disc, and drops a direct line far from the fit', () => {
     // T3 above (flat inferior endplate at z = 10), T4 below with a 15° superior endplate.
     const sample = lumbosacral(15);
@@ -171,6 +201,9 @@ describe('computeSpineMeasurements: lumbosacral level and sagittal angles', () =
     const near = measureSagittalEndplates([t3, vertebra(1, 'T4', { region: 'thoracic', superiorEndplate: fit(11) })], sample);
     expect(near).toHaveLength(1);
     expect(sagittalDeg(near[0]!.normalLps)).toBeCloseTo(15, 0);
+    // Its rims are T4's anterior and posterior corners (y = ∓18 on the 15° plateau).
+    expect(near[0]!.anteriorCornerLps![1]).toBeCloseTo(-18, 0);
+    expect(near[0]!.posteriorCornerLps![1]).toBeCloseTo(18, 0);
     // A well-fitted plane 25° away from the direct line: the rays met another structure.
     expect(measureSagittalEndplates([t3, vertebra(1, 'T4', { region: 'thoracic', superiorEndplate: fit(-10) })], sample)).toEqual([]);
   });
@@ -188,6 +221,18 @@ describe('computeSpineMeasurements: coronal Cobb angle', () => {
     const m = computeSpineMeasurements([tilted(0, -6), tilted(1, 0), tilted(2, 6), tilted(3, 2)]);
     expect(m.cobb!.angleDeg).toBeCloseTo(12, 5);
     expect([m.cobb!.upperLevel, m.cobb!.lowerLevel]).toEqual(['#0', '#2']);
+  });
+  it('carries the end vertebrae\'s endplate lines, whose AP projections make the angle (despiked tilt included)', () => {
+    // #2's raw tilt (+30°) is a spike beyond its neighbours' median (6°): its line takes the median.
+    const m = computeSpineMeasurements([tilted(0, -6), tilted(1, 0), tilted(2, 30), tilted(3, 6), tilted(4, 2)]);
+    /** Coronal angle (deg) of a line on an AP view. */
+    const apDeg = (l: { fromLps: readonly number[]; toLps: readonly number[] }) => Math.atan2(l.toLps[2]! - l.fromLps[2]!, l.toLps[0]! - l.fromLps[0]!) / DEG;
+    const { upperLine, lowerLine } = m.cobb!;
+    expect(Math.abs(apDeg(upperLine!) - apDeg(lowerLine!))).toBeCloseTo(m.cobb!.angleDeg, 1);
+    expect([upperLine!.endplate, lowerLine!.endplate]).toEqual(['superior', 'inferior']);
+    expect(upperLine!.source).toBe('mean-of-endplates');
+    expect(Math.hypot(...[0, 1, 2].map((k) => upperLine!.toLps[k]! - upperLine!.fromLps[k]!))).toBeCloseTo(50, 1); // the body's width
+    expect(upperLine!.fromLps[0]).toBeLessThan(upperLine!.toLps[0]); // right → left
   });
   it('reports no curve below 5° (within the Cobb method variability)', () => {
     expect(computeSpineMeasurements([tilted(0, -2), tilted(1, 0), tilted(2, 2.5), tilted(3, 1)]).cobb).toBeNull();
@@ -216,6 +261,12 @@ describe('computeSpineMeasurements: coronal Cobb angle', () => {
     const truth = Math.abs(lineDeg(frames[0]!) - lineDeg(frames[2]!));
     const m = computeSpineMeasurements(frames.map((f, i) => rotated(i, f)));
     expect(m.cobb!.angleDeg).toBeCloseTo(truth, 3);
+    // The lines drawn are the vertebrae's own lateral axes (R·x), whose AP projections make the angle.
+    for (const [line, f] of [[m.cobb!.upperLine!, frames[0]!], [m.cobb!.lowerLine!, frames[2]!]] as const) {
+      const d = [0, 1, 2].map((k) => line.toLps[k]! - line.fromLps[k]!);
+      const cos = Math.abs(d[0]! * f[0]![0]! + d[1]! * f[1]![0]! + d[2]! * f[2]![0]!) / Math.hypot(d[0]!, d[1]!, d[2]!);
+      expect(cos).toBeGreaterThan(Math.cos(0.1 * DEG));
+    }
     // The tilt of the normal out of the sagittal plane, asin(n·x), misses it by more than a degree here.
     const asinDeg = (f: number[][]) => (Math.asin(f[0]![2]!) * 180) / Math.PI;
     expect(Math.abs(Math.abs(asinDeg(frames[0]!) - asinDeg(frames[2]!)) - truth)).toBeGreaterThan(1);

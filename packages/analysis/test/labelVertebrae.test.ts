@@ -175,6 +175,21 @@ describe('labelVertebrae', () => {
     expect(out.anchors).toEqual([]);
   });
 
+  it('does not take the highest rib pair seen for T1 when the vertebra above has bone beyond its transverse processes (first rib seen near its neck only)', () => {
+    // fracture-multiple-thoracic: T1's first rib curves forward and down out of the rib window and
+    // reads as a short rib; T2 is then the highest rib pair seen. Taken for T1 it would contradict
+    // the last rib (11 rib pairs) and withhold the whole column.
+    const column = [body({ shortRib: true }), ...Array.from({ length: 11 }, () => ribbed()), body()];
+    const out = labelVertebrae(column);
+    expect(out.anchors.map((a) => a.kind)).toEqual(['last-rib']);
+    expect(out.labels).toEqual(['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10', 'T11', 'T12', 'L1']);
+    expect(out.transitional).toBeNull();
+    expect(out.notes.join(' ')).toMatch(/first rib pair is not established/);
+    // Without the short rib above, the same pattern is 11 rib pairs and nothing is labelled.
+    const eleven = labelVertebrae([body(), ...Array.from({ length: 11 }, () => ribbed()), body()]);
+    expect(eleven.labels.every((l) => l === null)).toBe(true);
+  });
+
   it('does not take rib-like bone directly above the sacrum for the last rib', () => {
     const out = labelVertebrae([body(), body(), body(), body(), ribbed(0.5), sacrum()]);
     expect(out.anchors.map((a) => a.kind)).not.toContain('last-rib');

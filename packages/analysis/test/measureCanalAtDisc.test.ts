@@ -5,7 +5,7 @@
  * flavum: Beaujeux 1997).
  */
 import { describe, expect, it } from 'vitest';
-import { measureCanalAtDisc } from '../src/measureCanalAtDisc.js';
+import { measureCanalAtDisc, measureCanalAtDiscSegment } from '../src/measureCanalAtDisc.js';
 
 /** HU along LPS +y (posterior) from the disc centre at y = 0; uniform in x and z. */
 function sampler(profile: (y: number) => number) {
@@ -24,6 +24,19 @@ describe('measureCanalAtDisc', () => {
     const d = measureCanalAtDisc(sampler(lumbar), upper, lower);
     expect(d).not.toBeNull();
     expect(Math.abs(d! - 17)).toBeLessThan(0.8); // disc edge 15 mm to flavum 32 mm (the 50 HU rule alone reads 21 mm, to the lamina)
+  });
+
+  it('returns the measured segment: from the disc edge to the flavum on the disc mid-plane, as long as the value', () => {
+    const s = measureCanalAtDiscSegment(sampler(lumbar), upper, lower)!;
+    expect(s.apMm).toBe(measureCanalAtDisc(sampler(lumbar), upper, lower));
+    expect(Math.hypot(s.toLps[0] - s.fromLps[0], s.toLps[1] - s.fromLps[1], s.toLps[2] - s.fromLps[2])).toBeCloseTo(s.apMm, 9);
+    // Front edge at the disc (y = 15), back edge at the flavum (y = 32), at the disc centre (x = 0, z = 0).
+    expect(Math.abs(s.fromLps[1] - 15)).toBeLessThan(0.8);
+    expect(Math.abs(s.toLps[1] - 32)).toBeLessThan(0.8);
+    for (const p of [s.fromLps, s.toLps]) {
+      expect(p[0]).toBeCloseTo(0, 9);
+      expect(p[2]).toBeCloseTo(0, 9);
+    }
   });
 
   it('is not ended at once by values around 50 HU at the front edge (noise, partial volume)', () => {
