@@ -219,6 +219,64 @@ describe('planOverlay', () => {
     expect(lines[1]?.text).toBe('Kyphosis 41.5° T4–T12');
   });
 
+  it('draws the endplate lines the analysis measured an angle on, through their ends, so that they make the reported angle', () => {
+    // The result's lines (e.g. L1 superior measured across its disc) differ from the body planes (flat here).
+    const line = (index: number, from: Vec, to: Vec, source: string) => ({ vertebraIndex: index, endplate: 'superior' as const, fromLps: from, toLps: to, source: source as 'across-disc' });
+    const upperLine = line(0, [0, -18, 165], [0, 18, 160], 'across-disc');
+    const lowerLine = line(2, [0, 2, -12], [0, 36, 16], 'sacral-plateau');
+    const lordosisDeg = Math.abs(Math.atan2(-5, 36) - Math.atan2(28, 34)) / deg;
+    const measured: SpineResult = {
+      ...result([vertebra(0, 'L1', [0, 0, 150]), vertebra(1, 'L3', [0, -10, 90]), vertebra(2, 'S1', [0, 20, 0])]),
+      measurements: { levels: [], cobb: null, kyphosisT4T12: null, lordosisL1S1: { angleDeg: lordosisDeg, upperLevel: 'L1', lowerLevel: 'S1', confidence: 0.9, upperLine, lowerLine } },
+    };
+    const lines = planOverlay(measured, { viewPlaneNormal: [1, 0, 0], pointOnPlaneLps: [0, 0, 0] }).segments.filter((s) => s.kind === 'lordosis');
+    expect(lines.map((s) => [s.part, s.vertebraIndex, s.source])).toEqual([['upper', 0, 'across-disc'], ['lower', 2, 'sacral-plateau']]);
+    for (const [segment, l] of [[lines[0]!, upperLine], [lines[1]!, lowerLine]] as const) {
+      expect(segment.measuredLps).toEqual([l.fromLps, l.toLps]);
+      // Extended by half the measured length beyond each end, along the same line.
+      const half = [0, 1, 2].map((k) => (l.toLps[k]! - l.fromLps[k]!) / 2);
+      expect(close(segment.fromLps, [0, 1, 2].map((k) => l.fromLps[k]! - half[k]!))).toBe(true);
+      expect(close(segment.toLps, [0, 1, 2].map((k) => l.toLps[k]! + half[k]!))).toBe(true);
+    }
+    const slope = (s: (typeof lines)[number]): number => Math.atan2(s.toLps[2] - s.fromLps[2], s.toLps[1] - s.fromLps[1]);
+    expect(Math.abs(slope(lines[0]!) - slope(lines[1]!)) / deg).toBeCloseTo(lordosisDeg, 9);
+    expect(lines[1]?.text).toBe(`Lordosis ${lordosisDeg.toFixed(1)}° L1–S1`);
+  });
+
+  it('draws the Cobb lines the analysis measured the tilts on, when the result carries them', () => {
+    const upperLine = { vertebraIndex: 0, endplate: 'superior' as const, fromLps: [-20, 1, 130] as Vec, toLps: [20, -1, 127] as Vec, source: 'mean-of-endplates' as const };
+    const lowerLine = { vertebraIndex: 2, endplate: 'inferior' as const, fromLps: [-20, 0, 45] as Vec, toLps: [20, 0, 52] as Vec, source: 'endplate-plane' as const };
+    const scoliosis = result([vertebra(0, 'T5', [0, 0, 120]), vertebra(1, 'T7', [15, 0, 90]), vertebra(2, 'T9', [0, 0, 60])], { angleDeg: 14.2, upperLevel: 'T5', lowerLevel: 'T9', confidence: 0.8, upperLine, lowerLine });
+    const cobb = planOverlay(scoliosis, { viewPlaneNormal: [0, 1, 0], pointOnPlaneLps: [0, 0, 0] }).segments.filter((s) => s.kind === 'cobb');
+    expect(cobb.map((s) => [s.part, s.vertebraIndex, s.source])).toEqual([['upper', 0, 'mean-of-endplates'], ['lower', 2, 'endplate-plane']]);
+    expect(close(cobb[0]!.fromLps, [-40, 2, 131.5])).toBe(true);
+    expect(close(cobb[0]!.toLps, [40, -2, 125.5])).toBe(true);
+    expect(cobb[0]?.text).toBe('Cobb 14.2° T5–T9');
+  });
+
+  it('draws the canal AP diameters as measured, with their value, in the axial and sagittal slices through them only', () => {
+    // L2's mid-body diameter at z = 92 (posterior wall y = 19 to lamina y = 33), the L2-L3 one on the disc at z = 75.
+    const l2 = { ...vertebra(1, 'L2', [0, 0, 90]), canalApDiameterMm: 14, canalApSegmentLps: { fromLps: [0, 19, 92] as Vec, toLps: [0, 33, 92] as Vec } };
+    const level = { level: 'L2-L3', upperIndex: 1, lowerIndex: 2, discHeightMm: 6, slipPercent: 0, canalApMm: 11.5, canalApSegmentLps: { fromLps: [0, 18, 75] as Vec, toLps: [0, 29.5, 75] as Vec } };
+    const base = result([vertebra(0, 'L1', [0, 0, 120]), l2, vertebra(2, 'L3', [0, 0, 60])]);
+    const withCanal: SpineResult = { ...base, measurements: { ...base.measurements, levels: [level] } };
+    const canal = (view: { viewPlaneNormal: Vec; pointOnPlaneLps: Vec; slabThicknessMm?: number }) => planOverlay(withCanal, view).segments.filter((s) => s.kind === 'canal-ap');
+    const axial = canal({ viewPlaneNormal: [0, 0, 1], pointOnPlaneLps: [0, 0, 91] });
+    expect(axial.map((s) => [s.part, s.vertebraIndex, s.value, s.text])).toEqual([['mid-body', 1, 14, 'L2 canal 14.0 mm']]);
+    expect(axial[0]?.fromLps).toEqual([0, 19, 92]);
+    expect(axial[0]?.toLps).toEqual([0, 33, 92]);
+    // 3 mm away from it: not this slice's; a 10 mm slab holds it.
+    expect(canal({ viewPlaneNormal: [0, 0, 1], pointOnPlaneLps: [0, 0, 95] })).toEqual([]);
+    expect(canal({ viewPlaneNormal: [0, 0, 1], pointOnPlaneLps: [0, 0, 95], slabThicknessMm: 10 })).toHaveLength(1);
+    expect(canal({ viewPlaneNormal: [0, 0, -1], pointOnPlaneLps: [0, 0, 75.5] }).map((s) => [s.part, s.text])).toEqual([['disc', 'L2-L3 canal 11.5 mm']]);
+    // The mid-sagittal slice holds both; a parasagittal one 5 mm aside neither; a coronal view sees them end-on.
+    expect(canal({ viewPlaneNormal: [1, 0, 0], pointOnPlaneLps: [0.5, 0, 0] }).map((s) => s.part)).toEqual(['mid-body', 'disc']);
+    expect(canal({ viewPlaneNormal: [1, 0, 0], pointOnPlaneLps: [5, 0, 0] })).toEqual([]);
+    expect(canal({ viewPlaneNormal: [0, 1, 0], pointOnPlaneLps: [0, 25, 0] })).toEqual([]);
+    // A result without the segments (an older analysis) draws none.
+    expect(planOverlay(straight, { viewPlaneNormal: [1, 0, 0], pointOnPlaneLps: [0, 0, 0] }).segments.some((s) => s.kind === 'canal-ap')).toBe(false);
+  });
+
   it('draws the slip of a level graded as spondylolisthesis between the posterior corners, in a sagittal view', () => {
     const levels = [
       { level: 'L2-L3', upperIndex: 1, lowerIndex: 2, discHeightMm: 8, slipPercent: 2, canalApMm: 14 },

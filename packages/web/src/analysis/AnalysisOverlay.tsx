@@ -4,8 +4,10 @@
  * what, the viewport's own world → canvas transform says where). Redrawn after every render
  * and camera change of the viewport (scroll, pan, zoom, crosshairs). Every label carries its
  * level, its centroid in LPS mm and its canvas position as data attributes; every measured line
- * its kind, part, level and value. Measured values (Cobb, kyphosis, lordosis, slip) are written
- * beside their line; heights are in each line's title.
+ * its kind, part, level and value (angle lines: also how the analysis found them, and the
+ * measured ends within the drawn line, in canvas pixels). Measured values (Cobb, kyphosis,
+ * lordosis, slip, canal AP diameters) are written beside their line; heights are in each line's
+ * title.
  */
 import { Enums as CoreEnums } from '@cornerstonejs/core';
 import type { SeriesAnalysis } from '@vertebra/contracts';
@@ -37,16 +39,18 @@ export function analysesForView(analyses: readonly SeriesAnalysis[], view: Pick<
 
 const fmt = (v: number): string => v.toFixed(1);
 
-/** Colours of the measured lines the stylesheet does not style (inline): sagittal angles yellow, slips red. */
+/** Colours of the measured lines the stylesheet does not style (inline): sagittal angles yellow, slips red, canal AP diameters magenta. */
 const lineStyle: Partial<Record<OverlaySegmentKind, { stroke: string; strokeWidth: number }>> = {
   kyphosis: { stroke: '#ffe24f', strokeWidth: 2 },
   lordosis: { stroke: '#ffe24f', strokeWidth: 2 },
   slip: { stroke: '#ff5f5f', strokeWidth: 3 },
+  'canal-ap': { stroke: '#ff5cf0', strokeWidth: 3 },
 };
 const textStyle: Partial<Record<OverlaySegmentKind, { fill: string }>> = {
   kyphosis: { fill: '#fff0a0' },
   lordosis: { fill: '#fff0a0' },
   slip: { fill: '#ffb0b0' },
+  'canal-ap': { fill: '#ffc0f8' },
 };
 
 export function AnalysisOverlay(props: AnalysisOverlayProps) {
@@ -95,8 +99,18 @@ export function AnalysisOverlay(props: AnalysisOverlayProps) {
               const level = result.vertebrae.find((v) => v.index === s.vertebraIndex)?.label ?? `#${s.vertebraIndex}`;
               // Sagittal angle values beside the line's left end (anterior in a sagittal view, clear of the labels), the rest beside its right end.
               const atLeft = s.kind === 'kyphosis' || s.kind === 'lordosis';
+              const measured = s.measuredLps?.map((p) => project(p).map(fmt).join(',')).join(' ');
               return (
-                <g key={`${s.kind}-${s.vertebraIndex}-${s.part}`} className={`overlay-${s.kind}`} data-kind={s.kind} data-part={s.part} data-level={level} {...(s.value === undefined ? {} : { 'data-value': s.value.toFixed(2) })}>
+                <g
+                  key={`${s.kind}-${s.vertebraIndex}-${s.part}`}
+                  className={`overlay-${s.kind}`}
+                  data-kind={s.kind}
+                  data-part={s.part}
+                  data-level={level}
+                  {...(s.value === undefined ? {} : { 'data-value': s.value.toFixed(2) })}
+                  {...(s.source === undefined ? {} : { 'data-source': s.source })}
+                  {...(measured === undefined ? {} : { 'data-measured': measured })}
+                >
                   <line x1={fmt(x1)} y1={fmt(y1)} x2={fmt(x2)} y2={fmt(y2)} style={lineStyle[s.kind]} />
                   {s.text !== undefined && s.kind !== 'height' && (
                     <text x={fmt(atLeft ? Math.min(x1, x2) - 6 : Math.max(x1, x2) + 6)} y={fmt(atLeft ? (x1 < x2 ? y1 : y2) : (y1 + y2) / 2)} textAnchor={atLeft ? 'end' : 'start'} style={textStyle[s.kind]}>

@@ -13,10 +13,14 @@
  * the upper end vertebra's superior and the lower one's inferior endplate (Cobb 1948); sagittal
  * angles between the endplates the SRS definitions name (T4 superior – T12 inferior, L1 superior
  * – S1 superior); slip between the two posterior corners facing the disc (Meyerding 1932).
- * The result carries the endplate planes of each body; where the analysis measured a sagittal
- * angle on a second, across-the-disc endplate line (analysis/measureSagittalEndplates, within 6°
- * of the plane) that line is not in the result, so the drawn lines may differ from the value
- * shown by up to that much.
+ * Angle lines are the ones the analysis measured the angle on (AngleMeasurement upperLine /
+ * lowerLine: across-the-disc endplate lines, the sacral plateau, the Cobb tilt), drawn through
+ * their two ends and extended by half their length beyond each, so that the lines on screen make
+ * the reported angle; results without them (older analyses) get the body's fitted endplate plane.
+ * The canal AP diameters (mid-body: posterior wall to lamina; at each disc: the stenosis input) are
+ * drawn as measured, with their value, in the views whose plane holds the segment (axial,
+ * sagittal) and only in slices that pass through it (within half the slab, at least 1.5 mm: half
+ * a 3 mm slice).
  */
 import { cross, dot, norm, scale, add, subtract, type Vec3 } from '@vertebra/geometry';
 import type { SeriesAnalysis } from '@vertebra/contracts';
@@ -29,6 +33,8 @@ export interface OverlayView {
   readonly viewPlaneNormal: Vec3;
   /** A point on the view plane (the camera's focal point), LPS mm. */
   readonly pointOnPlaneLps: Vec3;
+  /** Thickness of the shown slab (mm), when known: measured segments within half of it are drawn. */
+  readonly slabThicknessMm?: number;
 }
 
 export interface OverlayLabel {
@@ -43,19 +49,23 @@ export interface OverlayLabel {
   readonly distanceMm: number;
 }
 
-export type OverlaySegmentKind = 'endplate' | 'height' | 'cobb' | 'kyphosis' | 'lordosis' | 'slip';
+export type OverlaySegmentKind = 'endplate' | 'height' | 'cobb' | 'kyphosis' | 'lordosis' | 'slip' | 'canal-ap';
 
 export interface OverlaySegment {
   readonly kind: OverlaySegmentKind;
   readonly vertebraIndex: number;
-  /** Which line: 'superior' / 'inferior' endplate, 'anterior' / 'middle' / 'posterior' height, 'upper' / 'lower' Cobb, kyphosis or lordosis line, 'posterior' slip. */
+  /** Which line: 'superior' / 'inferior' endplate, 'anterior' / 'middle' / 'posterior' height, 'upper' / 'lower' Cobb, kyphosis or lordosis line, 'posterior' slip, 'mid-body' / 'disc' canal AP diameter. */
   readonly part: string;
   readonly fromLps: Vec3;
   readonly toLps: Vec3;
   /** Text drawn at the segment's end, if any (a height in mm, the Cobb angle). */
   readonly text?: string;
-  /** The measured value the segment stands for (height mm, angle deg, slip % of the lower body's AP depth). */
+  /** The measured value the segment stands for (height mm, angle deg, slip % of the lower body's AP depth, canal AP mm). */
   readonly value?: number;
+  /** The measured line within the drawn one (angle lines from the result: its two ends), LPS mm. */
+  readonly measuredLps?: readonly [Vec3, Vec3];
+  /** How an angle line was found (analysis AngleLineSource), when the result says. */
+  readonly source?: string;
 }
 
 export interface OverlayPlan {
@@ -65,6 +75,8 @@ export interface OverlayPlan {
   readonly canalLps: readonly Vec3[];
 }
 
+/** Measured segments (canal AP) are drawn in slices within this distance of them at least (mm): half a 3 mm slice. */
+const minSegmentToleranceMm = 1.5;
 /** |cos| of the angle between a direction and the view normal below which the direction counts as lying along the view plane (> 60° from the normal). */
 const inPlaneCosine = 0.5;
 /** |cos| above which the view looks along a direction (< ~40° from it). */
@@ -139,6 +151,27 @@ function inPlaneSegment(centre: Vec3, planeNormal: Vec3, view: Vec3, halfLengthM
   return [subtract(centre, scale(direction, halfLengthMm)), add(centre, scale(direction, halfLengthMm))];
 }
 
+type AngleLineOf = NonNullable<NonNullable<SpineResult['measurements']['cobb']>['upperLine']>;
+type SegmentOf = NonNullable<Vertebra['canalApSegmentLps']>;
+
+/** The measured line's ends, and the drawn line: through them, extended by half their distance beyond each. */
+function extendedLine(line: Pick<AngleLineOf, 'fromLps' | 'toLps'>): { measured: [Vec3, Vec3]; drawn: [Vec3, Vec3] } {
+  const from: Vec3 = [line.fromLps[0], line.fromLps[1], line.fromLps[2]];
+  const to: Vec3 = [line.toLps[0], line.toLps[1], line.toLps[2]];
+  const half = scale(subtract(to, from), 0.5);
+  return { measured: [from, to], drawn: [subtract(from, half), add(to, half)] };
+}
+
+/** A measured segment lies along the view plane and the shown slab passes through it. */
+function segmentInView(segment: SegmentOf, view: OverlayView, n: Vec3): boolean {
+  const direction = unit(subtract(segment.toLps, segment.fromLps));
+  if (direction === undefined || Math.abs(dot(direction, n)) >= inPlaneCosine) return false;
+  const tolerance = Math.max(minSegmentToleranceMm, (view.slabThicknessMm ?? 0) / 2);
+  const a = dot(subtract(segment.fromLps, view.pointOnPlaneLps), n);
+  const b = dot(subtract(segment.toLps, view.pointOnPlaneLps), n);
+  return Math.min(a, b) <= tolerance && Math.max(a, b) >= -tolerance;
+}
+
 export function planOverlay(result: SpineResult, view: OverlayView): OverlayPlan {
   const n = unit(view.viewPlaneNormal);
   if (n === undefined || result.status !== 'ok') return { labels: [], segments: [], canalLps: [] };
@@ -201,7 +234,14 @@ export function planOverlay(result: SpineResult, view: OverlayView): OverlayPlan
   // without a posterior axis (older ones): the line ⟂ the normal within the view plane.
   const cobb = result.measurements.cobb;
   if (cobb !== null && Math.abs(dot(n, anteriorLps)) > facingCosine) {
-    for (const [part, level] of [['upper', cobb.upperLevel], ['lower', cobb.lowerLevel]] as const) {
+    for (const [part, level, line] of [['upper', cobb.upperLevel, cobb.upperLine], ['lower', cobb.lowerLevel, cobb.lowerLine]] as const) {
+      const text = part === 'upper' ? { text: `Cobb ${cobb.angleDeg.toFixed(1)}° ${cobb.upperLevel}–${cobb.lowerLevel}` } : {};
+      if (line !== undefined) {
+        // The line the analysis measured the vertebra's tilt on (its coronal projection has that tilt).
+        const { measured, drawn } = extendedLine(line);
+        segments.push({ kind: 'cobb', vertebraIndex: line.vertebraIndex, part, fromLps: drawn[0], toLps: drawn[1], value: cobb.angleDeg, measuredLps: measured, source: line.source, ...text });
+        continue;
+      }
       const v = byLevel(level);
       const frame = v === undefined ? undefined : frames.get(v.index);
       if (v === undefined || frame === undefined) continue;
@@ -218,7 +258,7 @@ export function planOverlay(result: SpineResult, view: OverlayView): OverlayPlan
         fromLps: ends[0],
         toLps: ends[1],
         value: cobb.angleDeg,
-        ...(part === 'upper' ? { text: `Cobb ${cobb.angleDeg.toFixed(1)}° ${cobb.upperLevel}–${cobb.lowerLevel}` } : {}),
+        ...text,
       });
     }
   }
@@ -231,7 +271,15 @@ export function planOverlay(result: SpineResult, view: OverlayView): OverlayPlan
     ] as const;
     for (const [kind, name, angle, upperPlane, lowerPlane] of angles) {
       if (angle === null) continue;
-      for (const [part, level, which] of [['upper', angle.upperLevel, upperPlane], ['lower', angle.lowerLevel, lowerPlane]] as const) {
+      for (const [part, level, which, line] of [['upper', angle.upperLevel, upperPlane, angle.upperLine], ['lower', angle.lowerLevel, lowerPlane, angle.lowerLine]] as const) {
+        // The value on the lower line: the upper one (T4, L1) often runs along the top of the view, under the viewport's own label.
+        const text = part === 'lower' ? { text: `${name} ${angle.angleDeg.toFixed(1)}° ${angle.upperLevel}–${angle.lowerLevel}` } : {};
+        if (line !== undefined) {
+          // The endplate line the angle was measured on, rim to rim (analysis/computeSpineMeasurements).
+          const { measured, drawn } = extendedLine(line);
+          segments.push({ kind, vertebraIndex: line.vertebraIndex, part, fromLps: drawn[0], toLps: drawn[1], value: angle.angleDeg, measuredLps: measured, source: line.source, ...text });
+          continue;
+        }
         // The angle names levels by label (analysis/computeSpineMeasurements looks them up by label).
         const v = result.vertebrae.find((x) => x.label === level);
         if (v === undefined) continue;
@@ -252,8 +300,7 @@ export function planOverlay(result: SpineResult, view: OverlayView): OverlayPlan
           fromLps: ends[0],
           toLps: ends[1],
           value: angle.angleDeg,
-          // The value on the lower line: the upper one (T4, L1) often runs along the top of the view, under the viewport's own label.
-          ...(part === 'lower' ? { text: `${name} ${angle.angleDeg.toFixed(1)}° ${angle.upperLevel}–${angle.lowerLevel}` } : {}),
+          ...text,
         });
       }
     }
@@ -277,11 +324,28 @@ export function planOverlay(result: SpineResult, view: OverlayView): OverlayPlan
     }
   }
 
+  // Canal AP diameters as measured, in the slices that pass through them (axial, sagittal views):
+  // at mid-body (posterior wall → lamina) and at each disc level (the stenosis input). Listed (and
+  // so drawn) first: in a sagittal view the angle lines run on across the canal, over them.
+  const canalSegments: OverlaySegment[] = [];
+  for (const v of result.vertebrae) {
+    const segment = v.canalApSegmentLps;
+    if (segment == null || v.canalApDiameterMm === null || !segmentInView(segment, view, n)) continue;
+    const value = v.canalApDiameterMm;
+    canalSegments.push({ kind: 'canal-ap', vertebraIndex: v.index, part: 'mid-body', fromLps: [...segment.fromLps], toLps: [...segment.toLps], value, text: `${levelNameOf(v)} canal ${value.toFixed(1)} mm` });
+  }
+  for (const level of result.measurements.levels) {
+    const segment = level.canalApSegmentLps;
+    if (segment == null || level.canalApMm === null || !segmentInView(segment, view, n)) continue;
+    const value = level.canalApMm;
+    canalSegments.push({ kind: 'canal-ap', vertebraIndex: level.upperIndex, part: 'disc', fromLps: [...segment.fromLps], toLps: [...segment.toLps], value, text: `${level.level} canal ${value.toFixed(1)} mm` });
+  }
+
   // The canal runs along its first → last point; drawn only where that lies along the view plane.
   const canal = result.canalCentrelineLps;
   const canalStart = canal[0];
   const canalEnd = canal[canal.length - 1];
   const canalDirection = canalStart === undefined || canalEnd === undefined ? undefined : unit(subtract(canalEnd, canalStart));
   const canalLps = canalDirection !== undefined && Math.abs(dot(canalDirection, n)) < inPlaneCosine ? canal.map((p) => [p[0], p[1], p[2]] as Vec3) : [];
-  return { labels, segments, canalLps };
+  return { labels, segments: [...canalSegments, ...segments], canalLps };
 }

@@ -420,7 +420,7 @@ export function StudyViewer(props: { client: DicomwebClient; runtime: Cornerston
               ))}
               {isCt && windowPresets.map((p, i) => <li key={p.id}><kbd>{i + 1}</kbd> {p.label} window</li>)}
               <li><kbd>R</kbd> reset view</li>
-              <li><kbd>{overlayToggleKey.toUpperCase()}</kbd> show / hide the analysis overlay (vertebra labels, endplates, heights, Cobb, kyphosis and lordosis lines, slips)</li>
+              <li><kbd>{overlayToggleKey.toUpperCase()}</kbd> show / hide the analysis overlay (vertebra labels, endplates, heights, the Cobb, kyphosis and lordosis lines they were measured on, slips, canal AP diameters)</li>
               {cineViewportId !== undefined && <li><kbd>Space</kbd> play / pause cine</li>}
               <li>Wheel: scroll slices · middle drag: pan · right drag: zoom · left drag: current tool</li>
             </ul>
