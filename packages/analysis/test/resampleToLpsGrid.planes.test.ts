@@ -4,7 +4,7 @@
  * permutation grids (axial, flipped, sagittal), with and without a crop.
  */
 import { describe, expect, it } from 'vitest';
-import type { Volume } from '@vertebra/geometry';
+import type { Mat3, Volume } from '@vertebra/geometry';
 import { resampleToLpsGrid } from '../src/resampleToLpsGrid.js';
 
 /** Per-voxel reference for a signed-permutation direction (the formula the fast path must keep). */
@@ -34,7 +34,7 @@ function referenceValue(volume: Volume, lps: readonly number[]): number {
   return Math.round(e(z.o0) + (e(z.o1) - e(z.o0)) * z.w);
 }
 
-function randomVolume(dimensions: [number, number, number], direction: number[], spacingMm: [number, number, number], float: boolean): Volume {
+function randomVolume(dimensions: [number, number, number], direction: Mat3, spacingMm: [number, number, number], float: boolean): Volume {
   const n = dimensions[0] * dimensions[1] * dimensions[2];
   const data = float ? new Float32Array(n) : new Int16Array(n);
   let s = 7;
