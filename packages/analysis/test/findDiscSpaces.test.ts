@@ -7,20 +7,8 @@
  * (fracture-multiple-thoracic, T8/T9), found again from the pitch rhythm (Panjabi 1991/1992).
  */
 import { describe, expect, it } from 'vitest';
-import type { SpineAxis } from '../src/buildSpineAxis.js';
 import { findDiscSpaces } from '../src/findDiscSpaces.js';
-
-/** An axis of `n` 1 mm samples with the given profile and ring (geometry unused by findDiscSpaces). */
-function axisOf(profile: Float64Array, ring: Float64Array): SpineAxis {
-  const n = profile.length;
-  const points = new Float64Array(3 * n);
-  const tangents = new Float64Array(3 * n);
-  for (let m = 0; m < n; m++) {
-    points[3 * m + 2] = -m;
-    tangents[3 * m + 2] = 1;
-  }
-  return { length: n, points, tangents, canal: points.slice(), halfDepthMm: new Float64Array(n).fill(15), profile, ring };
-}
+import { syntheticSpineAxis } from './support/syntheticSpineAxis.js';
 
 /** Bodies (interior 0.8, 2 mm endplates 0.95, ring 1) with 5 mm discs (0.15, ring 0) centred at `discs`. */
 function column(n: number, discs: readonly number[]): { profile: Float64Array; ring: Float64Array } {
@@ -41,7 +29,7 @@ describe('findDiscSpaces', () => {
   it('finds the discs of a regular column', () => {
     const truth = [12, 37, 62, 87, 112, 137];
     const { profile, ring } = column(150, truth);
-    expect(findDiscSpaces(axisOf(profile, ring))).toEqual(truth);
+    expect(findDiscSpaces(syntheticSpineAxis(profile, ring))).toEqual(truth);
   });
 
   it('does not take the 16 mm dim interior of a low-density body under a partial ring for a disc', () => {
@@ -53,7 +41,7 @@ describe('findDiscSpaces', () => {
       profile[m] = 0.52 + 0.005 * Math.abs(m - 74);
       ring[m] = 0.56;
     }
-    expect(findDiscSpaces(axisOf(profile, ring))).toEqual(truth);
+    expect(findDiscSpaces(syntheticSpineAxis(profile, ring))).toEqual(truth);
   });
 
   it('still takes a narrow dip under the same partial ring (a disc with rib heads beside it)', () => {
@@ -64,7 +52,7 @@ describe('findDiscSpaces', () => {
       profile[m] = Math.abs(m - 87) <= 2 ? 0.55 + 0.03 * Math.abs(m - 87) : 0.75;
       ring[m] = 0.56;
     }
-    expect(findDiscSpaces(axisOf(profile, ring))).toEqual(truth);
+    expect(findDiscSpaces(syntheticSpineAxis(profile, ring))).toEqual(truth);
   });
 
   it('splits a gap twice the pitch of its neighbours where the cortical ring opens (a dark body beside its disc)', () => {
@@ -74,7 +62,7 @@ describe('findDiscSpaces', () => {
     // body's endplate: no profile minimum; only the ring opens at the disc (0.75 instead of 1).
     for (let m = 85; m <= 107; m++) profile[m] = 0.24;
     for (let m = 85; m <= 89; m++) ring[m] = m === 87 ? 0.75 : 0.81;
-    const found = findDiscSpaces(axisOf(profile, ring));
+    const found = findDiscSpaces(syntheticSpineAxis(profile, ring));
     expect(found).toHaveLength(truth.length);
     found.forEach((d, i) => expect(Math.abs(d - truth[i]!)).toBeLessThanOrEqual(1));
   });
@@ -83,7 +71,7 @@ describe('findDiscSpaces', () => {
     const truth = [12, 37, 62, 112, 137, 162];
     const { profile, ring } = column(175, truth);
     // A 50 mm segment of uniform bone (a fused block): no minimum, no ring opening, no split.
-    expect(findDiscSpaces(axisOf(profile, ring))).toEqual(truth);
+    expect(findDiscSpaces(syntheticSpineAxis(profile, ring))).toEqual(truth);
   });
 });
 

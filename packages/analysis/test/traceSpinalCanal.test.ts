@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildSpineAxis } from '../src/buildSpineAxis.js';
 import { createGridSampler } from '../src/createGridSampler.js';
-import type { SpineAxis } from '../src/buildSpineAxis.js';
 import { findDiscSpaces } from '../src/findDiscSpaces.js';
+import { syntheticSpineAxis } from './support/syntheticSpineAxis.js';
 import type { LpsGrid } from '../src/resampleToLpsGrid.js';
 import { traceSpinalCanal } from '../src/traceSpinalCanal.js';
 
@@ -135,18 +135,6 @@ describe('traceSpinalCanal on a spine bent 60° off the z axis', () => {
   });
 });
 
-/** A synthetic axis (1 mm samples) with the given profile and cortical-ring values. */
-function axisOf(profile: number[], ring: number[]): SpineAxis {
-  const n = profile.length;
-  const points = new Float64Array(3 * n);
-  const tangents = new Float64Array(3 * n);
-  for (let m = 0; m < n; m++) {
-    points[3 * m + 2] = -m;
-    tangents[3 * m + 2] = 1;
-  }
-  return { length: n, points, tangents, canal: points.slice(), halfDepthMm: new Float64Array(n).fill(15), profile: Float64Array.from(profile), ring: Float64Array.from(ring) };
-}
-
 describe('findDiscSpaces', () => {
   it('finds thin thoracic discs blurred by 3 mm slices (a 4 mm notch to 0.7 between bright endplates, rib heads in the ring)', () => {
     // Bodies 17 mm (0.95 at the endplates, 0.9 inside), discs 4 mm whose minimum partial volume
@@ -169,7 +157,7 @@ describe('findDiscSpaces', () => {
       profile.push(0.95);
       ring.push(1);
     }
-    expect(findDiscSpaces(axisOf(profile, ring))).toEqual(discs);
+    expect(findDiscSpaces(syntheticSpineAxis(profile, ring))).toEqual(discs);
   });
 
   it('does not split a body at a broad dip in its interior (an osteoporotic body: dark inside, bright endplates)', () => {
@@ -180,7 +168,7 @@ describe('findDiscSpaces', () => {
       profile.push(d < 4 || d > 55 ? 0.95 : d === 30 ? 0.35 : 0.4);
       ring.push(0.85);
     }
-    expect(findDiscSpaces(axisOf(profile, ring))).toEqual([]);
+    expect(findDiscSpaces(syntheticSpineAxis(profile, ring))).toEqual([]);
   });
 
   /**
@@ -203,7 +191,7 @@ describe('findDiscSpaces', () => {
 
   it('finds the discs of an osteoporotic column between bright endplates, not in the dark body interiors', () => {
     const { profile, discs } = osteoporoticColumn();
-    const found = findDiscSpaces(axisOf(profile, profile.map(() => 0.9)));
+    const found = findDiscSpaces(syntheticSpineAxis(profile, profile.map(() => 0.9)));
     // Between the first and the last disc exactly the discs (the dips of the two end bodies, with
     // no band beyond them, are still taken by the classic test).
     expect(found.filter((f) => f >= discs[0]! - 2 && f <= discs[discs.length - 1]! + 2)).toEqual(discs);
@@ -212,6 +200,6 @@ describe('findDiscSpaces', () => {
   it('finds the discs of bodies seen only through their anterior rim (canal out of view) as endplate bands', () => {
     const { profile, discs } = osteoporoticColumn();
     const flat = profile.map(() => 0);
-    expect(findDiscSpaces(axisOf(profile, flat), { canalOutOfView: true })).toEqual(discs);
+    expect(findDiscSpaces(syntheticSpineAxis(profile, flat), { canalOutOfView: true })).toEqual(discs);
   });
 });
