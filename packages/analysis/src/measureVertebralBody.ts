@@ -9,8 +9,6 @@
  *   to the walls along the fitted endplate planes; a line whose edge strays from its plane is
  *   replaced by the plane; a body cut by the field of view keeps its heights only when both
  *   endplates are found in view;
- * - AP depth and width between the walls' outer surfaces (80 % of the way from the tissue outside
- *   to the cortical peak, wallEdge); the frame and the sampling reach keep the outermost bone;
  * - the body as a stack of star-shaped cross-sections (outermost cortex along 24 rays, ending at
  *   half-way between the cortical peak and the tissue outside so that a contrast-filled vessel
  *   touching the body is left out; circular median) clipped by the endplate planes: volume and
@@ -78,15 +76,6 @@ const ENDPLATE_TO_DISC_MAX = 0.5;
 const LINE_PLANE_TOL_MM = 2.5;
 /** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
 const METAL_HU = 1300;
-/**
- * A wall's outer surface lies this fraction of the way from the tissue outside up to the cortical
- * peak: the ~1 mm cortex is thinner than the blur, so its profile peaks below the cortex value and
- * the surface sits high on the outer flank (a 1 mm plate under a Gaussian blur of σ 0.5–1.5 mm
- * has its surface at 70–95 % of the peak; the endplates use 80 %, EDGE_FRACTION). Phantom suite,
- * 2026-11-27, AP depth minus the truth (mean over bodies): outermost 150 HU sample +2.1 to +3.1 mm,
- * half maximum +1.6 to +2.7 mm, 80 % −0.6 to +0.7 mm.
- */
-const WALL_FRACTION = 0.8;
 
 export function measureVertebralBody(
   axis: SpineAxis,
@@ -123,14 +112,12 @@ export function measureVertebralBody(
   const canalDist = -dot3([canalPt[0] - c0[0], canalPt[1] - c0[1], canalPt[2] - c0[2]], a);
 
   // Mid-section AP and lateral walls → body centre in the section, depth and width.
-  // `outer`: the outermost bone (≥ BONE_HU), from which the body's frame, sampling grid and outline
-  // reach are set (as before the wall edge was refined); `wall`: the cortex's outer surface there
-  // (wallEdge), from which the reported AP depth and width are taken.
-  const edgeAlong = (du: number, dv: number, maxR: number, minR = 0): { outer: number; wall: number } => {
+  const edgeAlong = (du: number, dv: number, maxR: number, minR = 0): number => {
     // Outermost bone before ≥ 5 mm of non-bone; max over a small band (±4 mm across, ±3 mm along t)
     // so a basivertebral foramen in the posterior wall does not hide the wall.
     // Starting at minR skips trabecular speckles inside an osteoporotic body.
-    const band = (d: number): number => {
+    let last = Number.NaN;
+    for (let d = minR; d <= maxR; d += 0.5) {
       let v = -Infinity;
       for (const off of [-4, 0, 4]) {
         for (const h of [-3, 0, 3]) {
@@ -138,40 +125,28 @@ export function measureVertebralBody(
           if (x > v) v = x;
         }
       }
-      return v;
-    };
-    let last = Number.NaN;
-    for (let d = minR; d <= maxR; d += 0.5) {
-      if (band(d) >= BONE_HU) last = d;
+      if (v >= BONE_HU) last = d;
       else if (last === last && d - last >= 5) break;
     }
-    return { outer: last, wall: last === last ? wallEdge(band, last, Math.max(minR, last - 2.5)) : last };
+    return last;
   };
   const postReach = Math.max(6, canalDist - 3);
-  const antEdge = edgeAlong(0, 1, 1.8 * r0 + 6, 0.55 * r0);
-  const postEdge = edgeAlong(0, -1, postReach, Math.min(0.55 * r0, 0.5 * postReach));
-  const ant = antEdge.outer;
-  let post = postEdge.outer;
-  let postWall = postEdge.wall;
+  const ant = edgeAlong(0, 1, 1.8 * r0 + 6, 0.55 * r0);
+  let post = edgeAlong(0, -1, postReach, Math.min(0.55 * r0, 0.5 * postReach));
   // The posterior wall borders the canal (the lumbar canal is 15–23 mm deep, Eisenstein S, J Bone
   // Joint Surg Br 1977;59:173–80: its front lies at most ~12 mm before its centre). A wall found
   // more than 14 mm before the canal centre leaves tissue between body and canal that is not
   // there: the thin posterior cortex of a low-density body was not seen (the walk stopped at a
   // trabecular speckle; real lumbar crop L4, 2026-11-27), and the wall is placed as when none is
   // found, half a canal before its centre.
-  if (!(post === post) || post < canalDist - 14) postWall = post = Math.max(5, canalDist - 8);
+  if (!(post === post) || post < canalDist - 14) post = Math.max(5, canalDist - 8);
   if (!(ant === ant) || !(post === post)) return null;
-  // AP depth between the walls' outer surfaces (both measured from the same point on one line).
-  const wallDepth = antEdge.wall + postWall;
   const shiftV = (ant - post) / 2;
   c0 = toW(c0, 0, shiftV, 0);
   const halfDepth = (ant + post) / 2;
-  const leftEdge = edgeAlong(1, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth);
-  const rightEdge = edgeAlong(-1, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth);
-  const leftE = leftEdge.outer;
-  const rightE = rightEdge.outer;
+  const leftE = edgeAlong(1, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth);
+  const rightE = edgeAlong(-1, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth);
   let halfWidth = 1.2 * halfDepth;
-  let wallWidth = wallDepth * 1.2;
   if (leftE === leftE && rightE === rightE) {
     // Bodies are at most ~1.7× wider than deep; wider means alae, rib heads or osteophytes joined on.
     const cap = 1.7 * halfDepth;
@@ -179,7 +154,6 @@ export function measureVertebralBody(
     const re = Math.min(rightE, cap);
     c0 = toW(c0, (le - re) / 2, 0, 0);
     halfWidth = (le + re) / 2;
-    wallWidth = Math.min(leftEdge.wall, cap) + Math.min(rightEdge.wall, cap);
   }
   let hU = hU0;
   let hL = hL0; // in-plane centring shifts leave heights along t unchanged
@@ -649,8 +623,8 @@ export function measureVertebralBody(
     superior,
     inferior,
     heights,
-    apDepth: wallDepth,
-    width: wallWidth,
+    apDepth: 2 * halfDepth,
+    width: 2 * halfWidth,
     volume: vol * step,
     // A ROI partly outside the volume (a body cut by the field of view) is not the central ROI.
     trabecularHu: huN > 0 && roiOut <= 0.05 * (roiN + roiOut) ? huSum / huN : Number.NaN,
@@ -669,43 +643,6 @@ export function measureVertebralBody(
       (segment.complete && endplatesAtDiscs()) ||
       (planesFit && endplatesAtDiscs() && Math.min(supPts.length, infPts.length) >= 0.6 * tried && discInView() && Math.max(heights.anterior, heights.middle, heights.posterior) >= halfDepth),
   };
-}
-
-/**
- * A wall's outer edge on a profile `band(d)` (d outwards, mm) whose outermost bone-dense sample
- * (≥ BONE_HU) is at `last`: where the profile falls to WALL_FRACTION of the way from the tissue
- * outside (the lowest value within 3 mm beyond) to the cortical peak (the highest within 2.5 mm
- * inside, not before `inner`), interpolated between samples; `last` where there is no contrast
- * or the peak is metal. The peak is looked for in the outer 2.5 mm only: the cortex lies there,
- * and deeper a pedicle screw's tip in the band passes for it (postop-thoracolumbar T10, 2026-11-27:
- * its depth read 2.1 mm short when looked for 4 mm deep).
- */
-function wallEdge(band: (d: number) => number, last: number, inner: number): number {
-  let peak = -Infinity;
-  let peakAt = last;
-  for (let d = last; d >= inner - 1e-9; d -= 0.5) {
-    const x = band(d);
-    if (x === x && x > peak) {
-      peak = x;
-      peakAt = d;
-    }
-  }
-  let outside = Infinity;
-  for (let d = last + 0.5; d <= last + 3 + 1e-9; d += 0.5) {
-    const x = band(d);
-    if (x === x && x < outside) outside = x;
-  }
-  // Metal near the wall (a pedicle screw's tip, a cage) is no cortical peak: the outermost bone stands.
-  if (!(outside < Infinity) || !(peak > outside) || peak >= METAL_HU) return last;
-  const thr = outside + WALL_FRACTION * (peak - outside);
-  for (let d = last; d >= peakAt - 1e-9; d -= 0.5) {
-    const x = band(d);
-    if (x >= thr) {
-      const beyond = band(d + 0.5);
-      return beyond === beyond && x > beyond ? d + (0.5 * (x - thr)) / (x - beyond) : d;
-    }
-  }
-  return peakAt;
 }
 
 /**

@@ -46,16 +46,6 @@ function heightErrorsMm(c: Case): number[] {
   return errors;
 }
 
-/** Signed AP depth errors (mm) of the identified bodies: the truth is the superior endplate's corner-to-corner length (the body's walls). */
-function depthErrorsMm(c: Case): number[] {
-  const score = scoreAgainstTruth(c.result, c.truth);
-  return Object.entries(score.matched).map(([label, v]) => {
-    const t = c.inView.find((x) => x.level === label)!;
-    const { anterior, posterior } = t.superiorEndplate.corners;
-    return v.apDepthMm - Math.hypot(anterior[0] - posterior[0], anterior[1] - posterior[1], anterior[2] - posterior[2]);
-  });
-}
-
 /** No vertebra may carry a label that differs from the truth vertebra nearest to it. */
 function wrongLabels(c: Case): string[] {
   const wrong: string[] = [];
@@ -98,14 +88,6 @@ describe('phantom accuracy: normal lumbar CT (normal-hfs-1mm on the small grid)'
     expect(Math.abs(c.result.measurements.lordosisL1S1!.angleDeg - c.anatomy.alignment.lumbarLordosisDeg)).toBeLessThan(1);
     expect(c.result.measurements.cobb?.angleDeg ?? 0).toBeLessThan(2); // measured 0.2° (truth 0°)
     expect(c.result.findings.filter((f) => f.kind !== 'transitional-anatomy')).toEqual([]);
-  });
-
-  it('measures the AP depth between the walls within 0.8 mm on average', () => {
-    const errors = depthErrorsMm(c);
-    expect(errors.length).toBeGreaterThanOrEqual(5);
-    // measured 0.43 mm (was ~2.5 mm too deep: the outermost 150 HU sample of the blurred cortex;
-    // now its outer surface at 80 % of the cortex-to-outside contrast, wallEdge)
-    expect(errors.reduce((a, b) => a + Math.abs(b), 0) / errors.length).toBeLessThan(0.8);
   });
 });
 
@@ -209,13 +191,6 @@ describe('phantom accuracy: thoracic field of view (normal-thoracic-overlap, C7�
     // the endplate edge); measured: none (was a false Genant 1 at T1 next to the cut C7, an
     // anterior edge inside the body: lines straying from their endplate plane are now replaced by it).
     expect(c.result.findings.filter((f) => f.kind === 'vertebral-fracture')).toEqual([]);
-  });
-
-  it('measures the AP depth between the walls within 1 mm on average', () => {
-    const errors = depthErrorsMm(c);
-    expect(errors.length).toBeGreaterThanOrEqual(12);
-    // measured 0.81 mm (was ~2.4 mm too deep with the outermost 150 HU sample)
-    expect(errors.reduce((a, b) => a + Math.abs(b), 0) / errors.length).toBeLessThan(1);
   });
 
   it('measures the T4–T12 kyphosis within 2.5°', () => {
