@@ -10,7 +10,8 @@
  * - Basic: scrypt per request would be far too slow for DICOMweb clients, so a verified
  *   header is remembered for `basicCacheMs` under SHA-256(header, stored password hash):
  *   a new password or a removed user never matches an old entry. Failures count in the
- *   login throttle like failed logins.
+ *   login throttle like failed logins; a refused header is remembered the same way, so the
+ *   same wrong header sent again (retries, parallel connections) is one guess, counted once.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { apiTokenPattern, hashPassword, sha256Hex, verifyPassword, type HashPasswordOptions, type SecurityStore, type StoredSession, type StoredUser } from '@vertebra/archive';
@@ -81,6 +82,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
    * CPU) instead of paying it once per connection.
    */
   const basicInFlight = new Map<string, Promise<boolean>>();
+  /**
+   * SHA-256(header, password hash) → time (ms) until which it counts as refused: the same wrong
+   * header again (a client retrying, or connections opened just after the first check ended) is
+   * the same guess, so it is refused without another scrypt run and not counted as a new failure.
+   * Exact for as long as the password hash is unchanged (it is part of the key).
+   */
+  const basicRefused = new Map<string, number>();
   /** Session id SHA-256 → last request (ms). */
   const sessionSeen = new Map<string, number>();
   /** Token id → last time lastUsedAt was written (ms). */
@@ -168,6 +176,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       basicCache.delete(cacheKey);
       const verdict = throttle.check(sourceAddress, credentials.username);
       if (!verdict.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds, triedUsername: credentials.username, scheme: 'basic' };
+      const refusedUntil = basicRefused.get(cacheKey);
+      if (refusedUntil !== undefined && refusedUntil > nowMs) return { ok: false, reason: 'invalid', triedUsername: credentials.username, scheme: 'basic' };
+      basicRefused.delete(cacheKey);
       let verification = basicInFlight.get(cacheKey);
       const shared = verification !== undefined;
       if (verification === undefined) {
@@ -185,6 +196,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         return { ok: true, principal: { username: user.username, role: user.role, via: 'basic' } };
       }
       throttle.recordFailure(sourceAddress, credentials.username);
+      basicRefused.set(cacheKey, nowMs + basicCacheMs);
+      pruneOldest(basicRefused, maxBasicCacheEntries);
       return { ok: false, reason: 'invalid', triedUsername: credentials.username, scheme: 'basic' };
     }
     const verdict = throttle.check(sourceAddress, credentials.username);

@@ -105,6 +105,19 @@ describe('sign-in throttling in the app', () => {
     expect((await jsonLogin('victim', victim.password)).status).toBe(200);
   });
 
+  it('counts the same wrong Basic header sent again and again as one failed guess, without locking the user out', async () => {
+    const retrying = await server.createUser('technologist', 'retrying');
+    const wrong = basicAuthHeaders('retrying', 'an-old-password');
+    for (let i = 0; i < 8; i += 1) {
+      const response = await fetch(`${server.dicomweb}/studies`, { headers: wrong });
+      expect(response.status).toBe(401);
+      await response.arrayBuffer();
+    }
+    const right = await fetch(`${server.dicomweb}/studies`, { headers: retrying.authHeaders });
+    expect(right.status).toBe(200);
+    await right.arrayBuffer();
+  });
+
   it('counts wrong HTTP Basic passwords like failed sign-ins', async () => {
     const target = await server.createUser('technologist', 'basic-target');
     for (let i = 0; i < 5; i += 1) {
