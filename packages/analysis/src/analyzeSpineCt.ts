@@ -9,7 +9,7 @@
  * MICCAI 2013; Sekuboyina A et al., Med Image Anal 2021, VerSe). Bad input returns status
  * 'no-spine' with a reason, never invented labels.
  */
-import type { Volume } from '@vertebra/geometry';
+import { lpsToVoxel, type Vec3, type Volume } from '@vertebra/geometry';
 import { buildSpineAxis } from './buildSpineAxis.js';
 import { computeSpineMeasurements } from './computeSpineMeasurements.js';
 import { createGridSampler } from './createGridSampler.js';
@@ -278,6 +278,11 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   lap('labels', 0.92);
 
   const r1 = (x: number): number => Math.round(x * 10) / 10;
+  // A body whose posterior corner lies within one voxel of the image's edge is cut by the field of
+  // view even where both its discs were found in front: the hyperkyphotic C7 at the top edge, its
+  // posterior half above the first slice, had its wall and corners read ~3 mm anterior and a false
+  // C7–T1 slip. It is reported truncated, so no slip or wall-based measure is read from it.
+  const atViewEdge = (p: Vec3): boolean => lpsToVoxel(volume, p).some((c, k) => c < 1 || c > volume.dimensions[k]! - 2);
   // Measured segments (canal AP) to 0.01 mm: their drawn length is the value shown.
   const r2 = (v: readonly number[]): [number, number, number] => [Math.round(v[0]! * 100) / 100, Math.round(v[1]! * 100) / 100, Math.round(v[2]! * 100) / 100];
   const discCanal = bodies.map((b, i) => {
@@ -318,7 +323,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     hasRibs: labelling.hasRibs[i]!,
     ribScore: Math.round(anchorScores[i]!.ribScore * 100) / 100,
     isSacral: labelling.isSacral[i]!,
-    truncated: !b.segment.complete || cutByView,
+    truncated: !b.segment.complete || cutByView || atViewEdge(b.posteriorSuperiorCorner) || atViewEdge(b.posteriorInferiorCorner),
   }));
   // The S1 plateau measured directly from L5 replaces the fused sacral segment's endplate fit.
   // C1 (the atlas ring above a C2 labelled from the dens) is prepended: every later index moves down by one.

@@ -22,9 +22,10 @@ interface Case {
   truth: TruthVertebra[];
 }
 
-async function runCase(caseId: string, grid: { pixelSpacingMm: number; sliceThicknessMm: number } = { pixelSpacingMm: 1.6, sliceThicknessMm: 2 }): Promise<Case> {
+async function runCase(caseId: string, grid: { pixelSpacingMm: number; sliceThicknessMm: number; columns?: number } = { pixelSpacingMm: 1.6, sliceThicknessMm: 2 }): Promise<Case> {
   const options = phantomSuite().find((c) => c.caseId === caseId)!;
-  const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns: 256, rows: 256, ...grid } });
+  const { columns = 256, ...spacing } = grid;
+  const phantom = generatePhantomCase({ ...options, modalities: ['ct'], ct: { ...options.ct, columns, rows: columns, ...spacing } });
   const visit = phantom.groundTruth.visits[0]!;
   const { volume } = await assembleVolumeAsync(phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes));
   const [nx, ny, nz] = volume.dimensions;
@@ -339,6 +340,13 @@ describe('phantom accuracy: kyphotic upper thoracic spine (canal tracked in plan
     // measured 13 of 13 on this grid, 2026-11-27 (was 11: T1–T2 lay outside the working grid's crop,
     // set from the 4 mm canal that cannot follow the bend; eval grid 14 of 14, was 11)
     expect(score.identificationRate).toBe(1);
+  });
+
+  it('hyperkyphosis on the suite’s own grid (512², 0.8 mm, 1.5 mm slices): the top body, its posterior half above the first slice, is reported cut and no slip is read from it', async () => {
+    const c = await runCase('hyperkyphosis', { pixelSpacingMm: 0.8, sliceThicknessMm: 1.5, columns: 512 });
+    expect(c.result.vertebrae[0]!.truncated).toBe(true);
+    // C7's posterior wall and corners were read ~3 mm anterior: a false Meyerding I at C7–T1 (eval, 2026-11-27).
+    expect(c.result.findings.filter((f) => f.kind === 'spondylolisthesis')).toEqual([]);
   });
 });
 
