@@ -111,6 +111,24 @@ export function analyzeSpineCt(volume: Volume, options: AnalyzeSpineCtOptions = 
 }
 
 /** The result when no spine is found, or the analysis cannot run: the reason, nothing invented. */
+/** Centreline points (from the last) over which the canal's cranial end is judged to turn forward. */
+const CRANIAL_END_POINTS = 30;
+
+/**
+ * Whether the traced canal's cranial end turns forward more than sideways: over its last
+ * CRANIAL_END_POINTS + 1 centreline points it moves anteriorly (−y) by more than it moves left or
+ * right — the upper thoracic canal of a hyperkyphosis, not a scoliotic one.
+ */
+function bendsAnteriorlyAtCranialEnd(trace: CanalTrace): boolean {
+  const p = trace.pointsLps;
+  const last = trace.length - 1;
+  if (last < 1) return false;
+  const from = Math.max(0, last - CRANIAL_END_POINTS);
+  const anteriorMm = p[3 * from + 1]! - p[3 * last + 1]!;
+  const lateralMm = Math.abs(p[3 * last]! - p[3 * from]!);
+  return anteriorMm > lateralMm;
+}
+
 function noSpineResult(reason: string, timingsMs: SpineAnalysisResult['timingsMs']): SpineAnalysisResult {
   return {
     status: 'no-spine',
@@ -181,13 +199,9 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
     // again, so the upper thoracic bodies are not cut off by the crop.
     // (Only for a canal bending anteriorly at its cranial end: a scoliotic canal bends laterally,
     // where the crop's 140 mm leave room enough.)
-    const P = trace?.pointsLps;
-    const nP = trace?.length ?? 0;
-    const back = Math.max(0, nP - 31);
-    const bendsAnteriorly = P !== undefined && nP > 1 && P[3 * back + 1]! - P[3 * (nP - 1) + 1]! > Math.abs(P[3 * (nP - 1)]! - P[3 * back]!);
-    if (trace && trace.tracked.length > 0 && bendsAnteriorly && trace.reachLps.min[1] - CROP_ANTERIOR_MM < crop.min[1]! - grid.spacingMm) {
+    if (trace && trace.tracked.length > 0 && bendsAnteriorlyAtCranialEnd(trace) && trace.reachLps.min[1] - CROP_ANTERIOR_MM < crop.min[1]! - grid.spacingMm) {
       const wide = { min: [crop.min[0]!, trace.reachLps.min[1] - CROP_ANTERIOR_MM, crop.min[2]!], max: crop.max };
-      grid = null;
+      grid = null; // the narrow grid is not kept alive beside the wide one
       grid = smoothLpsGrid(resampleToLpsGrid(volume, spacing, wide), { inPlace: true });
       trace = traceSpinalCanal(grid);
     }
