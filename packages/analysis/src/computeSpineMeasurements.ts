@@ -9,9 +9,7 @@
  *   depth (Meyerding 1932 grading input); at L5–S1 along the directly measured sacral plateau
  *   (measurePlateauBelow.ts), from its posterior towards its anterior corner, as % of its AP
  *   length (the sacrum is a truncated fused segment with no body depth of its own);
- * - coronal Cobb angle (Cobb 1948) with automatically chosen end vertebrae: the most tilted
- *   vertebrae in the coronal plane, tilt of the endplates' left–right lines along each vertebra's
- *   own lateral axis (it turns with axial rotation); none below 5°;
+ * - coronal Cobb angle with automatically chosen end vertebrae (measureCobbAngle.ts);
  * - sagittal angles between endplates: kyphosis T4 superior – T12 inferior, lordosis L1
  *   superior – S1 superior (SRS definitions), with the endplates measured across their discs
  *   where given (measureSagittalEndplates.ts; S1: the directly measured sacral plateau).
@@ -21,6 +19,9 @@
  * vertebra's width with its measured coronal tilt. The canal AP segment at each level is passed on
  * from its upper vertebra.
  */
+import { point2, unitVector } from './angleLineGeometry.js';
+import { levelName } from './levelName.js';
+import { measureCobbAngle } from './measureCobbAngle.js';
 import type { SacralPlateau } from './measurePlateauBelow.js';
 import type { SagittalEndplate } from './measureSagittalEndplates.js';
 import type { AngleLine, AngleLineSource, AngleMeasurement, LevelMeasurement, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
@@ -36,14 +37,6 @@ function tooTall(v: VertebraResult): boolean {
   const h = [v.heightsMm.anterior, v.heightsMm.middle, v.heightsMm.posterior].filter((x): x is number => x !== null);
   return h.length > 0 && Math.max(...h) > MAX_BODY_HEIGHT_MM;
 }
-const MAX_ENDPLATE_RMS_MM = 1.5;
-/** Smallest coronal curve reported (deg). */
-const MIN_CURVE_DEG = 5;
-
-export function levelName(v: VertebraResult): string {
-  return v.label ?? `#${v.index}`;
-}
-
 export interface SpineMeasurementOptions {
   /** The S1 plateau measured directly from L5 (measurePlateauBelow.ts), if found. */
   readonly sacralPlateau?: SacralPlateau | null;
@@ -93,52 +86,7 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
     });
   }
 
-  // Coronal tilt of a vertebra: the angle of its endplates' left–right line (along the vertebra's
-  // own lateral axis) on an AP view (Cobb 1948; end vertebrae = the most tilted, SRS terminology);
-  // see coronalTiltDeg.
-  let cobb: AngleMeasurement | null = null;
-  // Only endplates fitted as planes (RMS residual ≤ 1.5 mm) count: a larger residual means the
-  // fit mixed in another surface (rib head, osteophyte, the adjacent disc) and its normal is not
-  // the endplate's. A vertebra's tilt is the mean of its reliable endplates.
-  const measured: VertebraResult[] = [];
-  const tilts: number[] = [];
-  const tiltNormals: (readonly number[])[][] = [];
-  for (const v of vertebrae) {
-    if (v.truncated) continue;
-    const ok = [v.superiorEndplate, v.inferiorEndplate].filter((e) => e.rmsResidualMm <= MAX_ENDPLATE_RMS_MM);
-    if (ok.length === 0) continue;
-    measured.push(v);
-    tilts.push(ok.reduce((sum, e) => sum + coronalTiltDeg(e.normalLps, v.posteriorAxisLps), 0) / ok.length);
-    tiltNormals.push(ok.map((e) => e.normalLps));
-  }
-  if (measured.length >= 3) {
-    const tilt = despike(tilts);
-    let best = 0;
-    let bi = 0;
-    let bj = 0;
-    for (let i = 0; i < tilt.length; i++) {
-      for (let j = i + 1; j < tilt.length; j++) {
-        const diff = Math.abs(tilt[i]! - tilt[j]!);
-        if (diff > best) {
-          best = diff;
-          bi = i;
-          bj = j;
-        }
-      }
-    }
-    const conf = Math.min(...measured.map((v) => v.detectionConfidence));
-    // A difference in tilt below 5° is no curve: it is within the Cobb method's own measurement
-    // variability (±3–5°: Morrissy RT et al., J Bone Joint Surg Am 1990;72:320-7), and curves are
-    // counted from 5° (the reference truth's findCobbAngles does the same).
-    // The lines: the upper end vertebra's superior, the lower one's inferior endplate (Cobb 1948).
-    const line = (k: number, which: 'superior' | 'inferior'): AngleLine => {
-      const source: AngleLineSource = tilt[k] !== tilts[k] ? 'neighbour-median' : tiltNormals[k]!.length === 2 ? 'mean-of-endplates' : 'endplate-plane';
-      return coronalAngleLine(measured[k]!, which, tilt[k]!, tiltNormals[k]!, source);
-    };
-    if (best >= MIN_CURVE_DEG) {
-      cobb = { angleDeg: best, upperLevel: levelName(measured[bi]!), lowerLevel: levelName(measured[bj]!), confidence: conf, upperLine: line(bi, 'superior'), lowerLine: line(bj, 'inferior') };
-    }
-  }
+  const cobb = measureCobbAngle(vertebrae);
 
   const byLabel = (label: string): VertebraResult | undefined => vertebrae.find((v) => v.label === label);
   // The sagittal line follows the vertebra's own AP axis where it is measured reliably: not on a
@@ -196,9 +144,6 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
   return { levels, cobb, kyphosisT4T12, lordosisL1S1 };
 }
 
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-const point2 = (c: readonly number[], d: readonly number[], t: number): [number, number, number] => [round2(c[0]! + t * d[0]!), round2(c[1]! + t * d[1]!), round2(c[2]! + t * d[2]!)];
-
 /**
  * The endplate line a lateral view draws for a sagittal angle: through `centre`, along the
  * vertebra's AP axis `posterior` (default the patient's +y) made perpendicular to the normal n —
@@ -228,30 +173,6 @@ function sagittalAngleLine(
   return { vertebraIndex: v.index, endplate: which, fromLps: point2(centre, d, tAnterior), toLps: point2(centre, d, tPosterior), source };
 }
 
-/**
- * The endplate line an AP view draws for the Cobb angle: through the endplate's centre, along the
- * vertebra's own left–right axis (the mean normal of its fitted endplates × its posterior axis)
- * with its cranio-caudal slope set to the measured tilt (coronalTiltDeg: the tilt of a line is
- * atan2(−d_z, d_x)), so that its coronal projection has exactly the tilt the angle used (the mean
- * of the endplates' tilts, or the neighbours' median); over the body's width, right → left.
- */
-function coronalAngleLine(v: VertebraResult, which: 'superior' | 'inferior', tiltDeg: number, normals: readonly (readonly number[])[], source: AngleLineSource): AngleLine {
-  const p = v.posteriorAxisLps ?? [0, 1, 0];
-  const n = normals.reduce<number[]>((sum, e) => [sum[0]! + e[0]!, sum[1]! + e[1]!, sum[2]! + e[2]!], [0, 0, 0]);
-  let l = [n[1]! * p[2]! - n[2]! * p[1]!, n[2]! * p[0]! - n[0]! * p[2]!, n[0]! * p[1]! - n[1]! * p[0]!];
-  if (l[0]! < 0) l = l.map((x) => -x);
-  if (!(l[0]! > 1e-6)) l = [1, 0, 0];
-  const d = unitVector([0, 0, 0], [l[0]!, l[1]!, -l[0]! * Math.tan(tiltDeg / DEG)]);
-  const centre = which === 'superior' ? v.superiorEndplate.pointLps : v.inferiorEndplate.pointLps;
-  return { vertebraIndex: v.index, endplate: which, fromLps: point2(centre, d, -v.widthMm / 2), toLps: point2(centre, d, v.widthMm / 2), source };
-}
-
-function unitVector(from: readonly number[], to: readonly number[]): [number, number, number] {
-  const d = [to[0]! - from[0]!, to[1]! - from[1]!, to[2]! - from[2]!];
-  const n = Math.hypot(d[0]!, d[1]!, d[2]!) || 1;
-  return [d[0]! / n, d[1]! / n, d[2]! / n];
-}
-
 function perpendicularAnterior(ax: readonly number[]): [number, number, number] {
   const t = ax;
   const dotAy = -t[1]!;
@@ -277,33 +198,4 @@ export function sagittalLineDeg(n: readonly number[], posterior: readonly number
   return Math.atan2(posterior[2]! - rn * n[2]!, posterior[1]! - rn * n[1]!) * DEG;
 }
 
-/**
- * Coronal tilt (deg) of an endplate with unit normal n: the angle of its left–right line out of
- * the horizontal on an AP view, the line the Cobb method draws along the endplate (Cobb 1948).
- * The line is the vertebra's own lateral axis n × `posterior` (its posterior axis; default the
- * patient's +y), which turns with the vertebra's axial rotation: in a rotated lumbar curve the
- * patient's x axis is not along the endplate's left–right line and asin(n·x) then mixes the
- * endplate's sagittal slope into its coronal tilt (scoliosis phantom L1–L4, 2026-11-27: 25.1° for
- * a 21.5° curve). For posterior = +y and no rotation this is asin(n·x). Being a 3D axis, it is not
- * inflated for a vertebra leaning far forward (an endplate seen almost en face on an AP projection).
- * Independent of the normal's sign.
- */
-export function coronalTiltDeg(n: readonly number[], posterior: readonly number[] = [0, 1, 0]): number {
-  const lx = n[1]! * posterior[2]! - n[2]! * posterior[1]!;
-  const lz = n[0]! * posterior[1]! - n[1]! * posterior[0]!;
-  const s = lx < 0 ? -1 : 1;
-  return Math.atan2(-s * lz, s * lx) * DEG;
-}
-
-/**
- * A single misread vertebra (a local extremum more than 15° beyond its two neighbours' median) is
- * replaced by that median; genuine end vertebrae of even a severe curve (≈ 8–10° per level beyond
- * their neighbours) are kept, unlike a plain running median, which flattens every end vertebra.
- */
-function despike(raw: readonly number[]): number[] {
-  return raw.map((x, i) => {
-    if (i === 0 || i === raw.length - 1) return x;
-    const m = [raw[i - 1]!, x, raw[i + 1]!].sort((p, q) => p - q)[1]!;
-    return Math.abs(x - m) > 15 ? m : x;
-  });
-}
+export { levelName };
