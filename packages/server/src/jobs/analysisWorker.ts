@@ -6,12 +6,15 @@
  * volume) are answered with their catalogue code; anything else thrown is answered as
  * ANALYSIS_FAILED. A crash or an out-of-memory kill is seen by the runner instead.
  * Runs only when started as a worker with our worker data: importing it elsewhere does nothing.
+ * With `niceValue` in the worker data the thread first lowers its own priority (lowerThreadPriority, Linux: this
+ * thread only), so that the decoding and analysis take the cores only when the threads serving users leave them.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { analyzeSpineCt } from '@vertebra/analysis';
 import { assembleVolumeAsync } from '@vertebra/dicom';
 import { isVertebraError } from '@vertebra/errors';
 import type { AnalysisWorkerInput, AnalysisWorkerOutput } from './analysisWorkerProtocol.js';
+import { lowerThreadPriority } from './lowerThreadPriority.js';
 
 async function analyze(input: AnalysisWorkerInput): Promise<AnalysisWorkerOutput> {
   try {
@@ -27,5 +30,6 @@ async function analyze(input: AnalysisWorkerInput): Promise<AnalysisWorkerOutput
 const input = workerData as Partial<AnalysisWorkerInput> | undefined;
 if (!isMainThread && parentPort !== null && input?.kind === 'vertebra-analysis') {
   const port = parentPort;
-  void analyze(input as AnalysisWorkerInput).then((output) => port.postMessage(output));
+  const threadNice = input.niceValue === undefined ? undefined : lowerThreadPriority(input.niceValue);
+  void analyze(input as AnalysisWorkerInput).then((output) => port.postMessage(threadNice === undefined ? output : { ...output, threadNice }));
 }

@@ -10,8 +10,11 @@ export interface AnalysisWorkerInput {
   readonly kind: 'vertebra-analysis';
   readonly seriesInstanceUid: string;
   readonly instances: readonly { readonly bytes: Uint8Array; readonly subject: string }[];
+  /** The worker thread's nice value while it decodes and analyses (lowerThreadPriority, Linux); absent: left as it is. */
+  readonly niceValue?: number;
 }
 
+/** `threadNice`: the nice value the worker thread ran at, where it could be read (Linux). */
 export type AnalysisWorkerOutput =
-  | { readonly ok: true; readonly result: SpineAnalysisResult; readonly slices: number }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+  | { readonly ok: true; readonly result: SpineAnalysisResult; readonly slices: number; readonly threadNice?: number }
+  | { readonly ok: false; readonly code: string; readonly message: string; readonly threadNice?: number };

@@ -4,7 +4,9 @@
  * heap is capped (resourceLimits); an out-of-memory kill, a crash, an exit without an
  * answer or a run past the time limit all become ANALYSIS_FAILED with a message that says
  * which. Aborting (server shutdown) terminates the worker and rejects with
- * AnalysisAbortedError: the job is abandoned, not failed.
+ * AnalysisAbortedError: the job is abandoned, not failed. The worker thread runs at a lower priority
+ * (`niceValue`, default analysisWorkerNice = 10; lowerThreadPriority, Linux): with 2 cores an analysis at normal
+ * priority took its share of CPU from a viewer reading the same series (bench/viewer/runViewerBench --analysis).
  *
  * Where the worker's code comes from: from the build (dist/jobs/analysisWorker.js, what
  * `vertebra serve` runs), this module's sibling; from the TypeScript sources (Vitest, which
@@ -21,7 +23,16 @@ export interface RunAnalysisInWorkerOptions {
   readonly timeoutMs: number;
   /** Aborting terminates the worker (shutdown); the promise rejects with AnalysisAbortedError. */
   readonly signal?: AbortSignal;
+  /** The worker thread's nice value (Linux; 0 = the server's own priority). Default analysisWorkerNice. */
+  readonly niceValue?: number;
 }
+
+/**
+ * Nice value of the analysis worker thread: 10, the default of nice(1). A nice-10 thread gets ~1/10 of the CPU
+ * time of a nice-0 thread competing for the same core (Linux CFS weights 110 vs 1024), and all of it when the
+ * cores are otherwise idle, so an analysis is not slower on a quiet server.
+ */
+export const analysisWorkerNice = 10;
 
 /** The job was abandoned (shutdown), not failed: it stays unfinished and is queued again at the next start. */
 export class AnalysisAbortedError extends Error {
@@ -59,11 +70,11 @@ function ownBuffers(instances: AnalysisWorkerInput['instances']): { instances: A
   return { instances: owned, transfer };
 }
 
-export function runAnalysisInWorker(input: Omit<AnalysisWorkerInput, 'kind'>, options: RunAnalysisInWorkerOptions): Promise<AnalysisWorkerOutput> {
+export function runAnalysisInWorker(input: Omit<AnalysisWorkerInput, 'kind' | 'niceValue'>, options: RunAnalysisInWorkerOptions): Promise<AnalysisWorkerOutput> {
   if (options.signal?.aborted) return Promise.reject(new AnalysisAbortedError());
   const entry = analysisWorkerEntry();
   const { instances, transfer } = ownBuffers(input.instances);
-  const workerData: AnalysisWorkerInput = { kind: 'vertebra-analysis', seriesInstanceUid: input.seriesInstanceUid, instances };
+  const workerData: AnalysisWorkerInput = { kind: 'vertebra-analysis', seriesInstanceUid: input.seriesInstanceUid, instances, niceValue: options.niceValue ?? analysisWorkerNice };
   return new Promise<AnalysisWorkerOutput>((resolve, reject) => {
     let settled = false;
     const worker = new Worker(entry.url, {
