@@ -17,6 +17,9 @@
 //   npm run bench:viewer                    (builds server + viewer first)
 //   node bench/viewer/runViewerBench.mjs --slices 300 --runs 3
 //   node bench/viewer/runViewerBench.mjs --dist /tmp/old-dist      (serve another viewer build)
+//   node bench/viewer/runViewerBench.mjs --user-data-dir /tmp/kept-profile   (a returning browser: caches kept between benches)
+//   node bench/viewer/runViewerBench.mjs --analysis   (the server runs its CT analysis jobs; the series' analysis is
+//                                                      queued again just before each viewer load, as for a study opened as it arrives)
 //   node bench/viewer/runViewerBench.mjs --server-dist .tmp/old-server/dist   (and/or another server build, inside this checkout)
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -36,7 +39,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 function parseArgs(argv) {
-  const options = { slices: 300, size: 512, runs: 3, dist: undefined, serverDist: undefined, profile: undefined, trace: undefined, floorSeries: false };
+  const options = { slices: 300, size: 512, runs: 3, dist: undefined, serverDist: undefined, profile: undefined, trace: undefined, floorSeries: false, userDataDir: undefined, analysis: false };
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--slices') options.slices = Number(argv[++i]);
     else if (argv[i] === '--size') options.size = Number(argv[++i]);
@@ -46,6 +49,8 @@ function parseArgs(argv) {
     else if (argv[i] === '--profile') options.profile = argv[++i];
     else if (argv[i] === '--trace') options.trace = argv[++i];
     else if (argv[i] === '--floor-series') options.floorSeries = true;
+    else if (argv[i] === '--user-data-dir') options.userDataDir = argv[++i];
+    else if (argv[i] === '--analysis') options.analysis = true;
   }
   return options;
 }
@@ -279,14 +284,35 @@ async function measureSeriesRanges(page, url, studyInstanceUid, seriesInstanceUi
   }, { base: `${url}/dicomweb`, study: studyInstanceUid, series: seriesInstanceUid, streams });
 }
 
+/** --analysis: queues the series' CT analysis again (POST …/analysis, 202) so that it runs while the viewer loads. */
+async function queueAnalysis(url, studyInstanceUid, seriesInstanceUid) {
+  const r = await request({ url: `${url}/api/studies/${studyInstanceUid}/series/${seriesInstanceUid}/analysis`, method: 'POST', headers: { ...benchAuthHeaders, accept: 'application/json' } });
+  if (r.status !== 202) throw new Error(`analysis re-run answered ${r.status}: ${r.body.toString().slice(0, 300)}`);
+}
+
+/** --analysis: waits until the series' analysis is done or failed; its state and how long it ran (started → finished). */
+async function awaitAnalysis(url, studyInstanceUid, seriesInstanceUid) {
+  for (;;) {
+    const r = await request({ url: `${url}/api/studies/${studyInstanceUid}/analyses`, headers: { ...benchAuthHeaders, accept: 'application/json' } });
+    const found = JSON.parse(r.body.toString()).analyses.find((a) => a.seriesInstanceUid === seriesInstanceUid);
+    if (found !== undefined && (found.state === 'done' || found.state === 'failed')) {
+      return { state: found.state, ms: Date.parse(found.finishedAt) - Date.parse(found.startedAt ?? found.queuedAt), error: found.error?.code };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   if (options.dist === undefined && !existsSync(join(WEB_DIR, 'dist', 'index.html'))) await run(join(WEB_DIR, '..', '..', 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], WEB_DIR);
   const dataDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-viewer-'));
-  const profileDir = await mkdtemp(join(os.tmpdir(), 'vertebra-bench-chromium-'));
-  const server = await startViewerServerChild(dataDir, { dist: options.dist, serverDist: options.serverDist });
+  // A kept Chromium profile (--user-data-dir) measures a returning browser: its disk caches (GPU shader / pipeline
+  // cache, V8 code cache, HTTP cache) filled by an earlier bench; a fresh one, a browser's first study ever.
+  const profileDir = options.userDataDir ?? (await mkdtemp(join(os.tmpdir(), 'vertebra-bench-chromium-')));
+  if (options.userDataDir !== undefined) await mkdir(profileDir, { recursive: true });
+  const server = await startViewerServerChild(dataDir, { dist: options.dist, serverDist: options.serverDist, analysis: options.analysis });
   if (options.dist !== undefined) console.log(`viewer build: ${options.dist}`);
   if (options.serverDist !== undefined) console.log(`server build: ${options.serverDist}`);
   let context;
@@ -325,15 +351,22 @@ async function main() {
     for (let r = 0; r < options.runs; r += 1) {
       if (options.profile !== undefined) await mkdir(options.profile, { recursive: true });
       if (options.trace !== undefined) await mkdir(options.trace, { recursive: true });
+      if (options.analysis) await queueAnalysis(server.url, series.studyInstanceUid, series.seriesInstanceUid);
       const split0 = {};
       const cpuBefore = descendantCpuSeconds(split0);
       viewer.push(await measureViewer(page, server.url, series.studyInstanceUid, options.profile === undefined ? undefined : join(options.profile, `viewer-run${r + 1}.cpuprofile`), options.trace === undefined ? undefined : join(options.trace, `viewer-run${r + 1}.trace.json`)));
       const split1 = {};
       const cpuViewer = descendantCpuSeconds(split1);
       viewer.at(-1).cpuByProcess = Object.fromEntries(Object.entries(split1).map(([k, v]) => [k, Number((v - (split0[k] ?? 0)).toFixed(2))]).filter(([, v]) => v >= 0.05));
+      if (options.analysis) {
+        // The analysis runs in the server's process: its CPU is in "server" above. The floor is measured after it ended.
+        const analysis = await awaitAnalysis(server.url, series.studyInstanceUid, series.seriesInstanceUid);
+        console.log(`  analysis of the series, queued just before the viewer load: ${analysis.state}${analysis.error === undefined ? '' : ` (${analysis.error})`}, ran ${analysis.ms} ms`);
+      }
+      const cpuFloorStart = options.analysis ? descendantCpuSeconds() : cpuViewer;
       floor.push(await measurePlainFetch(page, server.url, series.studyInstanceUid, series.seriesInstanceUid));
       viewer.at(-1).cpuSeconds = cpuViewer - cpuBefore;
-      floor.at(-1).cpuSeconds = descendantCpuSeconds() - cpuViewer;
+      floor.at(-1).cpuSeconds = descendantCpuSeconds() - cpuFloorStart;
       if (options.floorSeries) {
         const c0 = descendantCpuSeconds();
         const one = await measureSeriesRetrieve(page, server.url, series.studyInstanceUid, series.seriesInstanceUid);
@@ -374,7 +407,7 @@ async function main() {
     await context?.close();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
-    await rm(profileDir, { recursive: true, force: true });
+    if (options.userDataDir === undefined) await rm(profileDir, { recursive: true, force: true });
   }
 }
 

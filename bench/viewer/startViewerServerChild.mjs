@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 const CHILD = fileURLToPath(new URL('./serveViewerChild.mjs', import.meta.url));
 
 /** @returns {Promise<{ url: string, pid: number, stop: () => Promise<void> }>} */
-export async function startViewerServerChild(dataDir, { dist, serverDist, nodeArgs = [] } = {}) {
+export async function startViewerServerChild(dataDir, { dist, serverDist, nodeArgs = [], analysis = false } = {}) {
   const extra = serverDist === undefined ? (dist === undefined ? [] : [dist]) : [dist ?? '-', serverDist];
-  const child = spawn(process.execPath, [...nodeArgs, CHILD, dataDir, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = analysis ? { ...process.env, VERTEBRA_BENCH_ANALYSIS: '1' } : process.env;
+  const child = spawn(process.execPath, [...nodeArgs, CHILD, dataDir, ...extra], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c) => {

@@ -7,15 +7,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readMultipartRanges } from '../src/dicomweb/readMultipartRanges.js';
-import { multipartBody, streamInChunks as chunked } from './support/multipartBody.js';
+import { byteStreamInChunks, multipartBody, streamInChunks } from './support/multipartBody.js';
 
 const boundary = 'vertebra-0123456789abcdef';
 const contentType = `multipart/related; type="application/dicom"; boundary=${boundary}`;
 const multipart = (parts: Uint8Array[]): Uint8Array => multipartBody(boundary, parts);
 
 /** A fetch that serves `body` (one representation, tag `etag`) with single byte ranges, or without ranges. */
-function server(body: Uint8Array, options: { ranges?: boolean; chunk?: number; etagAfterFirst?: string } = {}) {
+function server(body: Uint8Array, options: { ranges?: boolean; chunk?: number; etagAfterFirst?: string; byteStreams?: boolean } = {}) {
   const requests: string[] = [];
+  // Byte streams (as fetch bodies are) are read with BYOB readers, straight into the parts' buffers; others chunk by chunk.
+  const chunked = (bytes: Uint8Array, chunk: number) => (options.byteStreams === true ? byteStreamInChunks(bytes, chunk) : streamInChunks(bytes, chunk));
   const fetchFn = (async (_url: string, init?: RequestInit) => {
     const headers = new Headers(init?.headers);
     const etag = requests.length > 0 && options.etagAfterFirst !== undefined ? options.etagAfterFirst : '"tag-1"';
@@ -54,6 +56,19 @@ describe('readMultipartRanges', () => {
         expect(requests[0]).toBe('bytes=0-');
         expect(requests).toHaveLength(streams);
         expect(hex(parts)).toEqual(hex(input));
+      }
+    }
+  });
+
+  it('hands over every part once from byte streams read straight into the parts, wherever the cuts fall', async () => {
+    for (let shift = 0; shift <= 240; shift += 7) {
+      const input = [filled(shift, 1), filled(3000, 2), filled(7, 3), filled(240 - shift, 4), filled(20_000, 5)];
+      for (const streams of [2, 3, 7]) {
+        for (const chunk of [1 + (shift % 13), 500, 70_000]) {
+          const { parts, ranges } = await readAll(multipart(input), streams, { chunk, byteStreams: true });
+          expect(ranges).toBe(streams);
+          expect(hex(parts)).toEqual(hex(input));
+        }
       }
     }
   });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { writePart10 } from '@vertebra/dicom';
 import { readMultipartStream, type MultipartPart } from '../src/dicomweb/readMultipartStream.js';
 import { readNativeFrames } from '../src/dicomweb/readNativeFrames.js';
-import { multipartBody, streamInChunks as streamOf } from './support/multipartBody.js';
+import { byteStreamInChunks, multipartBody, streamInChunks as streamOf } from './support/multipartBody.js';
 
 const boundary = 'b-123';
 const contentType = `multipart/related; type="application/dicom"; boundary=${boundary}`;
@@ -31,6 +31,21 @@ describe('readMultipartStream', () => {
       expect([...parts[2]!.body]).toEqual([...c]);
       expect(parts[0]!.headers.get('content-type')).toBe('application/dicom');
     }
+  });
+
+  it('reads a byte stream straight into each part’s own buffer, however it is chunked', async () => {
+    for (const chunk of [1, 7, 64, 4096, 100_000]) {
+      const requests: number[] = [];
+      const parts: MultipartPart[] = [];
+      await readMultipartStream(byteStreamInChunks(multipart([a, b, c]), chunk, requests), contentType, (p) => parts.push(p));
+      expect(parts.map((p) => p.body.length)).toEqual([5000, 0, 37]);
+      expect([...parts[0]!.body]).toEqual([...a]);
+      expect([...parts[2]!.body]).toEqual([...c]);
+      // Each body is a buffer of its own, and the reads asked for the rest of the part (5000 bytes from the first read into it on), not header-sized pieces.
+      expect(parts.every((p) => p.body.byteOffset === 0 && p.body.buffer.byteLength === p.body.length)).toBe(true);
+      expect(Math.max(...requests)).toBeGreaterThan(1024);
+    }
+    await expect(readMultipartStream(byteStreamInChunks(multipart([a]).subarray(0, 3000), 512), contentType, () => undefined)).rejects.toThrow(/ended/);
   });
 
   it('rejects parts without Content-Length and bodies cut short', async () => {

@@ -44,6 +44,16 @@ describe('scaleNativeFrame', () => {
     expect([slice?.min, slice?.max]).toEqual([low - 1024, high - 1024]);
   });
 
+  it('finds the extremes at even, odd and last positions of an odd-sized frame (the Int16 → Float32 loop takes two at a time)', () => {
+    const odd = { ...ct, rows: 3, columns: 3 };
+    for (const [low, high] of [[0, 1], [1, 8], [8, 0], [7, 4]] as const) {
+      const values = [3, 5, -2, 9, 4, 0, 6, 1, 2].map((v, i) => (i === low ? -900 : i === high ? 2500 : v));
+      const frame = scaleNativeFrame(cells(values.map((v) => v & 0xffff)), odd, { slope: 1, intercept: -1024 }, 'Float32Array');
+      expect(Array.from(frame?.pixels ?? [])).toEqual(values.map((v) => v - 1024));
+      expect([frame?.min, frame?.max]).toEqual([-900 - 1024, 2500 - 1024]);
+    }
+  });
+
   it('reads a frame starting at an odd byte offset', () => {
     const frame = scaleNativeFrame(cells([1, 2, 3, 4], 1), ct, undefined, 'Int16Array');
     expect(frame?.pixels).toBeInstanceOf(Int16Array);

@@ -31,7 +31,8 @@ import { streamingVolumeLoader } from './streamingVolumeLoader.js';
 
 /** Frames fetched ahead of the loader (FramePrefetcher): a promise when the id was queued there. */
 export interface FrameSource {
-  take(imageId: string): Promise<{ readonly pixelData: Uint8Array; readonly transferSyntaxUid: string } | undefined> | undefined;
+  /** `release`, where given, is called once the frame's bytes were read for the last time (their buffer is then reused). */
+  take(imageId: string): Promise<{ readonly pixelData: Uint8Array; readonly transferSyntaxUid: string; readonly release?: () => void } | undefined> | undefined;
 }
 
 export interface CornerstoneRuntime {
@@ -58,7 +59,11 @@ function wadorsLoaderWithSources(sources: ReadonlySet<FrameSource>): Types.Image
     const start = performance.now();
     const promise = prefetched.then(async (part) => {
       if (part === undefined) return wadors.loadImage(imageId, options).promise;
-      const image = createNativeImage(imageId, part.pixelData, part.transferSyntaxUid, options) ?? ((await createImage(imageId, part.pixelData, part.transferSyntaxUid, options)) as Types.IImage);
+      const native = createNativeImage(imageId, part.pixelData, part.transferSyntaxUid, options);
+      // The native image holds a converted copy: the frame's buffer can take the next part (PartBufferPool). The
+      // worker path may still read it, so it is left alone there.
+      if (native !== undefined) part.release?.();
+      const image = native ?? ((await createImage(imageId, part.pixelData, part.transferSyntaxUid, options)) as Types.IImage);
       return Object.assign(image, {
         loadTimeInMS: performance.now() - start,
         transferSyntaxUID: part.transferSyntaxUid,

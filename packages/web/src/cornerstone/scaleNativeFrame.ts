@@ -75,17 +75,35 @@ function rescaleInto(stored: Int8Array | Uint8Array | Int16Array | Uint16Array, 
   return extremes(low, high, slope, intercept);
 }
 
+/**
+ * Two values per step, each with its own extremes (fewer dependent min/max steps in a row): 0.32 against 0.40 CPU-ms
+ * per 512² slice in Node 20 on this machine (2026-11-27, .tmp/viewer/exp/convertVariants.mjs; native
+ * Float32Array.set then a rescale pass: 0.57).
+ */
 function rescaleInt16ToFloat32(stored: Int16Array, out: Float32Array, slope: number, intercept: number): { low: number; high: number } {
-  let low = 32767;
-  let high = -32768;
+  let low0 = 32767;
+  let high0 = -32768;
+  let low1 = 32767;
+  let high1 = -32768;
   const n = stored.length;
-  for (let i = 0; i < n; i += 1) {
-    const v = stored[i] as number;
-    out[i] = v * slope + intercept;
-    low = Math.min(low, v);
-    high = Math.max(high, v);
+  const even = n - (n % 2);
+  for (let i = 0; i < even; i += 2) {
+    const a = stored[i] as number;
+    const b = stored[i + 1] as number;
+    out[i] = a * slope + intercept;
+    out[i + 1] = b * slope + intercept;
+    low0 = Math.min(low0, a);
+    high0 = Math.max(high0, a);
+    low1 = Math.min(low1, b);
+    high1 = Math.max(high1, b);
   }
-  return { low, high };
+  if (even < n) {
+    const v = stored[even] as number;
+    out[even] = v * slope + intercept;
+    low0 = Math.min(low0, v);
+    high0 = Math.max(high0, v);
+  }
+  return { low: Math.min(low0, low1), high: Math.max(high0, high1) };
 }
 
 function rescaleAny(stored: ArrayLike<number>, out: NativePixels, slope: number, intercept: number): { low: number; high: number } {

@@ -12,6 +12,8 @@ export interface FramePart {
   readonly pixelData: Uint8Array;
   /** From the part's transfer-syntax parameter; Implicit VR Little Endian when absent (as Cornerstone's wadors loader assumes). */
   readonly transferSyntaxUid: string;
+  /** Gives the bytes' buffer back for reuse once they were read for the last time (series parts, PartBufferPool). */
+  readonly release?: () => void;
 }
 
 const implicitVrLittleEndian = '1.2.840.10008.1.2';

@@ -14,7 +14,11 @@
  * it ended in, and the two pieces are joined and parsed once both ranges are read. Requests
  * bypass the HTTP cache (`no-store`): nothing of a study is written to the browser's disk cache.
  */
-import { boundaryOf, concatBytes, indexOfBytes, MultipartReader, readMultipartStream, type MultipartPart } from './readMultipartStream.js';
+import { BodyReader } from './BodyReader.js';
+import { boundaryOf, concatBytes, indexOfBytes, feedMultipart, MultipartReader, readMultipartStream, type MultipartPart } from './readMultipartStream.js';
+
+/** Reads while looking for a range's first delimiter (BYOB: at most this much at once; a part's tail can be ~0.5 MB). */
+const prefixReadBytes = 64 * 1024;
 
 export interface MultipartRangesOptions {
   readonly fetch?: typeof fetch;
@@ -24,6 +28,8 @@ export interface MultipartRangesOptions {
   readonly streams: number;
   /** No range shorter than this: a small body is read as one stream. */
   readonly minRangeBytes: number;
+  /** Where each part's buffer comes from (a PartBufferPool); new arrays by default. */
+  readonly allocate?: (length: number) => Uint8Array;
 }
 
 /** What one range gave: its bytes before its first delimiter (all of them when it has none), and what its last part left unfinished. */
@@ -41,36 +47,56 @@ async function readRange(
   boundary: string,
   atPartStart: boolean,
   onPart: (part: MultipartPart) => void,
+  allocate: ((length: number) => Uint8Array) | undefined,
 ): Promise<RangeResult> {
-  const parts = new MultipartReader(boundary, onPart);
+  const parts = new MultipartReader(boundary, onPart, allocate);
   const token = new TextEncoder().encode(`\r\n--${boundary}`);
-  const reader = body.getReader();
+  const reader = new BodyReader(body);
   let prefix: Uint8Array = new Uint8Array(0);
   let found = atPartStart;
   let received = 0;
   try {
-    while (received < lengthBytes) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`byte range ended after ${received} of ${lengthBytes} bytes`);
+    // A range that starts inside a part: its bytes up to the first delimiter are kept aside (the tail of that part).
+    // The pieces are joined once (joining at every read copied the tail again and again: a part's tail is ~0.5 MB).
+    const pieces: Uint8Array[] = [];
+    let tail: Uint8Array = new Uint8Array(0);
+    while (!found && received < lengthBytes) {
+      const value = await reader.read(Math.min(lengthBytes - received, prefixReadBytes));
+      if (value === undefined) throw new Error(`byte range ended after ${received} of ${lengthBytes} bytes`);
       const chunk = value.length > lengthBytes - received ? value.subarray(0, lengthBytes - received) : value;
       received += chunk.length;
-      if (found) {
-        parts.push(chunk);
+      // The delimiter may straddle the previous piece and this one: search this piece with the last token-length − 1 bytes before it.
+      const window = concatBytes(tail, chunk);
+      const at = indexOfBytes(window, token, 0, window.length);
+      if (at < 0) {
+        pieces.push(chunk);
+        tail = window.slice(Math.max(0, window.length - token.length + 1));
         continue;
       }
-      const from = Math.max(0, prefix.length - token.length + 1);
-      prefix = concatBytes(prefix, chunk);
-      const at = indexOfBytes(prefix, token, from, prefix.length);
-      if (at < 0) continue;
       found = true;
-      parts.push(prefix.subarray(at));
-      prefix = prefix.slice(0, at);
+      const atInChunk = at - tail.length; // negative: the delimiter began in earlier pieces
+      const whole = joinPieces(pieces);
+      prefix = atInChunk >= 0 ? concatBytes(whole, chunk.subarray(0, atInChunk)) : whole.slice(0, whole.length + atInChunk);
+      parts.push(window.subarray(at));
     }
+    if (!found) prefix = joinPieces(pieces); // no delimiter at all: the whole range is the middle of one part
+    // Then every part straight into its buffer where the body is a byte stream (BodyReader).
+    if (found && received < lengthBytes) received += await feedMultipart(reader, parts, lengthBytes - received);
   } finally {
-    if (received >= lengthBytes) await reader.cancel().catch(() => undefined);
+    if (received >= lengthBytes || parts.done) await reader.cancel().catch(() => undefined);
     else reader.releaseLock();
   }
   return { prefix, foundDelimiter: found, leftover: found ? parts.leftover() : new Uint8Array(0), closed: parts.done };
+}
+
+function joinPieces(pieces: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
 }
 
 export async function readMultipartRanges(url: string, options: MultipartRangesOptions, onPart: (part: MultipartPart) => void): Promise<{ readonly ranges: number }> {
@@ -90,12 +116,12 @@ export async function readMultipartRanges(url: string, options: MultipartRangesO
     const streams = Math.max(1, Math.min(options.streams, Math.floor(totalBytes / Math.max(1, options.minRangeBytes))));
     // 200 (no ranges), an open range that is not the whole body, no strong validator, or a small body: one stream.
     if (first.status !== 206 || total === null || Number(total[1]) !== totalBytes - 1 || !/^"/.test(etag) || streams < 2) {
-      await readMultipartStream(first.body, contentType, onPart);
+      await readMultipartStream(first.body, contentType, onPart, options.allocate);
       return { ranges: 1 };
     }
     const boundary = boundaryOf(contentType);
     const cuts = Array.from({ length: streams + 1 }, (_, k) => Math.round((totalBytes * k) / streams));
-    const reads: Promise<RangeResult>[] = [readRange(first.body, cuts[1] as number, boundary, true, onPart)];
+    const reads: Promise<RangeResult>[] = [readRange(first.body, cuts[1] as number, boundary, true, onPart, options.allocate)];
     for (let k = 1; k < streams; k += 1) {
       const from = cuts[k] as number;
       const to = (cuts[k + 1] as number) - 1;
@@ -105,7 +131,7 @@ export async function readMultipartRanges(url: string, options: MultipartRangesO
           if (response.headers.get('content-range') !== `bytes ${from}-${to}/${totalBytes}` || response.headers.get('content-type') !== contentType) {
             throw new Error(`range ${from}-${to} of ${url} came back as another body`);
           }
-          return readRange(response.body, to - from + 1, boundary, false, onPart);
+          return readRange(response.body, to - from + 1, boundary, false, onPart, options.allocate);
         }),
       );
     }

@@ -4,8 +4,11 @@
  * Content-Length header, which this server sends on every part, so the bytes of a part are
  * never scanned; a part without Content-Length is an error (the caller falls back).
  * MultipartReader is the same reader fed chunk by chunk, which also gives back the bytes of an
- * unfinished part (readMultipartRanges joins a part cut between two byte ranges from them).
+ * unfinished part (readMultipartRanges joins a part cut between two byte ranges from them), or
+ * written into directly: where the body is a byte stream (BodyReader, a BYOB reader) each part's
+ * bytes are read straight into that part's buffer (bodyTarget / filled), with no chunk in between.
  */
+import { BodyReader } from './BodyReader.js';
 
 export interface MultipartPart {
   /** Header names in lower case. */
@@ -51,12 +54,15 @@ export class MultipartReader {
   private readonly headerEnd = new TextEncoder().encode('\r\n\r\n');
   private pending: Uint8Array = empty;
   /** The part being filled; `raw` is its delimiter and header block as received. */
-  private part: { headers: Map<string, string>; raw: Uint8Array; body: Uint8Array; filled: number } | undefined;
+  /** `length`: the body's size (kept apart: a BYOB read detaches `body`'s buffer until `filled` takes the new one). */
+  private part: { headers: Map<string, string>; raw: Uint8Array; body: Uint8Array; length: number; filled: number } | undefined;
   private closed = false;
 
+  /** `allocate`: where each part's buffer comes from (a PartBufferPool); a new array by default. */
   constructor(
     boundary: string,
     private readonly onPart: (part: MultipartPart) => void,
+    private readonly allocate: (length: number) => Uint8Array = (length) => new Uint8Array(length),
   ) {
     this.delimiter = new TextEncoder().encode(`--${boundary}`);
   }
@@ -70,6 +76,35 @@ export class MultipartReader {
   leftover(): Uint8Array {
     if (this.part === undefined) return this.pending;
     return concatBytes(concatBytes(this.part.raw, this.part.body.subarray(0, this.part.filled)), this.pending);
+  }
+
+  /**
+   * The unfilled rest of the part being read, for a reader to write its next bytes into (then `filled`);
+   * undefined between parts (delimiter and headers come through `push`).
+   */
+  bodyTarget(): Uint8Array | undefined {
+    const part = this.part;
+    return part === undefined || part.filled >= part.length ? undefined : part.body.subarray(part.filled);
+  }
+
+  /**
+   * Takes bytes written into the start of the last bodyTarget(): `written` is that view as the reader gave it back,
+   * possibly on a new ArrayBuffer (a BYOB read transfers the buffer it writes into), which becomes the part's buffer.
+   * Hands the part over when it is complete; returns `done`.
+   */
+  filled(written: Uint8Array): boolean {
+    const part = this.part;
+    if (part === undefined || written.byteOffset !== part.filled || written.byteLength > part.length - part.filled) throw new Error('bytes written outside the part being read');
+    if (written.buffer !== part.body.buffer) {
+      if (written.buffer.byteLength !== part.length) throw new Error('bytes written outside the part being read');
+      part.body = new Uint8Array(written.buffer as ArrayBuffer, 0, part.length);
+    }
+    part.filled += written.byteLength;
+    if (part.filled === part.length) {
+      this.part = undefined;
+      this.onPart({ headers: part.headers, body: part.body });
+    }
+    return this.closed;
   }
 
   /** Feeds the next bytes of the body; returns `done`. */
@@ -114,7 +149,7 @@ export class MultipartReader {
       const length = headers.get('content-length');
       if (length === undefined || !/^\d+$/.test(length)) throw new Error('multipart part without Content-Length');
       const bodyStart = end + this.headerEnd.length;
-      this.part = { headers, raw: pending.slice(at, bodyStart), body: new Uint8Array(Number(length)), filled: 0 };
+      this.part = { headers, raw: pending.slice(at, bodyStart), body: this.allocate(Number(length)), length: Number(length), filled: 0 };
       chunk = pending.subarray(bodyStart);
       this.pending = empty;
       if (chunk.length === 0 && this.part.body.length > 0) break;
@@ -123,15 +158,33 @@ export class MultipartReader {
   }
 }
 
-export async function readMultipartStream(stream: ReadableStream<Uint8Array>, contentType: string, onPart: (part: MultipartPart) => void): Promise<void> {
-  const parts = new MultipartReader(boundaryOf(contentType), onPart);
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error('multipart response ended before its close delimiter');
-      if (parts.push(value)) return;
+/**
+ * Reads `lengthBytes` of a body (all of it: Infinity) into `parts`, each part's bytes straight into its buffer where
+ * the reader can (BodyReader.direct); stops early at the close delimiter. Returns the bytes read; rejects when the body
+ * ends first (unless `lengthBytes` is Infinity and the close delimiter came).
+ */
+export async function feedMultipart(reader: BodyReader, parts: MultipartReader, lengthBytes: number): Promise<number> {
+  let received = 0;
+  while (received < lengthBytes && !parts.done) {
+    const target = reader.direct ? parts.bodyTarget() : undefined;
+    const value = await reader.read(lengthBytes - received, target);
+    if (value === undefined) {
+      if (lengthBytes === Infinity) throw new Error('multipart response ended before its close delimiter');
+      throw new Error(`byte range ended after ${received} of ${lengthBytes} bytes`);
     }
+    const chunk = value.length > lengthBytes - received ? value.subarray(0, lengthBytes - received) : value;
+    received += chunk.length;
+    if (target !== undefined) parts.filled(chunk);
+    else parts.push(chunk);
+  }
+  return received;
+}
+
+export async function readMultipartStream(stream: ReadableStream<Uint8Array>, contentType: string, onPart: (part: MultipartPart) => void, allocate?: (length: number) => Uint8Array): Promise<void> {
+  const parts = new MultipartReader(boundaryOf(contentType), onPart, allocate);
+  const reader = new BodyReader(stream);
+  try {
+    await feedMultipart(reader, parts, Infinity);
   } finally {
     reader.releaseLock();
   }

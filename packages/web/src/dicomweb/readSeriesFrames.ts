@@ -5,8 +5,17 @@
  * (readNativeFrames) as soon as its part is complete; instances it cannot pass on as they are
  * (see readNativeFrames) are skipped, and the caller leaves their frames to the regular loader.
  */
+import { PartBufferPool } from './PartBufferPool.js';
 import { readMultipartRanges } from './readMultipartRanges.js';
 import { readNativeFrames, type NativeFrames } from './readNativeFrames.js';
+
+/**
+ * An instance's frames as handed over; `release` (single-frame instances) gives the part's buffer back for the next
+ * part once the frame was read for the last time (PartBufferPool): nothing may read `frames` after it.
+ */
+export interface SeriesInstance extends NativeFrames {
+  readonly release?: () => void;
+}
 
 /** Retrieve Series as Part 10 instances in Explicit VR Little Endian (native pixel data). */
 export const seriesAcceptHeader = 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.1';
@@ -22,8 +31,9 @@ export const minSeriesRangeBytes = 8 * 1024 * 1024;
 
 export async function readSeriesFrames(
   seriesUrl: string,
-  options: { fetch?: typeof fetch; signal?: AbortSignal; streams?: number; onInstance: (instance: NativeFrames) => void },
+  options: { fetch?: typeof fetch; signal?: AbortSignal; streams?: number; onInstance: (instance: SeriesInstance) => void },
 ): Promise<void> {
+  const pool = new PartBufferPool();
   await readMultipartRanges(
     seriesUrl,
     {
@@ -32,10 +42,12 @@ export async function readSeriesFrames(
       headers: { accept: seriesAcceptHeader },
       streams: options.streams ?? seriesStreams,
       minRangeBytes: minSeriesRangeBytes,
+      allocate: (length) => pool.take(length),
     },
     ({ body }) => {
       const native = readNativeFrames(body);
-      if (native !== undefined) options.onInstance(native);
+      if (native === undefined) return;
+      options.onInstance(native.frames.length === 1 ? { ...native, release: () => pool.give(body) } : native);
     },
   );
 }

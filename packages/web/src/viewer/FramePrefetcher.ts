@@ -14,11 +14,10 @@
  * A frame that could not be fetched this way resolves undefined and is left to the regular loader.
  */
 import { extractSingleFramePart, type FramePart } from '../dicomweb/extractSingleFramePart.js';
-import type { NativeFrames } from '../dicomweb/readNativeFrames.js';
-import { readSeriesFrames } from '../dicomweb/readSeriesFrames.js';
+import { readSeriesFrames, type SeriesInstance } from '../dicomweb/readSeriesFrames.js';
 
 /** Reads a Retrieve Series response and hands over each instance's frames; rejects when it cannot. */
-export type SeriesReader = (seriesUrl: string, signal: AbortSignal, onInstance: (instance: NativeFrames) => void) => Promise<void>;
+export type SeriesReader = (seriesUrl: string, signal: AbortSignal, onInstance: (instance: SeriesInstance) => void) => Promise<void>;
 
 /** On the calling thread. */
 export const readSeriesInThread: SeriesReader = (seriesUrl, signal, onInstance) => readSeriesFrames(seriesUrl, { signal, onInstance });
@@ -139,7 +138,8 @@ export class FramePrefetcher {
           const imageId = frames.get(key);
           if (imageId === undefined) return;
           frames.delete(key);
-          this.settle(imageId, { pixelData, transferSyntaxUid: native.transferSyntaxUid });
+          // A single-frame instance's buffer goes back to the reader once its image is made (initCornerstone).
+          this.settle(imageId, { pixelData, transferSyntaxUid: native.transferSyntaxUid, ...(native.release === undefined ? {} : { release: native.release }) });
         });
       });
     } catch {

@@ -37,7 +37,9 @@ import { buildImageIds } from '../dicomweb/buildImageIds.js';
 import { numberValue, type DicomJsonDataset } from '../dicomweb/dicomJson.js';
 import type { CornerstoneRuntime } from '../cornerstone/initCornerstone.js';
 import { preallocateVolumeTexture } from '../cornerstone/preallocateVolumeTexture.js';
+import { progressiveRedrawDue } from '../cornerstone/progressiveRedrawDue.js';
 import { streamingTextureUpload } from '../cornerstone/streamingTextureUpload.js';
+import { warmNorm16Probe } from '../cornerstone/warmNorm16Probe.js';
 import { primaryTools, type PrimaryToolId } from '../cornerstone/toolNames.js';
 import type { HangingProtocol, MprOrientation, ViewportSpec } from './chooseHangingProtocol.js';
 import { FramePrefetcher } from './FramePrefetcher.js';
@@ -85,6 +87,9 @@ const orientationAxis: Record<MprOrientation, CoreEnums.OrientationAxis> = {
  * bench/viewer, 2026-11-26: no redraw at all while streaming cost ~0.5 CPU-s less per 300-slice load than one a second.
  */
 const progressiveRenderIntervalMs = 2000;
+
+/** No progress redraw when the rest of the volume is expected within this long (progressiveRedrawDue): the final draw follows. */
+const progressiveRenderSkipWithinMs = 1000;
 
 /**
  * Shortest interval between uploads of the slices that came in to the volume's texture while it streams in, without a
@@ -249,6 +254,8 @@ export class ViewerSession {
       if (this.destroyed) return;
       // The volume's frames start now; the viewports and tool groups are set up meanwhile.
       await this.prefetchFrames(firstVolume.seriesInstanceUid).catch(() => undefined);
+      // vtk.js's texture-format probe while the GPU process is idle, not inside the first volume draw.
+      warmNorm16Probe();
     }
     const inputs: Types.PublicViewportInput[] = [];
     for (const spec of protocol.viewports) {
@@ -383,6 +390,7 @@ export class ViewerSession {
     // frames, which with software WebGL costs more than the loading itself.
     let lastRenderMs = Number.NEGATIVE_INFINITY;
     let lastUploadMs = Number.NEGATIVE_INFINITY;
+    let firstFrameMs = Number.NEGATIVE_INFINITY;
     /**
      * Whether the first redraw waits a whole interval after the first slice: where the texture was allocated ahead
      * (preallocateVolumeTexture) and slices go up between redraws. A redraw at the first slice showed one line in the
@@ -401,10 +409,12 @@ export class ViewerSession {
       const now = performance.now();
       if (!anyFrameLoaded) {
         performance.mark('vertebra:first-frame-loaded');
+        firstFrameMs = now;
         if (deferFirstRender) lastRenderMs = now;
       }
       anyFrameLoaded = true;
-      if (now - lastRenderMs >= progressiveRenderIntervalMs && detail.framesProcessed < total) {
+      const progress = { nowMs: now, firstSliceMs: firstFrameMs, lastRedrawMs: lastRenderMs, slicesLoaded: detail.framesProcessed, slicesTotal: total };
+      if (progressiveRedrawDue(progress, progressiveRenderIntervalMs, progressiveRenderSkipWithinMs)) {
         lastRenderMs = now;
         lastUploadMs = now;
         this.renderingEngine.renderViewports(viewportIds.filter((id) => id !== coveredViewportId));

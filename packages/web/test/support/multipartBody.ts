@@ -29,3 +29,32 @@ export function streamInChunks(bytes: Uint8Array, chunk: number): ReadableStream
     },
   });
 }
+
+/**
+ * The same bytes as a byte stream (type 'bytes', as fetch bodies are): a BYOB read gets at most `chunk` bytes written
+ * into its own view; a default read gets a chunk of `chunk` bytes. `requests` collects the size of every BYOB view asked to be filled.
+ */
+export function byteStreamInChunks(bytes: Uint8Array, chunk: number, requests: number[] = []): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    type: 'bytes',
+    pull(controller) {
+      if (at >= bytes.length) {
+        controller.close();
+        controller.byobRequest?.respond(0);
+        return;
+      }
+      const request = controller.byobRequest;
+      if (request?.view == null) {
+        controller.enqueue(bytes.slice(at, (at += chunk)));
+        return;
+      }
+      const view = new Uint8Array(request.view.buffer, request.view.byteOffset, request.view.byteLength);
+      requests.push(view.length);
+      const n = Math.min(chunk, view.length, bytes.length - at);
+      view.set(bytes.subarray(at, at + n));
+      at += n;
+      request.respond(n);
+    },
+  });
+}
