@@ -12,7 +12,9 @@
  * - coronal Cobb angle with automatically chosen end vertebrae (measureCobbAngle.ts);
  * - sagittal angles between endplates: kyphosis T4 superior – T12 inferior, lordosis L1
  *   superior – S1 superior (SRS definitions), with the endplates measured across their discs
- *   where given (measureSagittalEndplates.ts; S1: the directly measured sacral plateau).
+ *   where given (measureSagittalEndplates.ts; S1: the directly measured sacral plateau), each
+ *   read as the line from its anterior to its posterior corner, i.e. along the vertebra's own
+ *   mid-sagittal axis (from its mirror symmetry where found, measureMidSagittalAxis.ts).
  * Every angle carries the two endplate lines it was measured between (AngleLine, LPS mm), built
  * from the very normal, axis and tilt the angle used, so that a viewer drawing them shows the
  * reported angle: sagittal lines through the measured endplate's rims, Cobb lines across the
@@ -89,27 +91,32 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
   const cobb = measureCobbAngle(vertebrae);
 
   const byLabel = (label: string): VertebraResult | undefined => vertebrae.find((v) => v.label === label);
-  // The sagittal line follows the vertebra's own AP axis where it is measured reliably: not on a
-  // rib-bearing vertebra, whose body outline takes in the rib heads at the costal facets (its
-  // centroid, and so the centroid-to-canal direction, moves 2–3 mm sideways in a curve: scoliosis
+  const entry = (v: VertebraResult, which: 'superior' | 'inferior'): SagittalEndplate | undefined =>
+    options.sagittalEndplates?.find((e) => e.index === v.index && e.which === which);
+  // The sagittal line follows the vertebra's own AP axis: the mirror-symmetry axis found for the
+  // angle's endplate (measureSagittalEndplates.ts), else the centroid → canal axis where that is
+  // reliable: not on a rib-bearing vertebra, whose body outline takes in the rib heads at the costal
+  // facets (its centroid, and so that direction, moves 2–3 mm sideways in a curve: scoliosis
   // phantom T4, 2026-11-27); there the patient's AP axis is used.
-  const apAxis = (v: VertebraResult): readonly number[] | undefined => (v.hasRibs ? undefined : v.posteriorAxisLps);
-  const sagittal = (v1: VertebraResult, n1: readonly number[], v2: VertebraResult, n2: readonly number[]): number =>
-    Math.abs(sagittalLineDeg(n1, apAxis(v1)) - sagittalLineDeg(n2, apAxis(v2)));
+  const apAxis = (v: VertebraResult, which: 'superior' | 'inferior'): readonly number[] | undefined =>
+    entry(v, which)?.posteriorAxisLps ?? (v.hasRibs ? undefined : v.posteriorAxisLps);
+  const sagittal = (v1: VertebraResult, w1: 'superior' | 'inferior', n1: readonly number[], v2: VertebraResult, w2: 'superior' | 'inferior', n2: readonly number[]): number =>
+    Math.abs(sagittalLineDeg(n1, apAxis(v1, w1)) - sagittalLineDeg(n2, apAxis(v2, w2)));
   const sagittalNormal = (v: VertebraResult, which: 'superior' | 'inferior'): readonly number[] =>
-    options.sagittalEndplates?.find((e) => e.index === v.index && e.which === which)?.normalLps ??
-    (which === 'superior' ? v.superiorEndplate.normalLps : v.inferiorEndplate.normalLps);
+    entry(v, which)?.normalLps ?? (which === 'superior' ? v.superiorEndplate.normalLps : v.inferiorEndplate.normalLps);
   // The line of each sagittal angle's endplate: through the endplate measured across its disc (its
   // centre and rims), else the sacral plateau (S1), else the body's fitted plane (± half its depth).
   const sagittalLine = (v: VertebraResult, which: 'superior' | 'inferior', n: readonly number[]): AngleLine => {
-    const direct = options.sagittalEndplates?.find((e) => e.index === v.index && e.which === which);
+    const e = entry(v, which);
+    const direct = e?.normalLps ? e : undefined;
     const onPlateau = which === 'superior' && plateau !== null && plateau.index === v.index;
     const plane = which === 'superior' ? v.superiorEndplate : v.inferiorEndplate;
+    const axis = apAxis(v, which);
     if (direct?.pointLps && direct.anteriorCornerLps && direct.posteriorCornerLps) {
-      return sagittalAngleLine(v, which, n, apAxis(v), direct.pointLps, [direct.anteriorCornerLps, direct.posteriorCornerLps], 'across-disc');
+      return sagittalAngleLine(v, which, n, axis, direct.pointLps, [direct.anteriorCornerLps, direct.posteriorCornerLps], 'across-disc');
     }
-    if (!direct && onPlateau) return sagittalAngleLine(v, which, n, apAxis(v), plane.pointLps, [plateau.anteriorCornerLps, plateau.posteriorCornerLps], 'sacral-plateau');
-    return sagittalAngleLine(v, which, n, apAxis(v), plane.pointLps, null, direct ? 'across-disc' : 'endplate-plane');
+    if (!direct && onPlateau) return sagittalAngleLine(v, which, n, axis, plane.pointLps, [plateau.anteriorCornerLps, plateau.posteriorCornerLps], 'sacral-plateau');
+    return sagittalAngleLine(v, which, n, axis, plane.pointLps, null, direct ? 'across-disc' : 'endplate-plane');
   };
   let kyphosisT4T12: AngleMeasurement | null = null;
   const t4 = byLabel('T4');
@@ -118,7 +125,7 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
     const n4 = sagittalNormal(t4, 'superior');
     const n12 = sagittalNormal(t12, 'inferior');
     kyphosisT4T12 = {
-      angleDeg: sagittal(t4, n4, t12, n12),
+      angleDeg: sagittal(t4, 'superior', n4, t12, 'inferior', n12),
       upperLevel: 'T4',
       lowerLevel: 'T12',
       confidence: Math.min(t4.confidence, t12.confidence),
@@ -132,7 +139,7 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
   if (l1 && s1) {
     const n1 = sagittalNormal(l1, 'superior');
     lordosisL1S1 = {
-      angleDeg: sagittal(l1, n1, s1, s1.superiorEndplate.normalLps),
+      angleDeg: sagittal(l1, 'superior', n1, s1, 'superior', s1.superiorEndplate.normalLps),
       upperLevel: 'L1',
       lowerLevel: 'S1',
       confidence: Math.min(l1.confidence, s1.confidence),
