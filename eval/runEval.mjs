@@ -116,7 +116,8 @@ function printPhantom(scores) {
     pct(s.detectionRate),
     `${f1(s.centroidMeanMm)}/${f1(s.centroidMaxMm)}`,
     `${f1(s.heightMeanMm)}/${f1(s.heightMaxMm)}`,
-    `${f1(s.cobb.truthDeg)}→${f1(s.cobb.gotDeg)}`,
+    // The largest truth curve and its match; (+n): n more curves, listed below the table.
+    `${f1(s.cobb.truthDeg)}→${f1(s.cobb.gotDeg)}${s.cobbCurves.length > 1 ? ` (+${s.cobbCurves.length - 1})` : ''}`,
     s.kyphosis ? f1(s.kyphosis.errorDeg) : 'n/a',
     s.lordosis ? f1(s.lordosis.errorDeg) : 'n/a',
     (s.analysisMs / 1000).toFixed(1),
@@ -130,6 +131,12 @@ function printPhantom(scores) {
   );
   console.log('\nGrades per case (exp = truth thresholds applied to the phantom; X = mismatch):');
   for (const s of scores) console.log(`- ${s.caseId}: ${gradeCell(s.grades)}${s.labelled === 0 ? ` — unlabelled: ${s.notes.join(' / ')}` : ''}`);
+  console.log('\nCobb curves per case (truth end vertebrae angle → measured; "false": a measured curve the truth does not have):');
+  for (const s of scores) {
+    if (s.cobbCurves.length === 0) continue;
+    const cell = (c) => (c.truthLevels === null ? `false ${c.gotLevels} ${f1(c.gotDeg)}` : `${c.truthLevels} ${f1(c.truthDeg)} → ${c.gotLevels ?? 'none'} ${f1(c.gotDeg)} (err ${f1(c.errorDeg)})`);
+    console.log(`- ${s.caseId}: ${s.cobbCurves.map(cell).join('; ')}`);
+  }
 
   const byPreset = new Map();
   for (const s of scores) byPreset.set(s.preset, [...(byPreset.get(s.preset) ?? []), s]);
@@ -140,7 +147,8 @@ function printPhantom(scores) {
     const errs = list.flatMap((s) => s.rows.filter((r) => r.identified).map((r) => r.distanceMm));
     const detErrs = list.flatMap((s) => s.rows.filter((r) => r.detected).map((r) => r.distanceMm));
     const h = list.map((s) => s.heightMeanMm).filter((x) => x !== null);
-    const cobb = list.map((s) => s.cobb.errorDeg);
+    // Every truth curve (and every false measured one) of every case.
+    const cobb = list.flatMap((s) => s.cobbCurves.map((c) => c.errorDeg));
     const sag = list.flatMap((s) => [s.kyphosis?.errorDeg, s.lordosis?.errorDeg]).filter((x) => x !== null && x !== undefined);
     const sagMissing = list.flatMap((s) => [s.kyphosis, s.lordosis]).filter((x) => x && x.errorDeg === null).length;
     const gradeSets = list.flatMap((s) => Object.values(s.grades));
@@ -167,7 +175,7 @@ function printPhantom(scores) {
   console.log('\n## Phantom suite: per preset aggregate\n');
   console.log(
     formatTable(
-      ['preset', 'cases', 'truth vertebrae', 'wrong/labelled', 'id rate', 'det rate', 'centroid mean/max mm (identified)', 'centroid mean mm (detected)', 'height err mean mm', 'Cobb err mean/max °', 'sagittal err mean °', 'grade kinds exact (of 4/case)', 'analysis s/case'],
+      ['preset', 'cases', 'truth vertebrae', 'wrong/labelled', 'id rate', 'det rate', 'centroid mean/max mm (identified)', 'centroid mean mm (detected)', 'height err mean mm', 'Cobb err mean/max ° (all curves)', 'sagittal err mean °', 'grade kinds exact (of 4/case)', 'analysis s/case'],
       aggRows,
     ),
   );

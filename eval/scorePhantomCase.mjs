@@ -6,6 +6,8 @@
  * centroid of its mask's part in view, as VerSe's truth for a cut body) vs the analysis' centroidLps.
  * Grades are compared as sets of "LEVEL:grade" strings against the truth thresholds of
  * Genant 1993, Meyerding 1932, Verbiest/Ullrich (lumbar canal) and Pickhardt 2013 (L1 HU).
+ * Every coronal curve of the truth in view is scored against the measured curve that shares the
+ * most of its levels (scoreCobbCurves); a measured curve matching none is scored as a false one.
  */
 import { findCobbAngles } from '@vertebra/phantom';
 
@@ -58,6 +60,52 @@ export function matchVertebrae(result, truth) {
     detectedCentroidMeanMm: mean(detErrs),
     detectedCentroidMaxMm: max(detErrs),
   };
+}
+
+/** Cranio-caudal order of the levels (transitional T13 / L6 in their places). */
+const LEVEL_ORDER = ['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10', 'T11', 'T12', 'T13', 'L1', 'L2', 'L3', 'L4', 'L5', 'L6', 'S1', 'sacrum'];
+
+/**
+ * Pairs truth curves ({ angleDeg, upperEndVertebra, lowerEndVertebra }, findCobbAngles) with the
+ * measured ones ({ angleDeg, upperLevel, lowerLevel }): largest truth curve first, each takes the
+ * unused measured curve sharing the most levels with it (at least two, i.e. one motion segment:
+ * adjacent curves share their end vertebra and nothing else); ties by the smaller angle error.
+ * Returns one row per truth curve (got 0 when none matches) then one per unmatched measured curve
+ * (a false curve: truth 0), each { truthDeg, truthLevels, gotDeg, gotLevels, errorDeg }.
+ */
+export function scoreCobbCurves(truthCurves, measuredCurves) {
+  const range = (u, l) => {
+    const a = LEVEL_ORDER.indexOf(u);
+    const b = LEVEL_ORDER.indexOf(l);
+    return a < 0 || b < 0 ? null : [Math.min(a, b), Math.max(a, b)];
+  };
+  const shared = (r, q) => (r && q ? Math.max(0, Math.min(r[1], q[1]) - Math.max(r[0], q[0]) + 1) : 0);
+  const used = new Set();
+  const rows = [];
+  for (const t of [...truthCurves].sort((a, b) => b.angleDeg - a.angleDeg)) {
+    const tr = range(t.upperEndVertebra, t.lowerEndVertebra);
+    let best = -1;
+    for (let i = 0; i < measuredCurves.length; i++) {
+      if (used.has(i)) continue;
+      const n = shared(tr, range(measuredCurves[i].upperLevel, measuredCurves[i].lowerLevel));
+      if (n < 2) continue;
+      const nb = best < 0 ? -1 : shared(tr, range(measuredCurves[best].upperLevel, measuredCurves[best].lowerLevel));
+      if (n > nb || (n === nb && Math.abs(measuredCurves[i].angleDeg - t.angleDeg) < Math.abs(measuredCurves[best].angleDeg - t.angleDeg))) best = i;
+    }
+    if (best >= 0) used.add(best);
+    const got = best >= 0 ? measuredCurves[best] : null;
+    rows.push({
+      truthDeg: t.angleDeg,
+      truthLevels: `${t.upperEndVertebra}-${t.lowerEndVertebra}`,
+      gotDeg: got?.angleDeg ?? 0,
+      gotLevels: got ? `${got.upperLevel}-${got.lowerLevel}` : null,
+      errorDeg: Math.abs((got?.angleDeg ?? 0) - t.angleDeg),
+    });
+  }
+  measuredCurves.forEach((c, i) => {
+    if (!used.has(i)) rows.push({ truthDeg: 0, truthLevels: null, gotDeg: c.angleDeg, gotLevels: `${c.upperLevel}-${c.lowerLevel}`, errorDeg: c.angleDeg });
+  });
+  return rows;
 }
 
 function meyerdingGrade(rawSlip, minPercent = 10) {
@@ -117,8 +165,18 @@ export function scorePhantomCase(result, anatomy, bounds, inViewCentroids = new 
       if (got !== null) heightErrs.push(Math.abs(got - r.truth.heightsMm[k]));
     }
   }
-  const truthCobb = findCobbAngles(inView)[0]?.angleDeg ?? 0;
   const m = result.measurements;
+  // Truth curves from C3 down, as the phantom's own truth (computeGroundTruth: C1 has no body and
+  // C2's superior "endplate" is the dens), over the vertebrae whose both endplates lie wholly in
+  // the scanned range (the Cobb lines are drawn on them; a body cut by the field of view has no
+  // line to draw); measured: every curve, or the largest of older results.
+  const endplateInView = (e) => Object.values(e.corners).every((c) => c[2] > bounds[0] && c[2] < bounds[1]);
+  const cobbCurves = scoreCobbCurves(
+    findCobbAngles(inView.filter((v) => v.level !== 'C1' && v.level !== 'C2' && endplateInView(v.superiorEndplate) && endplateInView(v.inferiorEndplate))),
+    m.cobbCurves ?? (m.cobb ? [m.cobb] : []),
+  );
+  // The largest truth curve and its match (a false curve where the truth has none), as before.
+  const main = cobbCurves.find((c) => c.truthLevels !== null) ?? cobbCurves[0];
   const angleErr = (got, truth) => (got === null || got === undefined ? null : Math.abs(got.angleDeg - truth));
   const levelsInView = new Set(inView.map((v) => v.level));
   const expected = truthGrades(anatomy, inView);
@@ -134,7 +192,8 @@ export function scorePhantomCase(result, anatomy, bounds, inViewCentroids = new 
     ...match,
     heightMeanMm: mean(heightErrs),
     heightMaxMm: max(heightErrs),
-    cobb: { truthDeg: truthCobb, gotDeg: m.cobb?.angleDeg ?? 0, errorDeg: Math.abs((m.cobb?.angleDeg ?? 0) - truthCobb) },
+    cobb: main ?? { truthDeg: 0, truthLevels: null, gotDeg: 0, gotLevels: null, errorDeg: 0 },
+    cobbCurves,
     kyphosis: levelsInView.has('T4') && levelsInView.has('T12') ? { truthDeg: anatomy.alignment.thoracicKyphosisDeg, errorDeg: angleErr(m.kyphosisT4T12, anatomy.alignment.thoracicKyphosisDeg) } : null,
     lordosis: levelsInView.has('L1') && levelsInView.has('L5') ? { truthDeg: anatomy.alignment.lumbarLordosisDeg, errorDeg: angleErr(m.lordosisL1S1, anatomy.alignment.lumbarLordosisDeg) } : null,
     grades,

@@ -144,10 +144,23 @@ export interface AngleMeasurement {
   readonly lowerLine?: AngleLine;
 }
 
+/**
+ * One coronal curve (SRS terminology): its Cobb angle between its end vertebrae (the most tilted
+ * at either end, Cobb 1948) and the side it is convex to (the patient's right or left).
+ */
+export interface CoronalCurveMeasurement extends AngleMeasurement {
+  readonly convexity: 'right' | 'left';
+}
+
 export interface SpineMeasurements {
   readonly levels: readonly LevelMeasurement[];
-  /** Largest coronal Cobb angle with automatically chosen (most tilted) end vertebrae. */
+  /** Largest coronal Cobb angle with automatically chosen (most tilted) end vertebrae (the largest of cobbCurves). */
   readonly cobb: AngleMeasurement | null;
+  /**
+   * Every coronal curve of 5° or more, cranial → caudal (a double major scoliosis: two), split at
+   * the end vertebrae where the tilt turns; absent in older results.
+   */
+  readonly cobbCurves?: readonly CoronalCurveMeasurement[];
   /** Thoracic kyphosis T4–T12 (sagittal), when both are labelled and in view. */
   readonly kyphosisT4T12: AngleMeasurement | null;
   /** Lumbar lordosis L1–S1 (sagittal), when both are labelled and in view. */

@@ -23,7 +23,7 @@
  */
 import { point2, unitVector } from './angleLineGeometry.js';
 import { levelName } from './levelName.js';
-import { measureCobbAngle } from './measureCobbAngle.js';
+import { largestCurve, measureCobbCurves } from './measureCobbAngle.js';
 import type { SacralPlateau } from './measurePlateauBelow.js';
 import type { SagittalEndplate } from './measureSagittalEndplates.js';
 import type { AngleLine, AngleLineSource, AngleMeasurement, LevelMeasurement, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
@@ -88,7 +88,9 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
     });
   }
 
-  const cobb = measureCobbAngle(vertebrae);
+  // Every coronal curve, and the largest as `cobb` (as before).
+  const cobbCurves = measureCobbCurves(vertebrae);
+  const cobb = largestCurve(cobbCurves);
 
   const byLabel = (label: string): VertebraResult | undefined => vertebrae.find((v) => v.label === label);
   const entry = (v: VertebraResult, which: 'superior' | 'inferior'): SagittalEndplate | undefined =>
@@ -148,7 +150,7 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
       lowerLine: sagittalLine(s1, 'superior', s1.superiorEndplate.normalLps),
     };
   }
-  return { levels, cobb, kyphosisT4T12, lordosisL1S1 };
+  return { levels, cobb, cobbCurves, kyphosisT4T12, lordosisL1S1 };
 }
 
 /**

@@ -5,10 +5,10 @@
  * well-fitted endplates, a body cut by the field of view included when both its endplates were in
  * view), Meyerding slip grade, central canal stenosis (lumbar / cervical canal AP
  * at the disc level),
- * scoliosis (Cobb), low L1 trabecular density (Pickhardt 2013), transitional anatomy.
+ * scoliosis (Cobb, one finding per curve), low L1 trabecular density (Pickhardt 2013), transitional anatomy.
  */
 import type { FindingThresholds } from './findingThresholds.js';
-import type { Finding, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
+import type { AngleMeasurement, Finding, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
 import { levelName, MAX_BODY_HEIGHT_MM } from './computeSpineMeasurements.js';
 
 /** Largest height step between adjacent normal bodies (fraction) allowed for against a single neighbour. */
@@ -145,18 +145,23 @@ export function gradeFindings(
       description: `canal AP diameter ${d.toFixed(1)} mm at the ${lev.level} disc level`,
     });
   }
+  // One scoliosis finding per coronal curve at or above the threshold (a double major curve: two,
+  // SRS terminology), cranial → caudal; results without the curve list grade their largest curve.
   const cobb = measurements.cobb;
-  if (cobb && cobb.angleDeg >= thresholds.scoliosis.minCobbDeg) {
+  const curves: readonly (AngleMeasurement & { readonly convexity?: 'right' | 'left' })[] = measurements.cobbCurves ?? (cobb ? [cobb] : []);
+  for (const curve of curves) {
+    if (curve.angleDeg < thresholds.scoliosis.minCobbDeg) continue;
+    const side = curve.convexity === undefined ? '' : ` (convex to the ${curve.convexity})`;
     findings.push({
       kind: 'scoliosis',
-      level: `${cobb.upperLevel}-${cobb.lowerLevel}`,
-      grade: cobb.angleDeg >= 40 ? 'severe' : cobb.angleDeg >= 25 ? 'moderate' : 'mild',
-      measuredValue: Math.round(cobb.angleDeg * 10) / 10,
+      level: `${curve.upperLevel}-${curve.lowerLevel}`,
+      grade: curve.angleDeg >= 40 ? 'severe' : curve.angleDeg >= 25 ? 'moderate' : 'mild',
+      measuredValue: Math.round(curve.angleDeg * 10) / 10,
       unit: 'deg (coronal Cobb)',
       threshold: `>= ${thresholds.scoliosis.minCobbDeg} deg`,
       source: thresholds.scoliosis.source,
-      confidence: cobb.confidence,
-      description: `coronal Cobb angle ${cobb.angleDeg.toFixed(1)} deg between ${cobb.upperLevel} and ${cobb.lowerLevel}`,
+      confidence: curve.confidence,
+      description: `coronal Cobb angle ${curve.angleDeg.toFixed(1)} deg between ${curve.upperLevel} and ${curve.lowerLevel}${side}`,
     });
   }
   const b = thresholds.boneDensity;

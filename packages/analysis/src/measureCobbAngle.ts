@@ -1,66 +1,150 @@
 /**
- * Coronal Cobb angle (Cobb 1948) with automatically chosen end vertebrae: the most tilted
- * vertebrae in the coronal plane (SRS terminology), tilt of the endplates' left–right lines along
- * each vertebra's own lateral axis (it turns with axial rotation); none below 5°. The result
+ * Coronal Cobb angles (Cobb 1948) of every curve, with automatically chosen end vertebrae: the
+ * most tilted vertebrae in the coronal plane (SRS terminology), tilt of the endplates' left–right
+ * lines along each vertebra's own lateral axis (it turns with axial rotation). Curves are split
+ * where the tilt turns back (the end vertebra shared by two curves); none below 5°. Each curve
  * carries the two endplate lines it was measured between, built from the very tilt it used.
  */
 import { point2, unitVector } from './angleLineGeometry.js';
 import { levelName } from './levelName.js';
-import type { AngleLine, AngleLineSource, AngleMeasurement, VertebraResult } from './SpineAnalysisResult.js';
+import type { AngleLine, AngleLineSource, AngleMeasurement, CoronalCurveMeasurement, VertebraResult } from './SpineAnalysisResult.js';
 
 const DEG = 180 / Math.PI;
 const MAX_ENDPLATE_RMS_MM = 1.5;
-/** Smallest coronal curve reported (deg). */
+/** Smallest coronal curve reported (deg), and the smallest turn of the tilt that ends a curve. */
 const MIN_CURVE_DEG = 5;
+/** A local tilt extremum this far (deg) beyond its neighbours' median is a misread (despike). */
+const SPIKE_TWO_ENDPLATES_DEG = 15;
+const SPIKE_ONE_ENDPLATE_DEG = 10;
 
+/** A vertebra that entered the Cobb measurement, with its coronal tilt (deg). */
+interface TiltedVertebra {
+  readonly v: VertebraResult;
+  /** Mean tilt of its reliable endplates (deg; positive: its left side lower). */
+  readonly rawDeg: number;
+  /** After despike: rawDeg, or its neighbours' median where rawDeg was a misread. */
+  readonly tiltDeg: number;
+  readonly normals: readonly (readonly number[])[];
+}
+
+/**
+ * Every coronal curve of at least 5°, cranial → caudal (SRS terminology; Cobb 1948). The end
+ * vertebrae are the turning points of the tilt along the column: walking caudally, the tilt grows
+ * monotonically into one side from an end vertebra through the apex to the next end vertebra and
+ * turns back there, so each end vertebra is the most tilted of its run (the SRS definition: the
+ * last vertebra tilted into the curve's concavity). A turn of less than 5° does not end a curve:
+ * it is within the Cobb method's measurement variability (±3–5°: Morrissy RT et al., J Bone Joint
+ * Surg Am 1990;72:320-7), and curves are counted from 5°, as the phantom's truth (findCobbAngles)
+ * does. A curve spans at least three measured vertebrae (two adjacent ones make a segmental angle,
+ * not a curve; the truth's rule too). C1 and C2 are left out: the atlas has no body and the axis'
+ * superior "endplate" is the dens, so neither has an endplate line to draw (as the truth).
+ */
+export function measureCobbCurves(vertebrae: readonly VertebraResult[]): CoronalCurveMeasurement[] {
+  const measured = tiltedVertebrae(vertebrae);
+  if (measured.length < 3) return [];
+  const tilt = measured.map((m) => m.tiltDeg);
+  const curves: CoronalCurveMeasurement[] = [];
+  const ends = turningPoints(tilt, MIN_CURVE_DEG);
+  for (let k = 0; k + 1 < ends.length; k++) {
+    const a = ends[k]!;
+    const b = ends[k + 1]!;
+    const angleDeg = Math.abs(tilt[a]! - tilt[b]!);
+    if (b - a < 2 || angleDeg < MIN_CURVE_DEG) continue;
+    const span = measured.slice(a, b + 1);
+    curves.push({
+      angleDeg,
+      upperLevel: levelName(measured[a]!.v),
+      lowerLevel: levelName(measured[b]!.v),
+      confidence: Math.min(...span.map((m) => m.v.detectionConfidence)),
+      // The lines: the upper end vertebra's superior, the lower one's inferior endplate (Cobb 1948).
+      upperLine: angleLine(measured[a]!, 'superior'),
+      lowerLine: angleLine(measured[b]!, 'inferior'),
+      // Convex to the right: the upper end vertebra tilted with its left side lower than the lower
+      // end vertebra (the endplate lines converge on the concave, left side).
+      convexity: tilt[a]! > tilt[b]! ? 'right' : 'left',
+    });
+  }
+  return curves;
+}
+
+/** The largest coronal curve (measureCobbCurves), or null when there is none of 5° or more. */
 export function measureCobbAngle(vertebrae: readonly VertebraResult[]): AngleMeasurement | null {
-  // Coronal tilt of a vertebra: the angle of its endplates' left–right line (along the vertebra's
-  // own lateral axis) on an AP view (Cobb 1948; end vertebrae = the most tilted, SRS terminology);
-  // see coronalTiltDeg.
-  let cobb: AngleMeasurement | null = null;
-  // Only endplates fitted as planes (RMS residual ≤ 1.5 mm) count: a larger residual means the
-  // fit mixed in another surface (rib head, osteophyte, the adjacent disc) and its normal is not
-  // the endplate's. A vertebra's tilt is the mean of its reliable endplates.
-  const measured: VertebraResult[] = [];
-  const tilts: number[] = [];
-  const tiltNormals: (readonly number[])[][] = [];
+  return largestCurve(measureCobbCurves(vertebrae));
+}
+
+/** The curve with the largest angle (the first of equal ones), or null for none. */
+export function largestCurve<T extends AngleMeasurement>(curves: readonly T[]): T | null {
+  return curves.reduce<T | null>((best, c) => (best === null || c.angleDeg > best.angleDeg ? c : best), null);
+}
+
+/**
+ * The vertebrae whose coronal tilt is measured, cranial → caudal. Only endplates fitted as planes
+ * (RMS residual ≤ 1.5 mm) count: a larger residual means the fit mixed in another surface (rib
+ * head, osteophyte, the adjacent disc) and its normal is not the endplate's. A vertebra's tilt is
+ * the mean of its reliable endplates (coronalTiltDeg), then despiked.
+ */
+function tiltedVertebrae(vertebrae: readonly VertebraResult[]): TiltedVertebra[] {
+  const kept: { v: VertebraResult; rawDeg: number; normals: (readonly number[])[] }[] = [];
   for (const v of vertebrae) {
-    if (v.truncated) continue;
+    if (v.truncated || v.label === 'C1' || v.label === 'C2') continue;
     const ok = [v.superiorEndplate, v.inferiorEndplate].filter((e) => e.rmsResidualMm <= MAX_ENDPLATE_RMS_MM);
     if (ok.length === 0) continue;
-    measured.push(v);
-    tilts.push(ok.reduce((sum, e) => sum + coronalTiltDeg(e.normalLps, v.posteriorAxisLps), 0) / ok.length);
-    tiltNormals.push(ok.map((e) => e.normalLps));
+    kept.push({ v, rawDeg: ok.reduce((sum, e) => sum + coronalTiltDeg(e.normalLps, v.posteriorAxisLps), 0) / ok.length, normals: ok.map((e) => e.normalLps) });
   }
-  if (measured.length >= 3) {
-    const tilt = despike(tilts);
-    let best = 0;
-    let bi = 0;
-    let bj = 0;
-    for (let i = 0; i < tilt.length; i++) {
-      for (let j = i + 1; j < tilt.length; j++) {
-        const diff = Math.abs(tilt[i]! - tilt[j]!);
-        if (diff > best) {
-          best = diff;
-          bi = i;
-          bj = j;
-        }
+  const tilt = despike(
+    kept.map((k) => k.rawDeg),
+    kept.map((k) => (k.normals.length === 2 ? SPIKE_TWO_ENDPLATES_DEG : SPIKE_ONE_ENDPLATE_DEG)),
+  );
+  return kept.map((k, i) => ({ ...k, tiltDeg: tilt[i]! }));
+}
+
+/**
+ * Indices of the turning points of a sequence with hysteresis `minTurn` (a "zigzag"): each is the
+ * extreme value of its run, confirmed by a later turn back of at least minTurn; the first and last
+ * are the extremes of the first and last runs (the most tilted vertebrae at the ends of the view).
+ * A run that never turns by minTurn from the start has no turning point but its ends.
+ */
+export function turningPoints(values: readonly number[], minTurn: number): number[] {
+  if (values.length === 0) return [];
+  // Before the first turn: the running low and high since the start; the first turn of minTurn
+  // from one of them fixes it as the first end and the direction.
+  let lo = 0;
+  let hi = 0;
+  let dir = 0;
+  let cand = 0;
+  const ends: number[] = [];
+  for (let i = 1; i < values.length; i++) {
+    const x = values[i]!;
+    if (dir === 0) {
+      if (x < values[lo]!) lo = i;
+      if (x > values[hi]!) hi = i;
+      if (x - values[lo]! >= minTurn && lo < i) {
+        ends.push(lo);
+        dir = 1;
+        cand = i;
+      } else if (values[hi]! - x >= minTurn && hi < i) {
+        ends.push(hi);
+        dir = -1;
+        cand = i;
       }
+      continue;
     }
-    const conf = Math.min(...measured.map((v) => v.detectionConfidence));
-    // A difference in tilt below 5° is no curve: it is within the Cobb method's own measurement
-    // variability (±3–5°: Morrissy RT et al., J Bone Joint Surg Am 1990;72:320-7), and curves are
-    // counted from 5° (the reference truth's findCobbAngles does the same).
-    // The lines: the upper end vertebra's superior, the lower one's inferior endplate (Cobb 1948).
-    const line = (k: number, which: 'superior' | 'inferior'): AngleLine => {
-      const source: AngleLineSource = tilt[k] !== tilts[k] ? 'neighbour-median' : tiltNormals[k]!.length === 2 ? 'mean-of-endplates' : 'endplate-plane';
-      return coronalAngleLine(measured[k]!, which, tilt[k]!, tiltNormals[k]!, source);
-    };
-    if (best >= MIN_CURVE_DEG) {
-      cobb = { angleDeg: best, upperLevel: levelName(measured[bi]!), lowerLevel: levelName(measured[bj]!), confidence: conf, upperLine: line(bi, 'superior'), lowerLine: line(bj, 'inferior') };
+    if (dir * (x - values[cand]!) > 0) cand = i;
+    else if (dir * (values[cand]! - x) >= minTurn) {
+      ends.push(cand);
+      dir = -dir;
+      cand = i;
     }
   }
-  return cobb;
+  if (dir === 0) return values.length > 1 ? [0, values.length - 1] : [0];
+  ends.push(cand);
+  return ends;
+}
+
+/** The Cobb line of a measured vertebra's endplate, tilted as measured. */
+function angleLine(m: TiltedVertebra, which: 'superior' | 'inferior'): AngleLine {
+  const source: AngleLineSource = m.tiltDeg !== m.rawDeg ? 'neighbour-median' : m.normals.length === 2 ? 'mean-of-endplates' : 'endplate-plane';
+  return coronalAngleLine(m.v, which, m.tiltDeg, m.normals, source);
 }
 
 /**
@@ -100,14 +184,19 @@ export function coronalTiltDeg(n: readonly number[], posterior: readonly number[
 }
 
 /**
- * A single misread vertebra (a local extremum more than 15° beyond its two neighbours' median) is
- * replaced by that median; genuine end vertebrae of even a severe curve (≈ 8–10° per level beyond
- * their neighbours) are kept, unlike a plain running median, which flattens every end vertebra.
+ * A single misread vertebra (a local extremum more than `limitDeg` beyond its two neighbours'
+ * median) is replaced by that median; genuine end vertebrae of even a severe curve (≈ 8–10° per
+ * level beyond their neighbours) are kept, unlike a plain running median, which flattens every end
+ * vertebra. The limit is 15° for a vertebra measured on both endplates, 10° for one measured on a
+ * single endplate: its other endplate failed the plane fit, so nothing confirms the one left
+ * (scoliosis-severe, 2026-11-27: T2, split from a merged T1/T2 body, superior endplate 1.7 mm RMS,
+ * inferior 1.4 mm read 47.5° for a true 32.3°, 14.3° beyond its neighbours' median; the curve's
+ * genuine end vertebrae T4 and L1 lie 3.7° and 7.0° beyond theirs).
  */
-function despike(raw: readonly number[]): number[] {
+function despike(raw: readonly number[], limitDeg: readonly number[]): number[] {
   return raw.map((x, i) => {
     if (i === 0 || i === raw.length - 1) return x;
     const m = [raw[i - 1]!, x, raw[i + 1]!].sort((p, q) => p - q)[1]!;
-    return Math.abs(x - m) > 15 ? m : x;
+    return Math.abs(x - m) > limitDeg[i]! ? m : x;
   });
 }

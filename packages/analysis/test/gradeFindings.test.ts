@@ -135,6 +135,25 @@ describe('gradeFindings: L1 bone density', () => {
   });
 });
 
+describe('gradeFindings: scoliosis', () => {
+  const curve = (angleDeg: number, upperLevel: string, lowerLevel: string, convexity: 'right' | 'left') => ({ angleDeg, upperLevel, lowerLevel, confidence: 0.8, convexity });
+  const scoliosis = (m: SpineMeasurements) => gradeFindings([], m, defaultFindingThresholds, null).filter((f) => f.kind === 'scoliosis');
+
+  it('grades every coronal curve of 10° or more (SRS), each with its end vertebrae and side', () => {
+    // Double major: right thoracic T5–T11 40°, left lumbar T11–L4 35°, and a 7° curve above (no scoliosis).
+    const curves = [curve(7, 'C7', 'T5', 'left'), curve(40, 'T5', 'T11', 'right'), curve(35, 'T11', 'L4', 'left')];
+    const found = scoliosis({ ...noLevels, cobb: curves[1]!, cobbCurves: curves });
+    expect(found.map((f) => `${f.level}:${f.grade}:${f.measuredValue}`)).toEqual(['T5-T11:severe:40', 'T11-L4:moderate:35']);
+    expect(found[1]!.description).toBe('coronal Cobb angle 35.0 deg between T11 and L4 (convex to the left)');
+  });
+
+  it('grades the largest curve of a result without the curve list (older results)', () => {
+    const found = scoliosis({ ...noLevels, cobb: { angleDeg: 22, upperLevel: 'L1', lowerLevel: 'L4', confidence: 0.9 } });
+    expect(found.map((f) => `${f.level}:${f.grade}`)).toEqual(['L1-L4:mild']);
+    expect(found[0]!.description).toBe('coronal Cobb angle 22.0 deg between L1 and L4');
+  });
+});
+
 describe('computeSpineMeasurements: levels', () => {
   it('measures no slip against a body that spans a missed disc', () => {
     // Adjacent endplates (disc 10 mm) but the lower "body" is 70 mm tall.

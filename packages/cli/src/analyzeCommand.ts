@@ -203,6 +203,12 @@ export function formatAnalysisText(result: SpineAnalysisResult, input: AnalysisI
   lines.push(angle('Cobb (coronal)', m.cobb));
   lines.push(angle('Kyphosis T4–T12', m.kyphosisT4T12));
   lines.push(angle('Lordosis L1–S1', m.lordosisL1S1));
+  // Every coronal curve where there is more than one (a double major scoliosis), cranial → caudal.
+  const curves = m.cobbCurves ?? [];
+  if (curves.length > 1) {
+    lines.push('');
+    lines.push(table(['coronal curve', 'Cobb °', 'convex to', 'confidence'], curves.map((c) => [`${c.upperLevel}–${c.lowerLevel}`, c.angleDeg.toFixed(1), c.convexity, c.confidence.toFixed(2)])));
+  }
   lines.push('');
   if (result.findings.length === 0) lines.push('Findings: none');
   else {

@@ -59,6 +59,21 @@ const entries: readonly SuiteEntry[] = [
   // spine whose field of view starts inside L1, so that, as there, a cut body sits above four
   // complete rib-free vertebrae and the sacrum. It must never receive four-lumbar's numbering.
   { id: 'normal-fov-from-l1', preset: 'normal', options: { ct: { cranialEdgeLevel: 'L1' } } },
+  // Appended: a double major scoliosis (right thoracic T5–T11, left lumbar T11–L4, sharing T11)
+  // in a whole-spine view, so that every curve, not only the largest, is measured and scored.
+  {
+    id: 'scoliosis-double-major',
+    preset: 'scoliosis',
+    options: {
+      overrides: {
+        coronalCurves: [
+          { cobbDeg: 40, upperEnd: 'T5', lowerEnd: 'T11', apex: 'T8', convexity: 'right' },
+          { cobbDeg: 35, upperEnd: 'T11', lowerEnd: 'L4', apex: 'L2', convexity: 'left' },
+        ],
+      },
+      ct: { fieldOfView: 'whole', pixelSpacingMm: 0.9, sliceThicknessMm: 2.5 },
+    },
+  },
 ];
 
 /** The suite's cases; seeds are fixed so the suite is reproducible. */

@@ -254,6 +254,22 @@ describe('planOverlay', () => {
     expect(cobb[0]?.text).toBe('Cobb 14.2° T5–T9');
   });
 
+  it('draws both curves of a double major scoliosis, each between its own end vertebrae', () => {
+    // Right thoracic T5–T9 and left lumbar T9–L1 sharing T9: its inferior line ends the upper
+    // curve, its superior line starts the lower one.
+    const line = (vertebraIndex: number, endplate: 'superior' | 'inferior', z: number, dz: number) => ({ vertebraIndex, endplate, fromLps: [-20, 0, z - dz] as Vec, toLps: [20, 0, z + dz] as Vec, source: 'mean-of-endplates' as const });
+    const thoracic = { angleDeg: 40, upperLevel: 'T5', lowerLevel: 'T9', confidence: 0.8, convexity: 'right' as const, upperLine: line(0, 'superior', 130, -7), lowerLine: line(2, 'inferior', 50, 7) };
+    const lumbar = { angleDeg: 35, upperLevel: 'T9', lowerLevel: 'L1', confidence: 0.9, convexity: 'left' as const, upperLine: line(2, 'superior', 70, 7), lowerLine: line(4, 'inferior', -10, -6) };
+    const base = result([vertebra(0, 'T5', [0, 0, 120]), vertebra(1, 'T7', [15, 0, 90]), vertebra(2, 'T9', [0, 0, 60]), vertebra(3, 'T11', [-15, 0, 30]), vertebra(4, 'L1', [0, 0, 0])], thoracic);
+    const double: SpineResult = { ...base, measurements: { ...base.measurements, cobbCurves: [thoracic, lumbar] } };
+    const cobb = planOverlay(double, { viewPlaneNormal: [0, 1, 0], pointOnPlaneLps: [0, 0, 0] }).segments.filter((s) => s.kind === 'cobb');
+    expect(cobb.map((s) => [s.part, s.vertebraIndex, s.value])).toEqual([['upper', 0, 40], ['lower', 2, 40], ['upper', 2, 35], ['lower', 4, 35]]);
+    expect(cobb.map((s) => s.text).filter(Boolean)).toEqual(['Cobb 40.0° T5–T9', 'Cobb 35.0° T9–L1']);
+    expect(close(cobb[2]!.fromLps, [-40, 0, 56])).toBe(true); // T9's superior line, extended by half its length
+    // Not in a lateral view.
+    expect(planOverlay(double, { viewPlaneNormal: [1, 0, 0], pointOnPlaneLps: [0, 0, 0] }).segments.some((s) => s.kind === 'cobb')).toBe(false);
+  });
+
   it('draws the canal AP diameters as measured, with their value, in the axial and sagittal slices through them only', () => {
     // L2's mid-body diameter at z = 92 (posterior wall y = 19 to lamina y = 33), the L2-L3 one on the disc at z = 75.
     const l2 = { ...vertebra(1, 'L2', [0, 0, 90]), canalApDiameterMm: 14, canalApSegmentLps: { fromLps: [0, 19, 92] as Vec, toLps: [0, 33, 92] as Vec } };

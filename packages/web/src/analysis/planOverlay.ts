@@ -1,7 +1,7 @@
 /**
  * What of a spine analysis result (SpineAnalysisResult, LPS mm) to draw in one view: vertebra
  * labels at the body centroids, endplate lines, the anterior / middle / posterior body heights,
- * the coronal Cobb end-vertebra endplate lines, the sagittal angle lines (kyphosis T4–T12,
+ * the coronal Cobb end-vertebra endplate lines of every curve, the sagittal angle lines (kyphosis T4–T12,
  * lordosis L1–S1) with their values, the slip of each level graded as spondylolisthesis and the
  * canal centreline — in world coordinates, chosen by the view plane. A view in which the column
  * (first to last centroid) runs along the plane (sagittal, coronal) shows all of it projected
@@ -232,8 +232,11 @@ export function planOverlay(result: SpineResult, view: OverlayView): OverlayPlan
   // fitted as planes, along its own left–right axis (⟂ that normal and its posterior axis, which
   // turns with axial rotation; coronalTiltDeg is this line's angle on the AP view). Results
   // without a posterior axis (older ones): the line ⟂ the normal within the view plane.
-  const cobb = result.measurements.cobb;
-  if (cobb !== null && Math.abs(dot(n, anteriorLps)) > facingCosine) {
+  // Every curve (a double major scoliosis: two, sharing an end vertebra, whose inferior line ends
+  // the upper curve and superior line starts the lower one), or the largest in older results.
+  const cobbCurves = result.measurements.cobbCurves ?? (result.measurements.cobb === null ? [] : [result.measurements.cobb]);
+  const facingAp = Math.abs(dot(n, anteriorLps)) > facingCosine;
+  for (const cobb of facingAp ? cobbCurves : []) {
     for (const [part, level, line] of [['upper', cobb.upperLevel, cobb.upperLine], ['lower', cobb.lowerLevel, cobb.lowerLine]] as const) {
       const text = part === 'upper' ? { text: `Cobb ${cobb.angleDeg.toFixed(1)}° ${cobb.upperLevel}–${cobb.lowerLevel}` } : {};
       if (line !== undefined) {
