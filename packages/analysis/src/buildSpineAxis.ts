@@ -13,6 +13,10 @@
  * contrast: its minima are the intervertebral disc spaces (a curved spine is followed because the
  * discs are sampled perpendicular to the local axis, not on axial slices; after Klinder T et al.,
  * Med Image Anal 2009;13:471–82).
+ * Below the canal chain's caudal end (axial path) the canal is only extrapolated: where the body
+ * line hung on it would run in front of the bone column (a slipped L5 carries its canal forward,
+ * the sacrum lies behind it), the line follows the column's anterior cortex instead
+ * (followBodyColumnBelow), so the L5–S1 disc and S1 are found.
  */
 import type { GridSampler } from './createGridSampler.js';
 import type { LpsGrid } from './resampleToLpsGrid.js';
@@ -49,7 +53,7 @@ const AXIAL_RAY_MIN_TZ = Math.cos(Math.PI / 6);
  * discs are not blurred away by the working grid's spacing.
  */
 export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSampler, fine: GridSampler = sample): SpineAxis | null {
-  if (trace.slices) return buildFromSlices(grid, trace.slices, sample, fine);
+  if (trace.slices) return buildFromSlices(grid, trace.slices, sample, fine, trace.chain.length > 0 ? Math.min(...trace.chain.map((c) => c.k)) : trace.slices.k0);
   const s = grid.spacingMm;
   const n = trace.length;
   const C = trace.pointsLps;
@@ -187,7 +191,7 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
  * anterior (−y) ray in the axial plane, offsets median-filtered over ±20 mm of z. Where the trace
  * gives the body centre itself (canal out of view: traceBodyColumnAtEdge.ts) no ray is cast.
  */
-function buildFromSlices(grid: LpsGrid, sl: NonNullable<CanalTrace['slices']>, sample: GridSampler, fine: GridSampler): SpineAxis | null {
+function buildFromSlices(grid: LpsGrid, sl: NonNullable<CanalTrace['slices']>, sample: GridSampler, fine: GridSampler, chainStartK: number): SpineAxis | null {
   const s = grid.spacingMm;
   const n = sl.k1 - sl.k0 + 1;
   const offset = new Float64Array(n).fill(Number.NaN);
@@ -227,7 +231,100 @@ function buildFromSlices(grid: LpsGrid, sl: NonNullable<CanalTrace['slices']>, s
     by[q] = sl.yMm[q]! - medOffset[q]!;
     bz[q] = grid.originLps[2] + (sl.k0 + q) * s;
   }
-  return buildFromBodyPoints(bx, by, bz, { canal: [Float64Array.from(sl.xMm), Float64Array.from(sl.yMm), bz.slice()], half: medHalf, fine });
+  const canal: [Float64Array, Float64Array, Float64Array] = [Float64Array.from(sl.xMm), Float64Array.from(sl.yMm), bz.slice()];
+  // Below the canal chain's caudal end the canal is extrapolated (traceSpinalCanal.ts): where the
+  // body line hung on it runs in front of the bone column there (a slipped L5 carried its canal
+  // forward, the sacrum lies behind: spondylolisthesis), the column is followed by itself instead.
+  const qc = Math.min(n - 1, Math.max(0, chainStartK - sl.k0));
+  if (!sl.bodyYMm && qc >= 2 && runsInFrontOfColumn(sample, bx, by, bz, qc, Math.ceil(MIN_IN_FRONT_MM / s))) {
+    const o = medOffset[qc]!;
+    const ys = followBodyColumnBelow(sample, bx.subarray(0, qc), bz.subarray(0, qc), by[qc]!, medHalf[qc]!, s);
+    for (let q = 0; q < qc; q++) {
+      by[q] = ys[q]!;
+      // The canal kept at the chain end's distance behind the body (measureVertebralBody's
+      // posterior search range); the half-depth is the chain end's.
+      canal[1][q] = ys[q]! + o;
+      medHalf[q] = medHalf[qc]!;
+    }
+  }
+  return buildFromBodyPoints(bx, by, bz, { canal, half: medHalf, fine });
+}
+
+/** A body line this long (mm of z) in front of the bone column below the canal chain is re-found. */
+const MIN_IN_FRONT_MM = 8;
+
+/**
+ * Whether the body points below slice qc (q < qc) include a run of `minRun` consecutive slices
+ * lying in front of the bone column: no bone at the point nor within 22 mm anterior of it (the
+ * gap bodyExtentAlongRay bridges), but bone within 30 mm behind it. A point in a disc space has
+ * the body above or below within reach in front (the lordotic wedge) or is itself followed by bone
+ * within a few slices; one beside a slipped vertebra's canal extrapolation has only the sacrum
+ * behind it.
+ */
+function runsInFrontOfColumn(sample: GridSampler, bx: Float64Array, by: Float64Array, bz: Float64Array, qc: number, minRun: number): boolean {
+  const bone = (x: number, y: number, z: number): boolean => sample(x, y, z) >= BONE_HU || sample(x - 1.5, y, z) >= BONE_HU || sample(x + 1.5, y, z) >= BONE_HU;
+  let run = 0;
+  for (let q = qc - 1; q >= 0; q--) {
+    const [x, y, z] = [bx[q]!, by[q]!, bz[q]!];
+    let front = false;
+    if (!bone(x, y, z)) {
+      let ahead = false;
+      for (let d = 0.75; d <= 22 && !ahead; d += 0.75) ahead = bone(x, y - d, z);
+      let behind = false;
+      for (let d = 0.75; d <= 30 && !behind && !ahead; d += 0.75) behind = bone(x, y + d, z);
+      front = !ahead && behind;
+    }
+    run = front ? run + 1 : 0;
+    if (run >= minRun) return true;
+  }
+  return false;
+}
+
+/**
+ * Steepest slope (mm of y per mm of z, 76°) of the body line followed below the canal chain: a
+ * grade II slip moves the body line by up to half a body depth (~20 mm) between the slipped
+ * body's lower end and the promontory behind it, which overlap by only a few mm of z. (A slope
+ * of 2.5 left the phantom's S1 segment too oblique to be measured.)
+ */
+const MAX_FOLLOW_SLOPE = 4;
+/** Bone over this fraction of the 10 mm behind a candidate front makes it the column's front (not a calcified vessel or a body's thin rim). */
+const FRONT_RUN_MM = 10;
+const FRONT_RUN_FILL = 0.8;
+
+/**
+ * The body line below the canal chain, found from the bone column itself: slice by slice
+ * caudally (index q − 1 below q; `xs`, `zs` per slice, the last one next to the chain), the
+ * column's anterior cortex is searched on the −y line (the most anterior bone with bone over 80 %
+ * of the 10 mm behind it, within a body depth and 25 mm of the line above) and the line is set
+ * half a body depth behind it, moving at most MAX_FOLLOW_SLOPE mm per mm of z. So the line leaves
+ * a slipped L5 for the sacrum behind it through the L5–S1 disc (the promontory lies behind a
+ * slipped L5: Meyerding HW, Surg Gynecol Obstet 1932;54:371-7) instead of running on in front of
+ * the sacrum. Where no front is found the line goes straight on. Returns y per slice.
+ */
+export function followBodyColumnBelow(sample: GridSampler, xs: Float64Array, zs: Float64Array, yStart: number, halfDepthMm: number, sliceMm: number): Float64Array {
+  const n = xs.length;
+  const out = new Float64Array(n);
+  const step = 0.75;
+  let y = yStart;
+  for (let q = n - 1; q >= 0; q--) {
+    const x = xs[q]!;
+    const z = zs[q]!;
+    const bone = (yy: number): boolean => sample(x, yy, z) >= BONE_HU || sample(x - 1.5, yy, z) >= BONE_HU || sample(x + 1.5, yy, z) >= BONE_HU;
+    let front = Number.NaN;
+    for (let f = y - halfDepthMm - 25; f <= y + halfDepthMm + 25 && !(front === front); f += step) {
+      if (!bone(f)) continue;
+      let hits = 0;
+      let count = 0;
+      for (let e = 0; e <= FRONT_RUN_MM; e += step, count++) if (bone(f + e)) hits++;
+      if (hits >= FRONT_RUN_FILL * count) front = f;
+    }
+    if (front === front) {
+      const maxMove = MAX_FOLLOW_SLOPE * sliceMm;
+      y += Math.max(-maxMove, Math.min(maxMove, front + halfDepthMm - y));
+    }
+    out[q] = y;
+  }
+  return out;
 }
 
 /** Arc-length resampling of the body points (caudal → cranial), tangents, profile and ring. */
