@@ -25,6 +25,9 @@ const SOFT_HU = 150;
 const HEIGHTS_MM = [1.5, 3, 4.5, 6, 7.5, 9];
 /** Radii of the annulus around the dens that must be soft tissue in some directions. */
 const ANNULUS_MM = [8, 10];
+/** Reach and step (mm) of the search for the peg's centre around the superior endplate's centre. */
+const PEG_SEARCH_MM = 3;
+const PEG_SEARCH_STEP_MM = 1.5;
 
 export function detectDens(sample: GridSampler, body: DensFrame): boolean {
   const p = body.superior.point;
@@ -33,8 +36,20 @@ export function detectDens(sample: GridSampler, body: DensFrame): boolean {
   const l = body.left;
   const at = (u: number, v: number, h: number): number =>
     sample(p[0]! + l[0]! * u + a[0]! * v + t[0]! * h, p[1]! + l[1]! * u + a[1]! * v + t[1]! * h, p[2]! + l[2]! * u + a[2]! * v + t[2]! * h);
+  // The superior endplate's plane centre need not lie on the dens' axis: in a small C2 tilted by a
+  // compensatory cervical curve it was 1.5–2 mm off (scoliosis-double-major, 2026-11-27), and from
+  // there the near side of the ≈ 10 mm peg's shell falls inside 2.5 mm. The peg's centre is looked
+  // for within PEG_SEARCH_MM of the plane centre at each height.
+  const pegNear = (h: number): boolean => {
+    for (let dv = -PEG_SEARCH_MM; dv <= PEG_SEARCH_MM; dv += PEG_SEARCH_STEP_MM) {
+      for (let du = -PEG_SEARCH_MM; du <= PEG_SEARCH_MM; du += PEG_SEARCH_STEP_MM) {
+        if (pegAt(at, du, dv, h)) return true;
+      }
+    }
+    return false;
+  };
   let hits = 0;
-  for (const h of HEIGHTS_MM) if (pegAt(at, 0, 0, h)) hits++;
+  for (const h of HEIGHTS_MM) if (pegNear(h)) hits++;
   return hits >= 4;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Graded findings from measurements and the one threshold table (findingThresholds.ts):
  * Genant semi-quantitative fracture grade (height loss against the vertebra's own maximal height
- * and its adjacent normal neighbours', C3 and below; only from measured heights between two
+ * and its adjacent normal neighbours', a reduced posterior height against the neighbours'
+ * posterior heights; C3 and below; only from measured heights between two
  * well-fitted endplates, a body cut by the field of view included when both its endplates were in
  * view), Meyerding slip grade, central canal stenosis (lumbar / cervical canal AP
  * at the disc level),
@@ -64,19 +65,32 @@ export function gradeFindings(
       return gap <= 1.6 * (nMax + ownMax) / 2 + 12;
     };
     const neighbours = [vertebrae[i - 1], vertebrae[i + 1]].filter(isNormalNeighbour);
-    // The reference is the mean of both neighbours' tallest heights. A single usable neighbour
+    // The reference is the mean of both neighbours' tallest heights (their posterior heights for a
+    // posterior height, below). A single usable neighbour
     // (the other cut by the field of view, fractured or not found) may sit across a size step
     // such as T12/L1 or C7/T1, where adjacent bodies differ by up to ~8 % (Panjabi MM et al., Spine
     // 1991;16:888-901 and 1992;17:299-306): its height less that step is the reference, so that a
     // uniformly collapsed (crush) body next to it is still graded. Without a usable neighbour, the
     // vertebra's own tallest height is the reference (wedge / biconcave deformities).
     const tallest = (n: VertebraResult): number => Math.max(n.heightsMm.anterior ?? 0, n.heightsMm.middle ?? 0, n.heightsMm.posterior ?? 0);
-    const neighbourMax = neighbours.length === 2
-      ? (tallest(neighbours[0]!) + tallest(neighbours[1]!)) / 2
-      : neighbours.length === 1
-        ? (1 - SINGLE_NEIGHBOUR_STEP) * tallest(neighbours[0]!)
-        : ownMax;
-    const expected = Math.max(ownMax, neighbourMax);
+    const fromNeighbours = (height: (n: VertebraResult) => number): number =>
+      neighbours.length === 2
+        ? (height(neighbours[0]!) + height(neighbours[1]!)) / 2
+        : (1 - SINGLE_NEIGHBOUR_STEP) * height(neighbours[0]!);
+    // A crush deformity is a reduced posterior height: its reference is the posterior height
+    // expected from the adjacent vertebrae, not the body's own anterior height (Eastell R et al.,
+    // J Bone Miner Res 1991;6:207-15: crush = posterior height / posterior height predicted from
+    // the adjacent vertebrae; McCloskey EV et al., Osteoporos Int 1993;3:138-47). Normal bodies
+    // are not of equal anterior and posterior height (cervical and lower lumbar bodies lordotic,
+    // e.g. L5 ~10 % taller in front; Frobin 2002, Panjabi 1992), so a posterior height below the
+    // own anterior one is no loss by itself. Without a usable neighbour the own tallest height
+    // remains the reference, as for the other two heights.
+    const posteriorIsMin = ownMin === hp && ownMin !== ha && ownMin !== hm;
+    const expected = neighbours.length === 0
+      ? ownMax
+      : posteriorIsMin
+        ? fromNeighbours((n) => n.heightsMm.posterior!)
+        : Math.max(ownMax, fromNeighbours(tallest));
     if (!(expected > 0)) continue;
     const loss = 1 - ownMin / expected;
     if (loss < g.grade1) continue;

@@ -74,6 +74,17 @@ const MAX_EDGE_TO_DISC_MM = 5;
 const ENDPLATE_TO_DISC_MAX = 0.5;
 /** A line's endplate edge farther than this from its fitted plane is not trusted (mm). */
 const LINE_PLANE_TOL_MM = 2.5;
+/**
+ * Least distance (mm) of the anterior / posterior height lines inside the walls found. Those walls
+ * lie outside the cortex by the blur (edges at BONE_HU on the smoothed grid: 15.5 mm deep C3s read
+ * 18–20 mm deep in 2.5–3 mm slices), and within about a slice of the cortex the endplate profile
+ * mixes in the canal or the prevertebral tissue, so that its edges read 1–3 mm inside the body
+ * (phantom suite, 2026-11-27: C3–C5 of scoliosis-double-major read 2.3–3.2 mm short posteriorly,
+ * their lines 1.3 mm inside the cortex, and were graded as crush fractures). 70 % of the
+ * half-depth keeps this distance in bodies deeper than ~30 mm; smaller ones (cervical, upper and
+ * mid thoracic) are read further inside, and their wall heights carried out along the planes.
+ */
+const WALL_INSET_MM = 4.5;
 /** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
 const METAL_HU = 1300;
 
@@ -287,15 +298,17 @@ export function measureVertebralBody(
     return vals[vals.length >> 1]!;
   };
   // Genant's anterior and posterior heights are those of the walls. They are read at 70 % of the
-  // half-depth (clear of the rounded corners and the ring apophysis) and carried to the wall along
+  // half-depth, at most WALL_INSET_MM inside the walls found (clear of the rounded corners, the ring
+  // apophysis and the blur of the wall), and carried to the wall along
   // the two fitted endplate planes: nothing for parallel endplates, the full height difference of
   // a wedge (read at 70 %, a grade-3 wedge would lose a tenth of its height loss). Only for
   // well-fitted planes: a poor fit's slope is not the endplates'.
   const toWall = (v: number): number => {
     if (!planesFit) return 0;
     const gap = (w: number): number => planeAt(supPlane, 0, w) - planeAt(infPlane, 0, w);
-    return gap(v / 0.7) - gap(v);
+    return gap(Math.sign(v) * halfDepth) - gap(v);
   };
+  const wallLineV = Math.min(0.7 * halfDepth, halfDepth - WALL_INSET_MM);
   // Each endplate found lies next to its disc: within half the body's half-depth of the disc centre
   // found on the axis (normally a quarter to a third: half a disc; more where the segment and the
   // body disagree, e.g. a strongly rotated body whose edges were found inside it). Not judged for a
@@ -318,9 +331,9 @@ export function measureVertebralBody(
     return true;
   };
   const heights = {
-    anterior: heightAt(0.7 * halfDepth, false) + toWall(0.7 * halfDepth),
+    anterior: heightAt(wallLineV, false) + toWall(wallLineV),
     middle: heightAt(0, true),
-    posterior: heightAt(-0.7 * halfDepth, false) + toWall(-0.7 * halfDepth),
+    posterior: heightAt(-wallLineV, false) + toWall(-wallLineV),
   };
 
   // A segment cut by the field of view whose open-side plane closes only a slab thinner than half

@@ -119,6 +119,32 @@ describe('gradeFindings: Genant grades', () => {
   });
 });
 
+describe('gradeFindings: crush reference (posterior height)', () => {
+  it('compares a posterior height with the neighbours\' posterior heights, not the body\'s own anterior height', () => {
+    // Cervical bodies whose posterior heights all read ~1.5 mm below their anterior ones: C3's
+    // 9.6 mm against its own 12.5 mm anterior height would be a 23 % "crush" (grade 1); against
+    // C4's posterior height (10.6 mm, less the 8 % step allowed for one neighbour) it is normal
+    // (Eastell 1991: crush = posterior height / the one predicted from adjacent vertebrae).
+    const vs = [
+      body(0, 'C2', 100, [16, 15, 14], 'cervical'),
+      body(1, 'C3', 80, [12.5, 12, 9.6], 'cervical'),
+      body(2, 'C4', 63, [11.8, 11.4, 10.6], 'cervical'),
+      body(3, 'C5', 46, [11.9, 11.7, 10.7], 'cervical'),
+    ];
+    expect(fractures(vs)).toEqual([]);
+  });
+
+  it('still grades a posterior height reduced against the neighbours\' posterior heights', () => {
+    // T8's posterior wall 14 mm between T7 / T9 walls of 18.5 / 20.5 mm: 28 % loss (grade 2).
+    const vs = [body(0, 'T7', 60, [18, 17.5, 18.5], 'thoracic'), body(1, 'T8', 38, [20, 19.5, 14], 'thoracic'), body(2, 'T9', 14, [20, 19.5, 20.5], 'thoracic')];
+    const found = gradeFindings(vs, noLevels, defaultFindingThresholds, null).filter((f) => f.kind === 'vertebral-fracture');
+    expect(found.map((f) => `${f.level}:${f.grade}`)).toEqual(['T8:Genant grade 2']);
+    expect(found[0]!.description).toBe('posterior (crush) height 14.0 mm vs expected 19.5 mm');
+    // Without a usable neighbour its own tallest height stays the reference (30 % loss, grade 2).
+    expect(fractures([vs[1]!])).toEqual(['T8:2']);
+  });
+});
+
 describe('gradeFindings: L1 bone density', () => {
   const density = (vs: VertebraResult[]) => gradeFindings(vs, noLevels, defaultFindingThresholds, null).filter((f) => f.kind === 'low-bone-density');
 
