@@ -44,6 +44,14 @@ export interface SpineAxis {
 }
 
 const BONE_HU = 150;
+/**
+ * Fat (−100…−50 HU) or lung, never trabecular bone (adult 100–250 HU, osteoporotic below 110 HU;
+ * Pickhardt PJ et al., Ann Intern Med 2013;158:588–95): below this on the original image over
+ * FAT_GAP_MM on three lines 1.5 mm apart, the body's front has been passed.
+ */
+const FAT_HU = 0;
+/** A fat gap this long (mm) ends the body: the fat plane between the anterior cortex and a calcified aorta or a free osteophyte is 3–5 mm. */
+const FAT_GAP_MM = 3;
 /** cos 30°: canal tangents closer to z than this get no lateral centring. */
 const AXIAL_RAY_MIN_TZ = Math.cos(Math.PI / 6);
 
@@ -110,7 +118,13 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
       const z = cz + az * d;
       return sample(x, y, z) >= BONE_HU || sample(x - lx, y - ly, z - lz) >= BONE_HU || sample(x + lx, y + ly, z + lz) >= BONE_HU;
     };
-    const extent = bodyExtentAlongRay(bone, step);
+    const fat = (d: number): boolean => {
+      const x = cx + ax * d;
+      const y = cy + ay * d;
+      const z = cz + az * d;
+      return fine(x, y, z) < FAT_HU && fine(x - lx, y - ly, z - lz) < FAT_HU && fine(x + lx, y + ly, z + lz) < FAT_HU;
+    };
+    const extent = bodyExtentAlongRay(bone, step, fat);
     if (extent === null) continue;
     const { wall, depth } = extent;
     offset[q] = wall + depth / 2;
@@ -205,7 +219,11 @@ function buildFromSlices(grid: LpsGrid, sl: NonNullable<CanalTrace['slices']>, s
       const y = cy - d;
       return sample(cx, y, z) >= BONE_HU || sample(cx - 1.5, y, z) >= BONE_HU || sample(cx + 1.5, y, z) >= BONE_HU;
     };
-    const extent = bodyExtentAlongRay(bone, step);
+    const fat = (d: number): boolean => {
+      const y = cy - d;
+      return fine(cx, y, z) < FAT_HU && fine(cx - 1.5, y, z) < FAT_HU && fine(cx + 1.5, y, z) < FAT_HU;
+    };
+    const extent = bodyExtentAlongRay(bone, step, fat);
     if (extent === null) continue;
     const { wall, depth } = extent;
     offset[q] = wall + depth / 2;
@@ -464,9 +482,13 @@ const RINGS: readonly (readonly [number, number])[] = [
 /**
  * The vertebral body along a ray anterior from the canal centre: the posterior wall is the first
  * bone within 20 mm, the front the last bone within 60 mm of the wall before a gap of more than
- * 22 mm; null without a wall or for a depth under 12 mm. Both the axial and the tracked path use it.
+ * 22 mm (the dark interior of an osteoporotic body is crossed) or, once 12 mm deep, before
+ * FAT_GAP_MM of fat on the original image (`fat`): bone beyond a fat plane is not this body but a
+ * calcified aortic wall or an osteophyte in front of it (real abdomen series, T12: depth read
+ * 46 mm instead of 30 mm across the 4 mm fat plane in front of its cortex, 2026-11-27). Null
+ * without a wall or for a depth under 12 mm. Both the axial and the tracked path use it.
  */
-function bodyExtentAlongRay(bone: (dMm: number) => boolean, stepMm: number): { wall: number; depth: number } | null {
+function bodyExtentAlongRay(bone: (dMm: number) => boolean, stepMm: number, fat: (dMm: number) => boolean): { wall: number; depth: number } | null {
   let wall = -1;
   for (let d = 0; d <= 20; d += stepMm) {
     if (bone(d)) {
@@ -476,9 +498,12 @@ function bodyExtentAlongRay(bone: (dMm: number) => boolean, stepMm: number): { w
   }
   if (wall < 0) return null;
   let front = wall;
+  let fatMm = 0;
   for (let d = wall; d <= wall + 60; d += stepMm) {
+    fatMm = fat(d) ? fatMm + stepMm : 0;
     if (bone(d)) front = d;
     else if (d - front > 22) break;
+    else if (front - wall >= 12 && fatMm >= FAT_GAP_MM) break;
   }
   const depth = front - wall;
   return depth < 12 ? null : { wall, depth };

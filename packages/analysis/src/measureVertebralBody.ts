@@ -85,6 +85,13 @@ const LINE_PLANE_TOL_MM = 2.5;
  * mid thoracic) are read further inside, and their wall heights carried out along the planes.
  */
 const WALL_INSET_MM = 4.5;
+/**
+ * Fat (−100…−50 HU) or lung, never trabecular bone (adult 100–250 HU, osteoporotic below 110 HU;
+ * Pickhardt PJ et al., Ann Intern Med 2013;158:588–95): a wall search that meets FAT_GAP_MM below
+ * this on the original image, on three lines 1.5 mm apart, has left the body.
+ */
+const FAT_HU = 0;
+const FAT_GAP_MM = 3;
 /** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
 const METAL_HU = 1300;
 
@@ -122,12 +129,20 @@ export function measureVertebralBody(
   const hL0 = dot3([pL[0] - c0[0], pL[1] - c0[1], pL[2] - c0[2]], t);
   const canalDist = -dot3([canalPt[0] - c0[0], canalPt[1] - c0[1], canalPt[2] - c0[2]], a);
 
+  const fatAt = (u: number, v: number): boolean => {
+    const p = toW(c0, u, v, 0);
+    return samplers.native.sample(p[0], p[1], p[2]) < FAT_HU;
+  };
   // Mid-section AP and lateral walls → body centre in the section, depth and width.
   const edgeAlong = (du: number, dv: number, maxR: number, minR = 0): number => {
     // Outermost bone before ≥ 5 mm of non-bone; max over a small band (±4 mm across, ±3 mm along t)
     // so a basivertebral foramen in the posterior wall does not hide the wall.
     // Starting at minR skips trabecular speckles inside an osteoporotic body.
+    // The band's maximum bridges a 4 mm fat plane between the cortex and a calcified aorta or an
+    // osteophyte in front of it (real abdomen series, T12: AP depth 49 mm for ~34 mm): FAT_GAP_MM of
+    // fat on the original image, on the line and 1.5 mm to either side, ends the walk.
     let last = Number.NaN;
+    let fatMm = 0;
     for (let d = minR; d <= maxR; d += 0.5) {
       let v = -Infinity;
       for (const off of [-4, 0, 4]) {
@@ -136,8 +151,11 @@ export function measureVertebralBody(
           if (x > v) v = x;
         }
       }
+      const fat = fatAt(du * d, dv * d) && fatAt(du * d - 1.5 * dv, dv * d + 1.5 * du) && fatAt(du * d + 1.5 * dv, dv * d - 1.5 * du);
+      fatMm = fat ? fatMm + 0.5 : 0;
       if (v >= BONE_HU) last = d;
       else if (last === last && d - last >= 5) break;
+      if (last === last && fatMm >= FAT_GAP_MM) break;
     }
     return last;
   };
