@@ -24,6 +24,7 @@
 import { point2, unitVector } from './angleLineGeometry.js';
 import { levelName } from './levelName.js';
 import { largestCurve, measureCobbCurves } from './measureCobbAngle.js';
+import type { TiltAxes } from './measureCobbAngle.js';
 import type { SacralPlateau } from './measurePlateauBelow.js';
 import type { SagittalEndplate } from './measureSagittalEndplates.js';
 import type { AngleLine, AngleLineSource, AngleMeasurement, LevelMeasurement, SpineMeasurements, VertebraResult } from './SpineAnalysisResult.js';
@@ -44,6 +45,8 @@ export interface SpineMeasurementOptions {
   readonly sacralPlateau?: SacralPlateau | null;
   /** T4 superior, T12 inferior, L1 superior measured across their discs (measureSagittalEndplates.ts), used for the sagittal angles. */
   readonly sagittalEndplates?: readonly SagittalEndplate[];
+  /** Posterior axes by vertebra index along which the coronal (Cobb) tilts are read (measureTiltAxes in measureCobbAngle.ts); else each vertebra's posteriorAxisLps. */
+  readonly tiltAxes?: TiltAxes;
 }
 
 export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], options: SpineMeasurementOptions = {}): SpineMeasurements {
@@ -89,7 +92,7 @@ export function computeSpineMeasurements(vertebrae: readonly VertebraResult[], o
   }
 
   // Every coronal curve, and the largest as `cobb` (as before).
-  const cobbCurves = measureCobbCurves(vertebrae);
+  const cobbCurves = measureCobbCurves(vertebrae, options.tiltAxes);
   const cobb = largestCurve(cobbCurves);
 
   const byLabel = (label: string): VertebraResult | undefined => vertebrae.find((v) => v.label === label);

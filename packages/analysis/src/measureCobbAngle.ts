@@ -4,9 +4,12 @@
  * lines along each vertebra's own lateral axis (it turns with axial rotation). Curves are split
  * where the tilt turns back (the end vertebra shared by two curves); none below 5°. Each curve
  * carries the two endplate lines it was measured between, built from the very tilt it used.
+ * The lateral axis is read on the vertebra's own mid-sagittal plane found by mirror symmetry
+ * (measureTiltAxes → measureMidSagittalAxis.ts) where given, else on its centroid → canal axis.
  */
 import { point2, unitVector } from './angleLineGeometry.js';
 import { levelName } from './levelName.js';
+import { measureMidSagittalAxis } from './measureMidSagittalAxis.js';
 import type { AngleLine, AngleLineSource, AngleMeasurement, CoronalCurveMeasurement, VertebraResult } from './SpineAnalysisResult.js';
 
 const DEG = 180 / Math.PI;
@@ -16,6 +19,8 @@ const MIN_CURVE_DEG = 5;
 /** A local tilt extremum this far (deg) beyond its neighbours' median is a misread (despike). */
 const SPIKE_TWO_ENDPLATES_DEG = 15;
 const SPIKE_ONE_ENDPLATE_DEG = 10;
+/** Coronal tilt (deg, along the centroid → canal axis) from which a vertebra's tilt is read along its mirror-symmetry axis (measureTiltAxes). */
+const MIN_TILT_FOR_AXIS_DEG = 3;
 
 /** A vertebra that entered the Cobb measurement, with its coronal tilt (deg). */
 interface TiltedVertebra {
@@ -25,6 +30,8 @@ interface TiltedVertebra {
   /** After despike: rawDeg, or its neighbours' median where rawDeg was a misread. */
   readonly tiltDeg: number;
   readonly normals: readonly (readonly number[])[];
+  /** The posterior axis the tilt was read along (its lateral axis: normal × this). */
+  readonly posterior: readonly number[] | undefined;
 }
 
 /**
@@ -39,8 +46,8 @@ interface TiltedVertebra {
  * not a curve; the truth's rule too). C1 and C2 are left out: the atlas has no body and the axis'
  * superior "endplate" is the dens, so neither has an endplate line to draw (as the truth).
  */
-export function measureCobbCurves(vertebrae: readonly VertebraResult[]): CoronalCurveMeasurement[] {
-  const measured = tiltedVertebrae(vertebrae);
+export function measureCobbCurves(vertebrae: readonly VertebraResult[], tiltAxes?: TiltAxes): CoronalCurveMeasurement[] {
+  const measured = tiltedVertebrae(vertebrae, tiltAxes);
   if (measured.length < 3) return [];
   const tilt = measured.map((m) => m.tiltDeg);
   const curves: CoronalCurveMeasurement[] = [];
@@ -68,8 +75,39 @@ export function measureCobbCurves(vertebrae: readonly VertebraResult[]): Coronal
 }
 
 /** The largest coronal curve (measureCobbCurves), or null when there is none of 5° or more. */
-export function measureCobbAngle(vertebrae: readonly VertebraResult[]): AngleMeasurement | null {
-  return largestCurve(measureCobbCurves(vertebrae));
+export function measureCobbAngle(vertebrae: readonly VertebraResult[], tiltAxes?: TiltAxes): AngleMeasurement | null {
+  return largestCurve(measureCobbCurves(vertebrae, tiltAxes));
+}
+
+/** Unit posterior axes, by vertebra index, along which the coronal tilts are read (measureTiltAxes). */
+export type TiltAxes = ReadonlyMap<number, readonly number[]>;
+
+/**
+ * The mid-sagittal posterior axis (mirror symmetry, measureMidSagittalAxis.ts) of every vertebra
+ * whose coronal tilt is measured and reads at least MIN_TILT_FOR_AXIS_DEG along its centroid →
+ * canal axis, where found. The tilt of an endplate along n × posterior moves
+ * with an error δ of that axis by about δ·sin φ for an endplate inclined φ sagittally (a cervical
+ * or upper thoracic endplate: φ = 15–30°), whatever its coronal tilt; the centroid → canal axis is
+ * 10–20° off on tilted vertebrae, where a rib head on one side enters the body's outline or the
+ * outline is misread sideways (scoliosis phantoms, 2026-11-27: T1–T4 axes 8–15° off and T1/T2
+ * tilts 4–9° off on scoliosis-right-thoracic, C5–C7 axes 11–19° off on scoliosis-severe, whose
+ * C6/C7 centroids lie 4.7/6.5 mm sideways; the symmetry axes lie within 1° of the truth there, and
+ * along them the T1/T2 tilts within 3°). An untilted vertebra's outline is not pulled sideways
+ * (normal-whole, 2026-11-27: C2–L5 tilts move ≤ 1° along the symmetry axes) and is left on its
+ * canal axis, which spares a whole normal spine ~100 ms (4–5 ms a vertebra). Sacral segments are
+ * left out (no symmetric arch).
+ */
+export function measureTiltAxes(vertebrae: readonly VertebraResult[], sample: (x: number, y: number, z: number) => number): Map<number, [number, number, number]> {
+  const axes = new Map<number, [number, number, number]>();
+  for (const v of vertebrae) {
+    const ok = reliableEndplates(v);
+    if (v.isSacral || ok.length === 0) continue;
+    const canalTiltDeg = ok.reduce((sum, e) => sum + coronalTiltDeg(e.normalLps, v.posteriorAxisLps), 0) / ok.length;
+    if (Math.abs(canalTiltDeg) < MIN_TILT_FOR_AXIS_DEG) continue;
+    const axis = measureMidSagittalAxis(sample, v);
+    if (axis) axes.set(v.index, axis.posteriorAxisLps);
+  }
+  return axes;
 }
 
 /** The curve with the largest angle (the first of equal ones), or null for none. */
@@ -83,19 +121,25 @@ export function largestCurve<T extends AngleMeasurement>(curves: readonly T[]): 
  * head, osteophyte, the adjacent disc) and its normal is not the endplate's. A vertebra's tilt is
  * the mean of its reliable endplates (coronalTiltDeg), then despiked.
  */
-function tiltedVertebrae(vertebrae: readonly VertebraResult[]): TiltedVertebra[] {
-  const kept: { v: VertebraResult; rawDeg: number; normals: (readonly number[])[] }[] = [];
+function tiltedVertebrae(vertebrae: readonly VertebraResult[], tiltAxes: TiltAxes | undefined): TiltedVertebra[] {
+  const kept: { v: VertebraResult; rawDeg: number; normals: (readonly number[])[]; posterior: readonly number[] | undefined }[] = [];
   for (const v of vertebrae) {
-    if (v.truncated || v.label === 'C1' || v.label === 'C2') continue;
-    const ok = [v.superiorEndplate, v.inferiorEndplate].filter((e) => e.rmsResidualMm <= MAX_ENDPLATE_RMS_MM);
+    const ok = reliableEndplates(v);
     if (ok.length === 0) continue;
-    kept.push({ v, rawDeg: ok.reduce((sum, e) => sum + coronalTiltDeg(e.normalLps, v.posteriorAxisLps), 0) / ok.length, normals: ok.map((e) => e.normalLps) });
+    const posterior = tiltAxes?.get(v.index) ?? v.posteriorAxisLps;
+    kept.push({ v, rawDeg: ok.reduce((sum, e) => sum + coronalTiltDeg(e.normalLps, posterior), 0) / ok.length, normals: ok.map((e) => e.normalLps), posterior });
   }
   const tilt = despike(
     kept.map((k) => k.rawDeg),
     kept.map((k) => (k.normals.length === 2 ? SPIKE_TWO_ENDPLATES_DEG : SPIKE_ONE_ENDPLATE_DEG)),
   );
   return kept.map((k, i) => ({ ...k, tiltDeg: tilt[i]! }));
+}
+
+/** The endplates whose normals a vertebra's coronal tilt is read from (none: not measured; see tiltedVertebrae). */
+function reliableEndplates(v: VertebraResult): VertebraResult['superiorEndplate'][] {
+  if (v.truncated || v.label === 'C1' || v.label === 'C2') return [];
+  return [v.superiorEndplate, v.inferiorEndplate].filter((e) => e.rmsResidualMm <= MAX_ENDPLATE_RMS_MM);
 }
 
 /**
@@ -144,18 +188,18 @@ export function turningPoints(values: readonly number[], minTurn: number): numbe
 /** The Cobb line of a measured vertebra's endplate, tilted as measured. */
 function angleLine(m: TiltedVertebra, which: 'superior' | 'inferior'): AngleLine {
   const source: AngleLineSource = m.tiltDeg !== m.rawDeg ? 'neighbour-median' : m.normals.length === 2 ? 'mean-of-endplates' : 'endplate-plane';
-  return coronalAngleLine(m.v, which, m.tiltDeg, m.normals, source);
+  return coronalAngleLine(m.v, which, m.tiltDeg, m.normals, m.posterior, source);
 }
 
 /**
  * The endplate line an AP view draws for the Cobb angle: through the endplate's centre, along the
- * vertebra's own left–right axis (the mean normal of its fitted endplates × its posterior axis)
- * with its cranio-caudal slope set to the measured tilt (coronalTiltDeg: the tilt of a line is
+ * vertebra's own left–right axis (the mean normal of its fitted endplates × the posterior axis
+ * its tilt was read along) with its cranio-caudal slope set to the measured tilt (coronalTiltDeg: the tilt of a line is
  * atan2(−d_z, d_x)), so that its coronal projection has exactly the tilt the angle used (the mean
  * of the endplates' tilts, or the neighbours' median); over the body's width, right → left.
  */
-function coronalAngleLine(v: VertebraResult, which: 'superior' | 'inferior', tiltDeg: number, normals: readonly (readonly number[])[], source: AngleLineSource): AngleLine {
-  const p = v.posteriorAxisLps ?? [0, 1, 0];
+function coronalAngleLine(v: VertebraResult, which: 'superior' | 'inferior', tiltDeg: number, normals: readonly (readonly number[])[], posterior: readonly number[] | undefined, source: AngleLineSource): AngleLine {
+  const p = posterior ?? [0, 1, 0];
   const n = normals.reduce<number[]>((sum, e) => [sum[0]! + e[0]!, sum[1]! + e[1]!, sum[2]! + e[2]!], [0, 0, 0]);
   let l = [n[1]! * p[2]! - n[2]! * p[1]!, n[2]! * p[0]! - n[0]! * p[2]!, n[0]! * p[1]! - n[1]! * p[0]!];
   if (l[0]! < 0) l = l.map((x) => -x);

@@ -7,7 +7,12 @@
  * rotation", Eur Spine J 2009;18:1079-90). Unlike the centroid → canal direction it does not move
  * when bone outside the body (a rib head on one side of a tilted vertebra) is taken into the
  * body's outline. The anterior and posterior corners the sagittal angles are drawn through lie on
- * this plane; on a coronally tilted endplate its direction sets the AP line's slope.
+ * this plane; on a coronally tilted endplate its direction sets the AP line's slope, and on a
+ * sagittally inclined one the slope of the left–right line the coronal (Cobb) tilt is read on.
+ * Where the body itself is misread it may not be found, or be found wrong: scoliosis-severe
+ * (2026-11-27) T1 and T2, split from one merged body (T1's centroid 4 mm off), match their mirror
+ * no better than 0.39: T1's axis is read 65° off, T2's optimum lies at the edge of the search
+ * (none); of their endplates only T2's inferior one passes the Cobb tilt's plane-fit check.
  */
 
 export interface BodyForMidSagittalAxis {
@@ -37,6 +42,22 @@ const MAX_TURN_DEG = 30;
 const MAX_SHIFT_MM = 8;
 /** Above this mismatch the section is not a symmetric vertebra (cut by the view, fused, fractured apart). */
 const MAX_ASYMMETRY = 0.5;
+/**
+ * The grid searches, coarse to fine, each around the best of the one before: turn step and span
+ * (deg), shift step and span (mm), and the spacing of the compared points (in STEP_MM). Points
+ * 2 mm apart on the first two grids and 3 × 3 steps at the end, instead of 1 mm points and a last
+ * grid of 9 × 5, keep the accuracy (C3–L5 of four scoliosis phantoms, 2026-11-27: 0.24° mean from
+ * the truth axis, 0.25° before) at a sixth of the time (a lumbar vertebra 30 → 5 ms, with the
+ * mirror pairs and interleaved sections below). Points 3 mm apart on the first grid lose the
+ * basin: scoliosis-severe T6 (mismatch 0.37 at best) read 25° off.
+ */
+const SEARCH_STAGES: readonly (readonly [number, number, number, number, number])[] = [
+  [3, MAX_TURN_DEG, 2, MAX_SHIFT_MM, 2],
+  [1, 3, 0.5, 2, 2],
+  [0.5, 0.5, 0.25, 0.25, 1.5],
+  [0.5, 0.5, 0.25, 0.25, 1.5],
+  [0.25, 0.25, 0.125, 0.125, 1],
+];
 
 export function measureMidSagittalAxis(sample: (x: number, y: number, z: number) => number, body: BodyForMidSagittalAxis): MidSagittalAxis | null {
   const t = unit(body.axisLps);
@@ -61,76 +82,108 @@ export function measureMidSagittalAxis(sample: (x: number, y: number, z: number)
   const nu = 2 * halfU + 1;
   const nv = vTo - vFrom + 1;
   const hs = [-0.3 * height, 0, 0.3 * height];
-  const images = hs.map((h) => {
-    const img = new Float32Array(nu * nv);
-    for (let j = 0; j < nv; j++) {
-      const v = (vFrom + j) * STEP_MM;
-      for (let i = 0; i < nu; i++) {
-        const u = (i - halfU) * STEP_MM;
+  // The three sections interleaved (pixel by pixel), so that one bilinear weight serves all three.
+  const img = new Float32Array(nu * nv * 3);
+  for (let j = 0; j < nv; j++) {
+    const v = (vFrom + j) * STEP_MM;
+    for (let i = 0; i < nu; i++) {
+      const u = (i - halfU) * STEP_MM;
+      for (let s = 0; s < 3; s++) {
+        const h = hs[s]!;
         const x = sample(c[0]! + u * l[0] + v * p0[0] + h * t[0], c[1]! + u * l[1] + v * p0[1] + h * t[1], c[2]! + u * l[2] + v * p0[2] + h * t[2]);
         // Outside the volume: no bone.
-        img[j * nu + i] = x === x ? Math.min(1, Math.max(0, (x - LOW_HU) / (HIGH_HU - LOW_HU))) : 0;
+        img[3 * (j * nu + i) + s] = x === x ? Math.min(1, Math.max(0, (x - LOW_HU) / (HIGH_HU - LOW_HU))) : 0;
       }
     }
-    return img;
-  });
-  const lookup = (img: Float32Array, u: number, v: number): number => {
-    const fi = u / STEP_MM + halfU;
-    const fj = v / STEP_MM - vFrom;
-    const i = Math.min(nu - 2, Math.max(0, Math.floor(fi)));
-    const j = Math.min(nv - 2, Math.max(0, Math.floor(fj)));
-    const a = fi - i;
-    const b = fj - j;
-    const k = j * nu + i;
-    return (1 - b) * ((1 - a) * img[k]! + a * img[k + 1]!) + b * ((1 - a) * img[k + nu]! + a * img[k + nu + 1]!);
+  }
+  // The half disc on one side of the mirror line, every `stride` mm, in the line's own frame
+  // (along it, across it > 0): each point and its mirror image are one pair. Built once per stride.
+  const halves = new Map<number, Float64Array>();
+  const halfDisc = (stride: number): Float64Array => {
+    let d = halves.get(stride);
+    if (!d) {
+      const pts: number[] = [];
+      for (let across = stride / 2; across <= radius; across += stride) {
+        for (let along = -radius; along <= radius; along += stride) if (along * along + across * across <= radius * radius) pts.push(along, across);
+      }
+      d = Float64Array.from(pts);
+      halves.set(stride, d);
+    }
+    return d;
   };
+  const maxI = nu - 2;
+  const maxJ = nv - 2;
   // Mismatch of the sections with their mirror image about the line through (shift, 0) at angle
-  // `turnRad` from the initial posterior direction, within the disc: Σ(b − b')² / Σ(b² + b'²),
-  // over points every `stride` mm.
+  // `turnRad` from the initial posterior direction, within the disc centred on it at vMid:
+  // Σ(b − b')² / Σ(b² + b'²) over the point pairs.
   const mismatch = (turnRad: number, shift: number, stride: number): number => {
     const eu = Math.sin(turnRad);
     const ev = Math.cos(turnRad);
-    const pu = shift + (vMid * eu) / ev;
+    if (ev < 0.1) return 1;
+    // Disc centre (in image pixels) and the line's direction e and its normal (ev, −eu).
+    const cu = (shift + (vMid * eu) / ev) / STEP_MM + halfU;
+    const cv = vMid / STEP_MM - vFrom;
+    const pts = halfDisc(stride);
     let num = 0;
     let den = 0;
-    const r2 = radius * radius;
-    for (const img of images) {
-      for (let y = -radius; y <= radius; y += stride) {
-        for (let x = -radius; x <= radius; x += stride) {
-          if (x * x + y * y > r2) continue;
-          const u = pu + x;
-          const v = vMid + y;
-          const b = lookup(img, u, v);
-          const along = x * eu + y * ev;
-          const m = lookup(img, pu + 2 * along * eu - x, vMid + 2 * along * ev - y);
-          num += (b - m) * (b - m);
-          den += b * b + m * m;
-        }
+    for (let k = 0; k < pts.length; k += 2) {
+      const a = pts[k]! / STEP_MM;
+      const d = pts[k + 1]! / STEP_MM;
+      const mu = cu + a * eu;
+      const mv = cv + a * ev;
+      // The point at +d across the line and its mirror image at −d.
+      const fi1 = mu + d * ev;
+      const fj1 = mv - d * eu;
+      const fi2 = mu - d * ev;
+      const fj2 = mv + d * eu;
+      const i1 = Math.min(maxI, Math.max(0, Math.floor(fi1)));
+      const j1 = Math.min(maxJ, Math.max(0, Math.floor(fj1)));
+      const i2 = Math.min(maxI, Math.max(0, Math.floor(fi2)));
+      const j2 = Math.min(maxJ, Math.max(0, Math.floor(fj2)));
+      const a1 = fi1 - i1;
+      const b1 = fj1 - j1;
+      const a2 = fi2 - i2;
+      const b2 = fj2 - j2;
+      const w00 = (1 - a1) * (1 - b1);
+      const w01 = a1 * (1 - b1);
+      const w10 = (1 - a1) * b1;
+      const w11 = a1 * b1;
+      const x00 = (1 - a2) * (1 - b2);
+      const x01 = a2 * (1 - b2);
+      const x10 = (1 - a2) * b2;
+      const x11 = a2 * b2;
+      const k1 = 3 * (j1 * nu + i1);
+      const k2 = 3 * (j2 * nu + i2);
+      const row = 3 * nu;
+      for (let s = 0; s < 3; s++) {
+        const p = w00 * img[k1 + s]! + w01 * img[k1 + 3 + s]! + w10 * img[k1 + row + s]! + w11 * img[k1 + row + 3 + s]!;
+        const q = x00 * img[k2 + s]! + x01 * img[k2 + 3 + s]! + x10 * img[k2 + row + s]! + x11 * img[k2 + row + 3 + s]!;
+        num += (p - q) * (p - q);
+        den += p * p + q * q;
       }
     }
     return den > 0 ? num / den : 1;
   };
-  // A coarse grid on every other point, then two finer grids around the best on every point.
+  // A coarse grid over the whole range on points every 3 mm, then finer grids around the best
+  // (SEARCH_STAGES). An optimum at the edge of the range is no mirror plane found (the best match
+  // lies beyond it).
+  const DEG_RAD = Math.PI / 180;
   let best = { turn: 0, shift: 0, score: Infinity };
-  const search = (turnStepDeg: number, turnSpanDeg: number, shiftStep: number, shiftSpan: number, stride: number): void => {
+  for (const [turnStepDeg, turnSpanDeg, shiftStep, shiftSpan, stride] of SEARCH_STAGES) {
     const centre = { ...best };
     best = { ...best, score: Infinity };
     for (let dt = -turnSpanDeg; dt <= turnSpanDeg + 1e-9; dt += turnStepDeg) {
-      const turn = centre.turn + (dt * Math.PI) / 180;
+      const turn = centre.turn + dt * DEG_RAD;
       if (Math.abs(turn) > maxTurn + 1e-9) continue;
       for (let ds = -shiftSpan; ds <= shiftSpan + 1e-9; ds += shiftStep) {
         const shift = centre.shift + ds;
         if (Math.abs(shift) > MAX_SHIFT_MM + 1e-9) continue;
-        const score = mismatch(turn, shift, stride);
+        const score = mismatch(turn, shift, stride * STEP_MM);
         if (score < best.score) best = { turn, shift, score };
       }
     }
-  };
-  search(3, MAX_TURN_DEG, 2, MAX_SHIFT_MM, 2 * STEP_MM);
-  search(1, 3, 0.5, 2, STEP_MM);
-  search(0.25, 1, 0.25, 0.5, STEP_MM);
-  // An optimum at the edge of the search is no mirror plane found (the best match lies beyond it).
-  if (best.score > MAX_ASYMMETRY || Math.abs(best.turn) > maxTurn - (0.5 * Math.PI) / 180 || Math.abs(best.shift) > MAX_SHIFT_MM - 0.5) return null;
+  }
+  if (best.score > MAX_ASYMMETRY || Math.abs(best.turn) > maxTurn - 0.5 * DEG_RAD || Math.abs(best.shift) > MAX_SHIFT_MM - 0.5) return null;
   const eu = Math.sin(best.turn);
   const ev = Math.cos(best.turn);
   const p: [number, number, number] = [eu * l[0] + ev * p0[0], eu * l[1] + ev * p0[1], eu * l[2] + ev * p0[2]];

@@ -3,10 +3,11 @@
  * an analytic vertebra (body, pedicles, laminae, spinous process, rib heads) tilted coronally,
  * flexed and rotated axially, and the T4–T12 kyphosis read along it (measureSagittalEndplates.ts →
  * computeSpineMeasurements.ts) where the centroid → canal axis is pulled sideways as rib heads pull
- * it on a scoliotic end vertebra.
+ * it on a scoliotic end vertebra; so too the coronal Cobb tilts (measureTiltAxes → measureCobbCurves).
  */
 import { describe, expect, it } from 'vitest';
 import { computeSpineMeasurements } from '../src/computeSpineMeasurements.js';
+import { measureTiltAxes } from '../src/measureCobbAngle.js';
 import { measureMidSagittalAxis } from '../src/measureMidSagittalAxis.js';
 import { measureSagittalEndplates } from '../src/measureSagittalEndplates.js';
 import type { VertebraLevel, VertebraResult } from '../src/SpineAnalysisResult.js';
@@ -134,5 +135,36 @@ describe('kyphosis of coronally tilted rib-bearing end vertebrae', () => {
     const lateralDeg = (l: { fromLps: readonly number[]; toLps: readonly number[] }) => Math.atan2(l.toLps[2]! - l.fromLps[2]!, l.toLps[1]! - l.fromLps[1]!) / DEG;
     expect(lateralDeg(kyphosis.upperLine!)).toBeCloseTo(lineDeg(r4), 0);
     expect(lateralDeg(kyphosis.lowerLine!)).toBeCloseTo(lineDeg(r12), 0);
+  });
+});
+
+describe('Cobb tilts of sagittally inclined end vertebrae', () => {
+  it("reads each vertebra's coronal tilt along its mirror-symmetry axis, not the pulled canal axis", () => {
+    // A 40° curve of three vertebrae, tilted 20°, 0°, −20° coronally and flexed 20°, 5°, −10° (an
+    // upper thoracic curve on the kyphosis), their canal axes turned 10° to one side: along the
+    // wrong lateral axis an endplate inclined φ sagittally reads ≈ 10°·sin φ of extra tilt.
+    const frames = [frame(20, 20, 0), frame(0, 5, 0), frame(-20, -10, 0)];
+    const centres: Vec[] = [[0, 0, 300], [0, 0, 150], [0, 0, 0]];
+    const labels: VertebraLevel[] = ['T2', 'T6', 'T10'];
+    const sample = volumeOf(frames.map((r, i) => ({ centre: centres[i]!, r })));
+    const vertebrae = frames.map((r, i) => measured(i, labels[i]!, centres[i]!, r));
+    // Truth: the left–right line R·x of each vertebra projected on the coronal plane (Cobb 1948).
+    const coronalDeg = (r: Mat) => Math.atan2(r[2][0], r[0][0]) / DEG;
+    const truth = Math.abs(coronalDeg(frames[0]!) - coronalDeg(frames[2]!));
+    expect(truth).toBeGreaterThan(35);
+    const tiltAxes = measureTiltAxes(vertebrae, sample);
+    // The untilted apex (≈ 1° along its canal axis) is left on that axis: only the ends are searched.
+    expect([...tiltAxes.keys()]).toEqual([0, 2]);
+    const cobb = computeSpineMeasurements(vertebrae, { tiltAxes }).cobb!;
+    expect(cobb.upperLevel).toBe('T2');
+    expect(cobb.lowerLevel).toBe('T10');
+    expect(Math.abs(cobb.angleDeg - truth)).toBeLessThan(0.5);
+    // Along the canal axes the same endplates give the curve > 2° off.
+    const alongCanalAxis = computeSpineMeasurements(vertebrae).cobb!.angleDeg;
+    expect(Math.abs(alongCanalAxis - truth)).toBeGreaterThan(2);
+    // The lines drawn lie along the vertebrae's own left–right axes (R·x), tilted as measured.
+    const along = (l: { fromLps: readonly number[]; toLps: readonly number[] }, r: Mat) => angleDeg([0, 1, 2].map((k) => l.toLps[k]! - l.fromLps[k]!), col(r, 0));
+    expect(along(cobb.upperLine!, frames[0]!)).toBeLessThan(0.5);
+    expect(along(cobb.lowerLine!, frames[2]!)).toBeLessThan(0.5);
   });
 });
