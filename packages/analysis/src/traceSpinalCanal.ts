@@ -2,7 +2,8 @@
  * Spinal canal detection and centreline. On every axial slice of the LPS working grid the canal
  * appears, at pedicle level, as a soft-tissue hole enclosed by bone (vertebral foramen) with the
  * vertebral body directly anterior (findCanalHolesInPlane.ts); candidates are chained
- * cranio-caudally by dynamic programming (gaps at disc levels allowed). A chain whose holes hold
+ * cranio-caudally by dynamic programming (gaps at disc levels allowed; across a steep scoliotic
+ * segment a step may follow the chain's own coronal trend, trendStep). A chain whose holes hold
  * 60 HU or more in median is not a canal (CSF 0–15 HU, cord 30–40 HU): enhanced myocardium or a
  * vessel wall between contrast-filled chambers in a cardiac / angiography crop.
  * Where the spine runs far off the z axis (hyperkyphosis, severe scoliosis, cervicothoracic
@@ -19,7 +20,7 @@
  * sacrum, 25 mm cranially; ±20 mm smoothing in z) and also given as 1 mm points. Works on the LPS
  * grid, so patient position does not matter.
  */
-import { chainAcrossSlices } from './chainAcrossSlices.js';
+import { chainAcrossSlices, TREND_BACK_MM } from './chainAcrossSlices.js';
 import { createGridSampler } from './createGridSampler.js';
 import { createHoleWorkspace, findCanalHolesInPlane } from './findCanalHolesInPlane.js';
 import type { LpsGrid } from './resampleToLpsGrid.js';
@@ -107,6 +108,47 @@ export function findCanalCandidates(grid: LpsGrid, options: TraceSpinalCanalOpti
   return out;
 }
 
+/** In-plane travel per mm of z a step may make without a trend (≈ 31° off z). */
+const PLAIN_STEP_SLOPE = 0.6;
+
+/** Steepest chain trend (in-plane mm per mm of z) a step may follow: 45° off z. */
+const MAX_TREND_SLOPE = 1;
+/** Steepest step (in-plane mm per mm of z, beyond the 4 mm of centre noise) along a trend: 50° off z. */
+const MAX_TREND_STEP_SLOPE = Math.tan((50 * Math.PI) / 180);
+/** Deviation from the trend's prediction allowed per mm of z (beyond 4 mm of centre noise): the curve's change of slope. */
+const TREND_TOLERANCE_SLOPE = 0.3;
+
+/**
+ * STEEP SEGMENT: a step that continues the chain's own direction. Where the spine runs 30–50° off
+ * z (the lumbar limb of a severe thoracic scoliosis: 85° Cobb puts L1–L3 about 40° off z) the
+ * canal moves 0.8–1.2 mm in plane per mm of z, and axial slices see its obliquely cut foramen as
+ * an enclosed hole in only some slices (elsewhere the thin laminae, partial-volumed across a
+ * 2.5 mm slice, stay under bone HU), so the gaps between candidates widen while the per-step
+ * limit (4 + 0.6 mm per mm of z, ≈ 31°) stays fixed. A step is still accepted when it lands
+ * within 4 + 0.3 mm per mm of z of the position predicted by the chain's trend over the last
+ * vertebra (`back` → `from`, ≥ 15 mm of z, at most 45° off z, in the coronal plane) and stays
+ * within 50° off z (a short run of holes, as in the sacral foramina, makes no trend). Returns the step's distance
+ * from the predicted position (mm) and whether the trend itself runs steeper than a plain step
+ * may (PLAIN_STEP_SLOPE), null where the step does not follow a trend.
+ * Prediction along the track's own direction, as in tubular tracking (Aylward SR, Bullitt E, IEEE
+ * Trans Med Imaging 2002;21:61–75).
+ */
+function trendStep(pc: CanalCandidate, cc: CanalCandidate, dz: number, back: CanalCandidate | undefined, s: number): { deviationMm: number; steep: boolean } | null {
+  if (!back) return null;
+  const dzBack = (pc.k - back.k) * s;
+  if (dzBack < TREND_BACK_MM) return null;
+  const sx = (pc.x - back.x) / dzBack;
+  const sy = (pc.y - back.y) / dzBack;
+  // Coronal trends only (lateral travel at least twice the AP travel): a scoliotic segment. A canal
+  // running steeply in the sagittal plane (hyperkyphosis, the cervicothoracic junction) is left
+  // to oblique tracking beyond the chain's cranial end, which follows it in perpendicular planes
+  // (axial holes drift there) and widens the crop anteriorly (analyzeSpineCt).
+  if (Math.hypot(sx, sy) > MAX_TREND_SLOPE || Math.abs(sx) < 2 * Math.abs(sy)) return null;
+  const dev = Math.hypot(cc.x - (pc.x + sx * dz), cc.y - (pc.y + sy * dz));
+  if (dev > 4 + TREND_TOLERANCE_SLOPE * dz || Math.hypot(cc.x - pc.x, cc.y - pc.y) > 4 + MAX_TREND_STEP_SLOPE * dz) return null;
+  return { deviationMm: dev, steep: Math.hypot(sx, sy) > PLAIN_STEP_SLOPE };
+}
+
 /** Shortest reach (mm) of an oblique track beyond the axial chain's end for it to be used: one vertebra and its disc. */
 const MIN_TRACK_REACH_MM = 25;
 
@@ -118,14 +160,22 @@ export function traceSpinalCanal(grid: LpsGrid, options: TraceSpinalCanalOptions
   if (candidates.length === 0) return null;
   const s = grid.spacingMm;
   const maxGapMm = 32;
-  // Longest consistent chain over the candidates sorted by slice.
-  const rawChain = chainAcrossSlices(candidates, s, maxGapMm, (pc, cc, dz) => {
+  // Longest consistent chain over the candidates sorted by slice. Steps along a steep trend only
+  // on grids finer than 3 mm (where oblique tracking is on by default): like the tracking they
+  // follow the canal far off z, which the coarse 4 mm pass (it only places the crop; its 4 mm
+  // holes' centres are too coarse for a trend) does not.
+  const followTrends = s < 3;
+  const rawChain = chainAcrossSlices(candidates, s, maxGapMm, (pc, cc, dz, back) => {
     const dxy = Math.hypot(cc.x - pc.x, cc.y - pc.y);
     // LISTHESIS: a slipped vertebra carries its canal forward or back with it (the canal steps in
     // AP, not sideways): a step with no lateral shift may reach 4 + 1.2 mm per mm of gap.
     const sagittalStep = Math.abs(cc.x - pc.x) <= 2 + 0.1 * dz && Math.abs(cc.y - pc.y) <= 4 + 1.2 * dz;
-    if (dxy > 4 + 0.6 * dz && !sagittalStep) return null; // allows a listhesis step across a disc gap
-    return 0.1 * dxy;
+    const trend = followTrends ? trendStep(pc, cc, dz, back, s) : null;
+    if (dxy > 4 + PLAIN_STEP_SLOPE * dz && !sagittalStep && trend === null) return null; // allows a listhesis step across a disc gap
+    // Along a steep trend only the deviation from it is penalised: a steep canal's expected
+    // in-plane travel (≈ 1 mm per mm of z) would otherwise make every link across a wide gap cost
+    // more than the candidate adds, and the chain would end at the steep segment.
+    return 0.1 * (trend?.steep ? Math.min(dxy, trend.deviationMm) : dxy);
   });
   // Median of x and y over ±2 chain neighbours removes single wrong candidates.
   const med = (vals: number[]): number => vals.sort((p, q) => p - q)[vals.length >> 1]!;
