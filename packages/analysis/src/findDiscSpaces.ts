@@ -49,7 +49,7 @@ export function findDiscSpaces(axis: SpineAxis, options: FindDiscSpacesOptions =
     const ring = axis.ring[m]!;
     // A cortical shell all around the minimum: the inside of a (low-density) body, never a disc.
     if (ring >= 0.92) continue;
-    const classic = classicDisc(p, m, ring);
+    const classic = classicDisc(p, m, ring, axis.ring);
     const notch = classic === null ? thinDiscNotch(p, m) : null;
     if (classic === null && notch === null) continue;
     const depth = classic ?? notch!;
@@ -150,7 +150,7 @@ function splitLongGaps(axis: SpineAxis, discs: readonly number[]): number[] {
  * sides within 9 mm (14 without a ring) by 0.22 (0.12 without a ring), not brighter than 0.65
  * (0.85 without a ring); a bright minimum must be a 6 mm notch. Returns the depth, or null.
  */
-function classicDisc(p: Float64Array, m: number, ring: number): number | null {
+function classicDisc(p: Float64Array, m: number, ring: number, rings: Float64Array): number | null {
   const v = p[m]!;
   const ringless = ring < 0.7;
   const open = ring < 0.5;
@@ -183,6 +183,11 @@ function classicDisc(p: Float64Array, m: number, ring: number): number | null {
   // trabecular interior of a low-density body is a plateau 15–25 mm long (real abdomen series:
   // 16 mm inside T12).
   if (ringless && !open && dipWidth(p, m, v + depth / 2) > PARTIAL_RING_MAX_WIDTH_MM) return null;
+  // Under a partial ring, the shallow dip must also open the ring: a disc's ring (rib heads,
+  // endplate rims) is lower than the cortical rings of the bodies on both sides 3–8 mm away. A
+  // dip inside a low-density body keeps the body's ring on one side (fracture-wedge-g3, 2026-11-27:
+  // the dim interior of the wedged L1 cut by the field of view, ring 0.56 as above it, 0.12 deep).
+  if (ringless && !open && depth < 0.22 && !(ringBelowBothSides(rings, m, PARTIAL_RING_OPENING))) return null;
   // A bright minimum (osteoporotic disc) must be a narrow notch: both endplates within 6 mm.
   if (v > 0.65) {
     let l6 = -1;
@@ -194,6 +199,21 @@ function classicDisc(p: Float64Array, m: number, ring: number): number | null {
     if (Math.min(l6, r6) - v < 0.12) return null;
   }
   return depth;
+}
+
+/** How much lower (fraction of directions) a shallow dip's partial ring must be than the rings beside it. */
+const PARTIAL_RING_OPENING = 0.1;
+
+/** The ring at m is lower by `by` than the highest ring 3–8 mm away, on both sides (the axis end counts as lower). */
+function ringBelowBothSides(rings: Float64Array, m: number, by: number): boolean {
+  let left = -Infinity;
+  let right = -Infinity;
+  for (let d = 3; d <= 8; d++) {
+    left = Math.max(left, rings[m - d] ?? -Infinity);
+    right = Math.max(right, rings[m + d] ?? -Infinity);
+  }
+  const r = rings[m]!;
+  return (left === -Infinity || left >= r + by) && (right === -Infinity || right >= r + by);
 }
 
 /** Widest dip (mm, at half depth) accepted as a disc by the relaxed test under a partial ring. */

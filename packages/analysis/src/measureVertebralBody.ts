@@ -92,6 +92,8 @@ const WALL_INSET_MM = 4.5;
  */
 const FAT_HU = 0;
 const FAT_GAP_MM = 3;
+/** A run of bone this short (mm) where a wall walk starts, followed by no bone, is not a wall. */
+const START_RUN_MM = 2;
 /** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
 const METAL_HU = 1300;
 
@@ -137,11 +139,17 @@ export function measureVertebralBody(
   const edgeAlong = (du: number, dv: number, maxR: number, minR = 0): number => {
     // Outermost bone before ≥ 5 mm of non-bone; max over a small band (±4 mm across, ±3 mm along t)
     // so a basivertebral foramen in the posterior wall does not hide the wall.
-    // Starting at minR skips trabecular speckles inside an osteoporotic body.
+    // Starting at minR skips trabecular speckles inside an osteoporotic body. In such a body a
+    // short run of bone where the walk starts is the blurred edge of an endplate reaching into
+    // the band (thick slices, tilted body), not the wall: the walk goes on past it
+    // (fracture-wedge-g3 on 2 mm slices, 2026-11-27: the posterior wall of the wedged L1 read
+    // 9.6 mm from the centre instead of 19.4). Where no bone follows, that run is kept.
     // The band's maximum bridges a 4 mm fat plane between the cortex and a calcified aorta or an
     // osteophyte in front of it (real abdomen series, T12: AP depth 49 mm for ~34 mm): FAT_GAP_MM of
     // fat on the original image, on the line and 1.5 mm to either side, ends the walk.
     let last = Number.NaN;
+    let runStart = Number.NaN;
+    let skipped = Number.NaN;
     let fatMm = 0;
     for (let d = minR; d <= maxR; d += 0.5) {
       let v = -Infinity;
@@ -153,11 +161,21 @@ export function measureVertebralBody(
       }
       const fat = fatAt(du * d, dv * d) && fatAt(du * d - 1.5 * dv, dv * d + 1.5 * du) && fatAt(du * d + 1.5 * dv, dv * d - 1.5 * du);
       fatMm = fat ? fatMm + 0.5 : 0;
-      if (v >= BONE_HU) last = d;
-      else if (last === last && d - last >= 5) break;
+      if (v >= BONE_HU) {
+        if (!(last === last) || d - last > 0.75) runStart = d;
+        last = d;
+      } else if (last === last && d - last >= 5) {
+        if (runStart === minR && last - runStart < START_RUN_MM && !(skipped === skipped)) {
+          skipped = last;
+          last = Number.NaN;
+          continue;
+        }
+        break;
+      }
       if (last === last && fatMm >= FAT_GAP_MM) break;
     }
-    return last;
+    // No bone beyond it: the short run was the wall after all.
+    return last === last ? last : skipped;
   };
   const postReach = Math.max(6, canalDist - 3);
   const ant = edgeAlong(0, 1, 1.8 * r0 + 6, 0.55 * r0);

@@ -4,7 +4,9 @@
  * phantom CT: the dim trabecular interior of a low-density body under a partial ring (the ring's
  * radius overestimated) taken for a disc (real abdomen series, T12), and a disc missed where an
  * osteoporotic body is as dark as its disc and its endplate fell between thick slices
- * (fracture-multiple-thoracic, T8/T9), found again from the pitch rhythm (Panjabi 1991/1992).
+ * (fracture-multiple-thoracic, T8/T9), found again from the pitch rhythm (Panjabi 1991/1992); and
+ * the dim interior of a low-density body cut by the field of view, whose ring is as high above
+ * the dip as at it, taken for a disc (fracture-wedge-g3 in 3 mm-averaged slices).
  */
 import { describe, expect, it } from 'vitest';
 import { findDiscSpaces } from '../src/findDiscSpaces.js';
@@ -52,6 +54,20 @@ describe('findDiscSpaces', () => {
       profile[m] = Math.abs(m - 87) <= 2 ? 0.55 + 0.03 * Math.abs(m - 87) : 0.75;
       ring[m] = 0.56;
     }
+    expect(findDiscSpaces(syntheticSpineAxis(profile, ring))).toEqual(truth);
+  });
+
+  it('does not take a shallow dip inside a low-density body cut by the field of view for a disc (its ring as high above it)', () => {
+    const truth = [26, 61, 96, 131];
+    const { profile, ring } = column(140, truth);
+    // The axis starts inside a wedged low-density body (fracture-wedge-g3, L1 at the top of the
+    // view): a 0.13-deep dip at 9 mm under the body's partial ring (0.56 from the edge down to the
+    // dip and beyond), its inferior endplate rising to 0.65 below, then the disc at 26.
+    const top = [0.52, 0.52, 0.52, 0.52, 0.52, 0.52, 0.52, 0.45, 0.41, 0.39, 0.41, 0.43, 0.46, 0.5, 0.55, 0.58, 0.6, 0.63, 0.65, 0.62, 0.6, 0.6];
+    top.forEach((value, m) => {
+      profile[m] = value;
+      ring[m] = m <= 13 ? 0.56 : 1;
+    });
     expect(findDiscSpaces(syntheticSpineAxis(profile, ring))).toEqual(truth);
   });
 
