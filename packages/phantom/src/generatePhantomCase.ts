@@ -403,6 +403,8 @@ export function generatePhantomCase(options: GeneratePhantomCaseOptions): Phanto
         noiseHu: 0,
         noiseSeed: 'none',
         labels: false,
+        // An isotropic volume to project, not a reconstructed slice: its own voxels suffice.
+        sliceProfile: 'centre',
         table: false,
       }).volume;
       const sourceToDetectorMm = checkNumber('xr.sourceToDetectorMm', xrOptions.sourceToDetectorMm ?? 1800, 500, 5000);
@@ -469,6 +471,8 @@ export function generatePhantomCase(options: GeneratePhantomCaseOptions): Phanto
             noiseSeed: `mr-noise:${study.studyKey}:${plane}:${weighting}`,
             labels: false,
             table: false,
+            // The MR slice profile (set by the RF pulse) is not modelled: central plane, as before.
+            sliceProfile: 'centre' as const,
           };
           const volume = sagittal
             ? renderCtVolume(anatomy, {
@@ -553,6 +557,8 @@ export function generatePhantomCase(options: GeneratePhantomCaseOptions): Phanto
         noiseHu: 0,
         noiseSeed: 'none',
         labels: false,
+        // An isotropic volume to project, not a reconstructed slice: its own voxels suffice.
+        sliceProfile: 'centre',
       }).volume;
       const trajectory = pedicleTrajectory(target, 1);
       const axis = subtract(trajectory.target, trajectory.entry);

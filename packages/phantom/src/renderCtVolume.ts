@@ -6,6 +6,24 @@
  * (the exact coverage of a plane crossing a box voxel, linearised), so partial-volume edges and
  * centroids are unbiased. Rows are sphere-traced: far from a solid, voxels are skipped by half the
  * distance to its surface. Labels mark voxels whose centre lies inside a labelled solid.
+ *
+ * Slice sensitivity profile: a reconstructed CT slice is the attenuation averaged along z with
+ * the slice sensitivity profile (SSP) as weight, not the value in its central plane (Kalender,
+ * Computed Tomography, 3rd ed. 2011, §2.3 "slice sensitivity profile": for sequential CT, and
+ * for multi-slice spiral CT reconstructed with a z-filter, the SSP is close to a rectangle whose
+ * FWHM is the nominal slice thickness). With the default profile 'rectangular' each slice is
+ * the mean of sub-sections at ≤ 0.5 mm steps across its thickness (an odd count, so the central
+ * plane is one of them; it gives the labels), each rendered with the partial-volume rule above
+ * over its own sub-slab. A 1 mm cortex thus partial-volumes into a 3 mm slice (≈ ⅓ of its HU)
+ * instead of appearing or vanishing depending on where the slice centre falls. The cortex's
+ * inner surface (d = −shellMm, parallel to the outer one) is partial-volumed by the same
+ * linearised coverage, so a sub-section that straddles it mixes cortex and core. Overlapping
+ * slices (spacing < thickness) each average their own window. The body outline and the table,
+ * which change slowly along z, are drawn once at the slice centre; the air-filled organs and the
+ * solids per sub-section. A solid's distance is evaluated per sub-section only near its surfaces
+ * (elsewhere a voxel is inside or outside it in every sub-section). 'centre' renders the central
+ * plane only, cortex by the value at the voxel centre (as before); used for the helper volumes
+ * that radiographs and MR are derived from.
  * The volume is world-aligned (direction = identity, k increasing towards the head); the DICOM
  * writer reorders it for the patient position.
  */
@@ -41,6 +59,22 @@ export interface RenderCtOptions extends CtGridOptions {
   readonly valueMap?: (hu: number) => number;
   /** Clamp range of the output values (default −1024…3071, the CT range). */
   readonly valueRange?: readonly [number, number];
+  /** Slice sensitivity profile along z (default 'rectangular'; see the header). */
+  readonly sliceProfile?: 'rectangular' | 'centre';
+  /** Largest step between the sub-sections of the rectangular profile (default `maxSubsectionStepMm`), mm. */
+  readonly subsectionStepMm?: number;
+}
+
+/** Largest distance between the sub-sections that average one slice, mm. */
+export const maxSubsectionStepMm = 0.5;
+
+/**
+ * Number of sub-sections averaged for a slice of the given thickness: the smallest odd count
+ * whose step (thickness / count) is at most `maxSubsectionStepMm`.
+ */
+export function subsectionCount(sliceThicknessMm: number, stepMm = maxSubsectionStepMm): number {
+  const count = Math.max(1, Math.ceil(sliceThicknessMm / stepMm - 1e-9));
+  return count % 2 === 0 ? count + 1 : count;
 }
 
 export interface RenderedCt {
@@ -136,13 +170,17 @@ export function renderCtVolume(anatomy: PhantomAnatomy, options: RenderCtOptions
   const data = new Int16Array(sliceSize * nz);
   const wantLabels = options.labels ?? true;
   const labels = wantLabels ? new Uint8Array(sliceSize * nz) : null;
-  const slice = new Float32Array(sliceSize);
+  const subsections = options.sliceProfile === 'centre' ? 1 : subsectionCount(thickness, options.subsectionStepMm);
+  const subsectionMm = thickness / subsections;
+  const centreSubsection = (subsections - 1) / 2;
+  // One buffer per sub-section; the slice is their mean.
+  const sections = Array.from({ length: subsections }, () => new Float32Array(sliceSize));
+  const mean = subsections > 1 ? new Float32Array(sliceSize) : sections[0]!;
   const noiseTableSize = 1 << 16;
   const noiseTable = new Float32Array(noiseTableSize);
   const random = createSeededRandom(options.noiseSeed);
   for (let k = 0; k < noiseTableSize; k += 1) noiseTable[k] = random.normal() * options.noiseHu;
   let noiseState = Math.floor(random.next() * 4294967296) >>> 0;
-  const halfDiagonal = 0.5 * Math.sqrt(sx * sx + sy * sy + thickness * thickness);
   const h = 0.05;
   const solids = anatomy.solids;
   const tableLayers: readonly [number, number, number][] =
@@ -150,10 +188,17 @@ export function renderCtVolume(anatomy: PhantomAnatomy, options: RenderCtOptions
       ? [[anatomy.table.surfaceY, anatomy.table.surfaceY + 2.5, tissueHu.table], [anatomy.table.surfaceY + 2.5, anatomy.table.surfaceY + 37.5, tissueHu.tableCore], [anatomy.table.surfaceY + 37.5, anatomy.table.surfaceY + 40, tissueHu.table]]
       : [[anatomy.table.surfaceY - 2.5, anatomy.table.surfaceY, tissueHu.table], [anatomy.table.surfaceY - 37.5, anatomy.table.surfaceY - 2.5, tissueHu.tableCore], [anatomy.table.surfaceY - 40, anatomy.table.surfaceY - 37.5, tissueHu.table]];
 
-  for (let k = 0; k < nz; k += 1) {
-    const z = z0 + k * sz;
+  const mixShell = options.sliceProfile !== 'centre';
+  /** Voxel half-diagonal of one sub-section's slab. */
+  const halfDiagonal = 0.5 * Math.sqrt(sx * sx + sy * sy + subsectionMm * subsectionMm);
+  /** Farthest sub-section centre from the slice centre, mm. */
+  const farthestMm = thickness / 2 - subsectionMm / 2;
+  /**
+   * Renders the background of the slice centred at z into `slice`: air, table and body outline
+   * (fat, then muscle/organs), which vary slowly along z and are taken at the slice centre.
+   */
+  const renderBackground = (slice: Float32Array, z: number): void => {
     slice.fill(map(tissueHu.air));
-    const labelOffset = k * sliceSize;
     // Table.
     for (const [low, high, hu] of options.table === false ? [] : tableLayers) {
       const firstRow = Math.max(0, Math.floor((low - y0) / sy));
@@ -170,9 +215,28 @@ export function renderCtVolume(anatomy: PhantomAnatomy, options: RenderCtOptions
       fillEllipse(slice, grid, section.cx, section.cy, section.halfWidth, section.halfDepth, map(tissueHu.fat));
       const fat = Math.min(anatomy.fatThicknessMm, section.halfWidth * 0.3, section.halfDepth * 0.3);
       fillEllipse(slice, grid, section.cx, section.cy, section.halfWidth - fat, section.halfDepth - fat, map(tissueHu.soft));
-      for (const pocket of anatomy.airPockets) fillEllipsoid(slice, grid, { ...pocket, hu: map(pocket.hu) }, z);
     }
-    // Solids.
+  };
+  const pockets = anatomy.airPockets.map((pocket) => ({ ...pocket, hu: map(pocket.hu) }));
+  /** The air-filled organs (lungs, trachea, bowel gas) of the section at z, inside the body outline. */
+  const renderPockets = (slice: Float32Array, z: number): void => {
+    if (interpolateOutline(anatomy.outline, z) === null) return;
+    for (const pocket of pockets) fillEllipsoid(slice, grid, pocket, z);
+  };
+  const offsets = Array.from({ length: subsections }, (_, m) => -thickness / 2 + (m + 0.5) * subsectionMm);
+  /**
+   * Renders the slice centred at z: its sub-sections' backgrounds, then every solid. A voxel whose
+   * centre lies deeper inside a solid than the farthest sub-section centre plus a sub-section's
+   * half-diagonal (and its shell) is inside it in every sub-section, one farther outside is
+   * outside in all of them (signed distances change by at most the z offset): the solid's
+   * distance is evaluated per sub-section only in the band around its surfaces. The labels are
+   * those of the central plane.
+   */
+  const renderSlice = (z: number, labelOffset: number): void => {
+    renderBackground(sections[0]!, z);
+    for (let m = 1; m < subsections; m += 1) sections[m]!.set(sections[0]!);
+    for (let m = 0; m < subsections; m += 1) renderPockets(sections[m]!, z + offsets[m]!);
+    const margin = farthestMm + halfDiagonal;
     for (const solid of solids) {
       const min = solid.boundsMin;
       const max = solid.boundsMax;
@@ -183,40 +247,79 @@ export function renderCtVolume(anatomy: PhantomAnatomy, options: RenderCtOptions
       const j1 = Math.min(ny - 1, Math.floor((max[1] - y0) / sy));
       if (i0 > i1 || j0 > j1) continue;
       const label = solid.label;
+      const { shellMm, shellHu, coreHu } = solid.material;
+      const shellVaries = shellMm > 0 && shellHu !== coreHu;
+      // Whether a voxel at distance d straddles the shell's inner surface (d = −shellMm), when mixed.
+      const straddlesShell = (d: number): boolean => mixShell && shellVaries && Math.abs(d + shellMm) < halfDiagonal;
+      const uniformDepth = margin + (shellVaries ? shellMm : 0);
       for (let j = j0; j <= j1; j += 1) {
         const y = y0 + j * sy;
         const rowOffset = j * nx;
         for (let i = i0; i <= i1; i += 1) {
           const x = x0 + i * sx;
-          const d = solid.sdf(x, y, z);
-          if (d >= halfDiagonal) {
-            // Sphere tracing along the row: the surface is at least d away (half of it, for the
+          const dc = solid.sdf(x, y, z);
+          if (dc >= margin) {
+            // Sphere tracing along the row: the surface is at least dc away (half of it, for the
             // approximate distances), so skip the voxels that cannot reach it.
-            i += Math.floor((0.5 * (d - halfDiagonal)) / sx);
+            i += Math.floor((0.5 * (dc - margin)) / sx);
             continue;
           }
           const index = rowOffset + i;
-          if (d <= -halfDiagonal) {
-            slice[index] = map(solid.hu(d));
+          if (subsections === 1 ? dc <= -halfDiagonal && !straddlesShell(dc) : dc <= -uniformDepth) {
+            const value = map(solid.hu(dc));
+            for (let m = 0; m < subsections; m += 1) sections[m]![index] = value;
           } else {
-            const gx = (solid.sdf(x + h, y, z) - d) / h;
-            const gy = (solid.sdf(x, y + h, z) - d) / h;
-            const gz = (solid.sdf(x, y, z + h) - d) / h;
-            const length = Math.hypot(gx, gy, gz) || 1;
-            const extent = (Math.abs(gx) * sx + Math.abs(gy) * sy + Math.abs(gz) * thickness) / length;
-            const f = Math.min(1, Math.max(0, 0.5 - d / extent));
-            if (f <= 0) continue;
-            const hu = map(solid.hu(Math.min(d, -1e-3)));
-            slice[index] = slice[index]! + f * (hu - slice[index]!);
+            for (let m = 0; m < subsections; m += 1) {
+              const zm = z + offsets[m]!;
+              const d = m === centreSubsection ? dc : solid.sdf(x, y, zm);
+              const slice = sections[m]!;
+              if (d >= halfDiagonal) continue;
+              if (d <= -halfDiagonal && !straddlesShell(d)) {
+                slice[index] = map(solid.hu(d));
+                continue;
+              }
+              const gx = (solid.sdf(x + h, y, zm) - d) / h;
+              const gy = (solid.sdf(x, y + h, zm) - d) / h;
+              const gz = (solid.sdf(x, y, zm + h) - d) / h;
+              const length = Math.hypot(gx, gy, gz) || 1;
+              const extent = (Math.abs(gx) * sx + Math.abs(gy) * sy + Math.abs(gz) * subsectionMm) / length;
+              const f = Math.min(1, Math.max(0, 0.5 - d / extent));
+              if (f <= 0) continue;
+              let hu: number;
+              if (straddlesShell(d)) {
+                // The shell's inner surface is parallel to the outer one: the same linearised
+                // coverage gives the core's share, the shell takes the rest of the covered part.
+                const core = Math.min(f, Math.max(0, 0.5 - (d + shellMm) / extent));
+                hu = (core * map(coreHu) + (f - core) * map(shellHu)) / f;
+              } else {
+                hu = map(solid.hu(Math.min(d, -1e-3)));
+              }
+              slice[index] = slice[index]! + f * (hu - slice[index]!);
+            }
           }
-          if (labels !== null && d < 0 && label > 0) labels[labelOffset + index] = label;
+          if (labels !== null && dc < 0 && label > 0) labels[labelOffset + index] = label;
         }
+      }
+    }
+  };
+
+  const meanScale = 1 / subsections;
+  for (let k = 0; k < nz; k += 1) {
+    const z = z0 + k * sz;
+    const labelOffset = k * sliceSize;
+    renderSlice(z, labelOffset);
+    if (subsections > 1) {
+      // Rectangular slice sensitivity profile: the mean of the equally spaced sub-sections.
+      mean.set(sections[0]!);
+      for (let m = 1; m < subsections; m += 1) {
+        const section = sections[m]!;
+        for (let index = 0; index < sliceSize; index += 1) mean[index] = mean[index]! + section[index]!;
       }
     }
     // Noise and quantisation.
     for (let index = 0; index < sliceSize; index += 1) {
       noiseState = (Math.imul(noiseState, 1664525) + 1013904223) >>> 0;
-      const value = slice[index]! + noiseTable[noiseState >>> 16]!;
+      const value = mean[index]! * meanScale + noiseTable[noiseState >>> 16]!;
       data[labelOffset + index] = Math.max(minValue, Math.min(maxValue, Math.round(value)));
     }
   }
