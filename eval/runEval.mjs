@@ -20,6 +20,7 @@ import { analyzeSpineCt } from '@vertebra/analysis';
 import { assembleVolumeAsync, readNifti } from '@vertebra/dicom';
 import { voxelToLps } from '@vertebra/geometry';
 import { generatePhantomCase, phantomSuite } from '@vertebra/phantom';
+import { canalAnteriorWallY } from './canalAnteriorWallY.mjs';
 import { formatTable } from './formatTable.mjs';
 import { matchVertebrae, scorePhantomCase } from './scorePhantomCase.mjs';
 
@@ -225,13 +226,8 @@ function cutBodyCentroids(mask, anatomy) {
  * and posterior elements in one label), for `levels` = [[label, name], …]. The scoring centroid is
  * the vertebral body's (VerSe: Sekuboyina A et al., Med Image Anal 2021;73:102166; the lumbar crop
  * above uses its seg-subreg body labels), so each mask is cut, per axial slice, at the spinal
- * canal's anterior wall: only its voxels anterior to the wall count (the truncation of
- * TotalSegmentator vertebrae to the voxels anterior to the spinal cord label of Hofmann F et al.,
- * VertebralBodiesCT-Labels, 2024, with the cut moved forward from the cord to the wall so that the
- * pedicle roots beside the canal are left out). The wall is found in the masks themselves: from the
- * centre of the cord label, walking anteriorly (−y) to the first vertebra voxel, median of the 7
- * columns around the cord's centre; on a disc slice (no vertebra voxel within 10 mm anterior of the
- * cord) the nearest slice's wall stands in. Each slice's body voxels go to the level that holds
+ * canal's anterior wall found in the masks themselves (canalAnteriorWallY.mjs): only its voxels
+ * anterior to the wall count. Each slice's body voxels go to the level that holds
  * most of them: a body lies between two discs, so an axial slice through it belongs to one level
  * (the model labels the left and posterior part of T12's body as T11 on z −798…−778 mm). Returns
  * the centroids and, for the report, those of each label's own body voxels.
@@ -242,39 +238,7 @@ function maskBodyCentroids(seg, levels, cordLabel) {
   const vert = new Set(name.keys());
   const at = (i, j, k) => seg.data[(k * ny + j) * nx + i];
   const yOf = (i, j, k) => voxelToLps(seg, [i, j, k])[1];
-  const wall = new Array(nz).fill(Number.NaN);
-  for (let k = 0; k < nz; k++) {
-    let si = 0;
-    let sj = 0;
-    let c = 0;
-    let front = Infinity;
-    for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-      if (at(i, j, k) !== cordLabel) continue;
-      si += i;
-      sj += j;
-      c++;
-      front = Math.min(front, yOf(i, j, k));
-    }
-    if (c === 0) continue;
-    const ic = Math.round(si / c);
-    const jc = Math.round(sj / c);
-    const step = yOf(ic, jc + 1, k) < yOf(ic, jc, k) ? 1 : -1; // the row direction that runs anteriorly
-    const ys = [];
-    for (let i = Math.max(0, ic - 3); i <= Math.min(nx - 1, ic + 3); i++) {
-      for (let j = jc; j >= 0 && j < ny && yOf(i, j, k) > front - 10; j += step) {
-        if (vert.has(at(i, j, k))) {
-          ys.push(yOf(i, j, k));
-          break;
-        }
-      }
-    }
-    ys.sort((p, q) => p - q);
-    if (ys.length >= 4) wall[k] = ys[ys.length >> 1];
-  }
-  for (let k = 0; k < nz; k++) {
-    if (wall[k] === wall[k]) continue;
-    for (let d = 1; d < nz && !(wall[k] === wall[k]); d++) for (const q of [k - d, k + d]) if (q >= 0 && q < nz && wall[q] === wall[q] && !(wall[k] === wall[k])) wall[k] = wall[q];
-  }
+  const wall = canalAnteriorWallY(seg, [...vert], cordLabel);
   const inBody = (i, j, k) => vert.has(at(i, j, k)) && yOf(i, j, k) < wall[k];
   const owner = new Array(nz).fill(null);
   for (let k = 0; k < nz; k++) {

@@ -10,6 +10,7 @@ import { assembleVolumeAsync } from '@vertebra/dicom';
 import { voxelToLps } from '@vertebra/geometry';
 import type { Volume } from '@vertebra/geometry';
 import { analyzeSpineCt } from '../src/index.js';
+import { canalAnteriorWallY } from '../../../eval/canalAnteriorWallY.mjs';
 import { loadNifti } from './support/loadNifti.js';
 import { maskCentroids } from './support/maskCentroids.js';
 
@@ -21,9 +22,8 @@ const abdomenLabels = `${DATA}ct-abdomen-dicom-jp2k-labels/segmentation.nii.gz`;
 
 /**
  * The vertebral-body part of whole-vertebra model masks (TotalSegmentator), as a label volume: per
- * axial slice, the vertebra voxels anterior to the spinal canal's anterior wall (the first vertebra
- * voxel anterior of the cord label's centre, median of 7 columns; the nearest slice's wall on a
- * disc slice), all given the level holding most of them in that slice (a body lies between two
+ * axial slice, the vertebra voxels anterior to the spinal canal's anterior wall (canalAnteriorWallY,
+ * shared with the eval), all given the level holding most of them in that slice (a body lies between two
  * discs). VerSe scores the vertebral-body centroid (Sekuboyina A et al., Med Image Anal
  * 2021;73:102166); the cut anterior to the cord label follows Hofmann F et al.,
  * VertebralBodiesCT-Labels (2024). Same rule as eval/runEval.mjs (maskBodyCentroids).
@@ -33,29 +33,7 @@ function modelBodyMask(seg: Volume, levels: readonly number[], cordLabel: number
   const vert = new Set(levels);
   const at = (i: number, j: number, k: number): number => seg.data[(k * ny + j) * nx + i]!;
   const yOf = (i: number, j: number, k: number): number => voxelToLps(seg, [i, j, k])[1];
-  const wall: number[] = new Array<number>(nz).fill(Number.NaN);
-  for (let k = 0; k < nz; k++) {
-    const cord: [number, number][] = [];
-    for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) if (at(i, j, k) === cordLabel) cord.push([i, j]);
-    if (cord.length === 0) continue;
-    const ic = Math.round(cord.reduce((a, c) => a + c[0], 0) / cord.length);
-    const jc = Math.round(cord.reduce((a, c) => a + c[1], 0) / cord.length);
-    const front = Math.min(...cord.map(([i, j]) => yOf(i, j, k)));
-    const step = yOf(ic, jc + 1, k) < yOf(ic, jc, k) ? 1 : -1;
-    const ys: number[] = [];
-    for (let i = Math.max(0, ic - 3); i <= Math.min(nx - 1, ic + 3); i++) {
-      for (let j = jc; j >= 0 && j < ny && yOf(i, j, k) > front - 10; j += step) {
-        if (vert.has(at(i, j, k))) {
-          ys.push(yOf(i, j, k));
-          break;
-        }
-      }
-    }
-    ys.sort((p, q) => p - q);
-    if (ys.length >= 4) wall[k] = ys[ys.length >> 1]!;
-  }
-  const known = wall.flatMap((w, k) => (w === w ? [k] : []));
-  const filled = wall.map((w, k) => (w === w || known.length === 0 ? w : wall[known.reduce((b, q) => (Math.abs(q - k) < Math.abs(b - k) ? q : b))]!));
+  const filled = canalAnteriorWallY(seg, levels, cordLabel);
   const data = new Float32Array(nx * ny * nz);
   for (let k = 0; k < nz; k++) {
     const count = new Map<number, number>();

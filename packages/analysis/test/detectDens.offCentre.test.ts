@@ -6,19 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detectDens } from '../src/detectDens.js';
+import { densCylinder } from './support/densCylinder.js';
 
-const CORTEX = 1000;
-/** Cylinder along z (axis at x = y = 0) with a 1 mm cortex on its wall and both ends. */
-function cylinder(x: number, y: number, z: number, radius: number, z0: number, z1: number, core: number): number | null {
-  const r = Math.hypot(x, y);
-  if (r > radius || z < z0 || z > z1) return null;
-  return r > radius - 1 || z < z0 + 1 || z > z1 - 1 ? CORTEX : core;
-}
 const sample = (x: number, y: number, z: number): number =>
-  cylinder(x, y, z, 8, 0, 12, 200) ?? // C3
+  densCylinder(x, y, z, 8, 0, 12, 200) ?? // C3
   (Math.hypot(x, y) <= 8 && z > 12 && z < 17 ? 90 : null) ?? // C2/C3 disc
-  cylinder(x, y, z, 8, 17, 32, 250) ?? // C2 body
-  cylinder(x, y, z, 5, 31, 47, 200) ?? // dens
+  densCylinder(x, y, z, 8, 17, 32, 250) ?? // C2 body
+  densCylinder(x, y, z, 5, 31, 47, 200) ?? // dens
   (Math.abs(x) <= 10 && y >= -16 && y <= -12 && z >= 36 && z <= 44 ? 700 : null) ?? // anterior arch of C1 (anterior is −y)
   40;
 const frame = (x: number, y: number, superiorZ: number) => ({ superior: { point: [x, y, superiorZ], normal: [0, 0, 1] }, anterior: [0, -1, 0], left: [1, 0, 0] });

@@ -7,19 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detectDens, findDensAbove } from '../src/detectDens.js';
+import { densCylinder } from './support/densCylinder.js';
 
-const CORTEX = 1000;
-/** Cylinder along z (axis at x = y = 0) with a 1 mm cortex on its wall and both ends. */
-function cylinder(x: number, y: number, z: number, radius: number, z0: number, z1: number, core: number): number | null {
-  const r = Math.hypot(x, y);
-  if (r > radius || z < z0 || z > z1) return null;
-  return r > radius - 1 || z < z0 + 1 || z > z1 - 1 ? CORTEX : core;
-}
 const sample = (x: number, y: number, z: number): number =>
-  cylinder(x, y, z, 8, 0, 12, 200) ?? // C3
+  densCylinder(x, y, z, 8, 0, 12, 200) ?? // C3
   (Math.hypot(x, y) <= 8 && z > 12 && z < 17 ? 90 : null) ?? // C2/C3 disc
-  cylinder(x, y, z, 8, 17, 32, 150) ?? // C2 body (dim core, as in the split case)
-  cylinder(x, y, z, 5, 31, 47, 200) ?? // dens
+  densCylinder(x, y, z, 8, 17, 32, 150) ?? // C2 body (dim core, as in the split case)
+  densCylinder(x, y, z, 5, 31, 47, 200) ?? // dens
   (Math.abs(x) <= 10 && y >= -16 && y <= -12 && z >= 36 && z <= 44 ? 700 : null) ?? // anterior arch of C1 (anterior is −y)
   40;
 const frame = (superiorZ: number, centroidZ: number, normal: readonly number[] = [0, 0, 1]) => ({
@@ -51,7 +45,7 @@ describe('findDensAbove', () => {
   });
 
   it('finds nothing above a thoracic-like column (disc above, no dens)', () => {
-    const column = (x: number, y: number, z: number): number => cylinder(x, y, z, 14, 0, 20, 180) ?? cylinder(x, y, z, 14, 25, 45, 180) ?? (Math.hypot(x, y) <= 14 && z > 20 && z < 25 ? 90 : 40);
+    const column = (x: number, y: number, z: number): number => densCylinder(x, y, z, 14, 0, 20, 180) ?? densCylinder(x, y, z, 14, 25, 45, 180) ?? (Math.hypot(x, y) <= 14 && z > 20 && z < 25 ? 90 : 40);
     expect(findDensAbove(column, frame(20, 10), { centroid: [0, 0, -12] })).toBeNull();
   });
 });

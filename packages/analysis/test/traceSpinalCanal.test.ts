@@ -12,13 +12,13 @@ import { findDiscSpaces } from '../src/findDiscSpaces.js';
 import { syntheticSpineAxis } from './support/syntheticSpineAxis.js';
 import type { LpsGrid } from '../src/resampleToLpsGrid.js';
 import { traceSpinalCanal } from '../src/traceSpinalCanal.js';
+import { COLUMN_PITCH_MM, syntheticColumnHu } from './support/syntheticColumnHu.js';
 
 const L0 = 60; // vertical part (mm of arc)
 const R = 100; // bend radius (mm)
 const BEND = Math.PI / 3; // 60°
 const L1 = L0 + R * BEND; // end of the bend
 const L2 = L1 + 70; // end of the straight oblique part
-const PITCH = 30; // vertebra + disc (mm of arc)
 
 type V3 = [number, number, number];
 
@@ -57,18 +57,7 @@ function localOf(p: V3): { u: number; v: number; w: number } {
 
 function huAt(p: V3): number {
   const { u, v, w } = localOf(p);
-  const m = ((u % PITCH) + PITCH) % PITCH; // disc at m ∈ [27, 30) ∪ [0, 3)
-  const r = Math.hypot(v, w);
-  if (r < 8) return 20; // canal (CSF)
-  const pedicleLevel = m >= 7 && m <= 23;
-  if (pedicleLevel && r <= 12 && v < 14) return 700; // neural ring (pedicles, laminae)
-  const bodyR = Math.hypot(v - 28, w);
-  const inBodyLevel = m >= 3 && m <= 27;
-  if (bodyR <= 16) {
-    if (!inBodyLevel) return 80; // disc
-    return bodyR >= 14 || m < 4.5 || m > 25.5 ? 700 : 250; // cortex / endplates, trabecular bone
-  }
-  return 40; // soft tissue
+  return syntheticColumnHu(u, v, w);
 }
 
 function renderGrid(spacingMm: number): LpsGrid {
@@ -122,7 +111,7 @@ describe('traceSpinalCanal on a spine bent 60° off the z axis', () => {
     const discs = findDiscSpaces(axis!).map((m) => [axis!.points[3 * m]!, axis!.points[3 * m + 1]!, axis!.points[3 * m + 2]!] as V3);
     // True disc centres (every 30 mm of arc from u = 0, the column's first disc level) in view.
     const truth: V3[] = [];
-    for (let u = 0; u < L2 - 10; u += PITCH) {
+    for (let u = 0; u < L2 - 10; u += COLUMN_PITCH_MM) {
       const f = frameAt(u);
       truth.push([f.c[0] + f.a[0] * 28, f.c[1] + f.a[1] * 28, f.c[2] + f.a[2] * 28]);
     }

@@ -11,13 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { chainAcrossSlices, TREND_BACK_MM } from '../src/chainAcrossSlices.js';
 import type { LpsGrid } from '../src/resampleToLpsGrid.js';
 import { traceSpinalCanal } from '../src/traceSpinalCanal.js';
+import { COLUMN_PITCH_MM, syntheticColumnHu } from './support/syntheticColumnHu.js';
 
 const L0 = 70; // vertical part (mm of arc)
 const R = 100; // bend radius (mm)
 const BEND = (42 * Math.PI) / 180; // 42°
 const L1 = L0 + R * BEND; // end of the bend
 const L2 = L1 + 90; // end of the straight oblique part
-const PITCH = 30; // vertebra + disc (mm of arc)
 
 type V2 = [number, number];
 
@@ -51,19 +51,7 @@ function localOf(x: number, z: number): { u: number; w: number } {
 
 function huAt(x: number, y: number, z: number): number {
   const { u, w } = localOf(x, z);
-  const v = -y; // anterior
-  const m = ((u % PITCH) + PITCH) % PITCH; // disc at m ∈ [27, 30) ∪ [0, 3)
-  const r = Math.hypot(v, w);
-  if (r < 8) return 20; // canal (CSF)
-  const pedicleLevel = m >= 7 && m <= 23;
-  if (pedicleLevel && r <= 12 && v < 14) return 700; // neural ring (pedicles, laminae)
-  const bodyR = Math.hypot(v - 28, w);
-  const inBodyLevel = m >= 3 && m <= 27;
-  if (bodyR <= 16) {
-    if (!inBodyLevel) return 80; // disc
-    return bodyR >= 14 || m < 4.5 || m > 25.5 ? 700 : 250; // cortex / endplates, trabecular bone
-  }
-  return 40; // soft tissue
+  return syntheticColumnHu(u, -y, w); // v: anterior
 }
 
 function renderGrid(spacingMm: number): LpsGrid {
@@ -88,15 +76,15 @@ describe('traceSpinalCanal on a spine bent laterally 42° off the z axis (axial 
     expect(trace).not.toBeNull();
     const s = grid.spacingMm;
     const zTop = Math.max(...trace!.chain.map((c) => grid.originLps[2] + c.k * s));
-    // The last pedicle level of the column lies at arc ≥ L2 − PITCH, on the 42° part.
-    expect(zTop).toBeGreaterThan(frameAt(L2 - PITCH).c[1]);
+    // The last pedicle level of the column lies at arc ≥ L2 − COLUMN_PITCH_MM, on the 42° part.
+    expect(zTop).toBeGreaterThan(frameAt(L2 - COLUMN_PITCH_MM).c[1]);
   });
 
   it('the centreline stays inside the canal (radius 8 mm) along the 42° part below its last vertebra', () => {
     const P = trace!.pointsLps;
     // (Not at the last vertebra: the chain's ±2-neighbour median is one-sided at the chain's end
     // and there takes the level below's position, 9 mm off on this steep, sparse chain.)
-    for (let u = L1; u <= L2 - 2 * PITCH; u += 10) {
+    for (let u = L1; u <= L2 - 2 * COLUMN_PITCH_MM; u += 10) {
       const f = frameAt(u);
       let best = Infinity;
       for (let q = 0; q < trace!.length; q++) best = Math.min(best, Math.hypot(P[3 * q]! - f.c[0], P[3 * q + 1]!, P[3 * q + 2]! - f.c[1]));
