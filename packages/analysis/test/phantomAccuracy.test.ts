@@ -3,7 +3,10 @@
  * < 20 mm with the right label). Suite cases rendered on a small grid (256² at 1.6 mm, 2 mm
  * slices; the cervical case at 0.8 mm, 1 mm slices), lumbar, thoracic and cervical fields of view,
  * written as DICOM by the phantom and assembled back.
- * Floors are what this version measurably meets (measured values in the comments, 2026-11-26);
+ * Floors are what this version measurably meets (measured values in the comments, 2026-11-26/27,
+ * on the phantom that rendered each slice's central plane; since session 7 the phantom averages each
+ * slice over its thickness and the values moved slightly — every floor still holds, and
+ * `npm run eval` prints the current figures);
  * Known gaps are not tests: `npm run eval` reports them, and a fix becomes a new floor here.
  * The full evaluation with all figures is `npm run eval`.
  */
