@@ -24,6 +24,7 @@ import { gradeFindings } from './gradeFindings.js';
 import { labelVertebrae } from './labelVertebrae.js';
 import { measureCanalAtDiscSegment } from './measureCanalAtDisc.js';
 import { measureTiltAxes } from './measureCobbAngle.js';
+import { createMidSagittalAxisCache } from './measureMidSagittalAxis.js';
 import { withSacralPlateau } from './measurePlateauBelow.js';
 import { measureSagittalEndplates } from './measureSagittalEndplates.js';
 import { measureVertebralBody } from './measureVertebralBody.js';
@@ -345,10 +346,12 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   const atlas = c2 === 0 && labelling.labels[0] === 'C2' ? locateAtlas(nativeSampler, densBase ? { ...bodies[0]!, superior: { point: densBase.point, normal: densBase.normal } } : bodies[0]!) : null;
   const shift = atlas ? 1 : 0;
   const { vertebrae, sacralPlateau } = withSacralPlateau(withAtlas(measuredVertebrae, atlas), nativeSampler);
-  const sagittalEndplates = measureSagittalEndplates(vertebrae, nativeSampler);
+  // One mirror-symmetry search per vertebra, shared by the sagittal end vertebrae and the coronal tilts.
+  const axisOf = createMidSagittalAxisCache(nativeSampler);
+  const sagittalEndplates = measureSagittalEndplates(vertebrae, nativeSampler, axisOf);
   lap('sagittalEndplates', 0.94);
   // The coronal tilts are read along each vertebra's own mid-sagittal axis (mirror symmetry).
-  const tiltAxes = measureTiltAxes(vertebrae, nativeSampler);
+  const tiltAxes = measureTiltAxes(vertebrae, nativeSampler, axisOf);
   lap('tiltAxes', 0.97);
   const measurements = computeSpineMeasurements(vertebrae, { sacralPlateau, sagittalEndplates, tiltAxes });
   const findings = gradeFindings(vertebrae, measurements, resolveFindingThresholds(options.thresholds), labelling.transitional && { ...labelling.transitional, index: labelling.transitional.index + shift });

@@ -18,6 +18,7 @@
  * the sacrum lies behind it), the line follows the column's anterior cortex instead
  * (followBodyColumnBelow), so the L5–S1 disc and S1 are found.
  */
+import { FAT_PLANE_GAP_MM, FAT_PLANE_HU } from './fatPlane.js';
 import type { GridSampler } from './createGridSampler.js';
 import type { LpsGrid } from './resampleToLpsGrid.js';
 import type { CanalTrace } from './traceSpinalCanal.js';
@@ -44,14 +45,6 @@ export interface SpineAxis {
 }
 
 const BONE_HU = 150;
-/**
- * Fat (−100…−50 HU) or lung, never trabecular bone (adult 100–250 HU, osteoporotic below 110 HU;
- * Pickhardt PJ et al., Ann Intern Med 2013;158:588–95): below this on the original image over
- * FAT_GAP_MM on three lines 1.5 mm apart, the body's front has been passed.
- */
-const FAT_HU = 0;
-/** A fat gap this long (mm) ends the body: the fat plane between the anterior cortex and a calcified aorta or a free osteophyte is 3–5 mm. */
-const FAT_GAP_MM = 3;
 /** cos 30°: canal tangents closer to z than this get no lateral centring. */
 const AXIAL_RAY_MIN_TZ = Math.cos(Math.PI / 6);
 
@@ -122,7 +115,7 @@ export function buildSpineAxis(grid: LpsGrid, trace: CanalTrace, sample: GridSam
       const x = cx + ax * d;
       const y = cy + ay * d;
       const z = cz + az * d;
-      return fine(x, y, z) < FAT_HU && fine(x - lx, y - ly, z - lz) < FAT_HU && fine(x + lx, y + ly, z + lz) < FAT_HU;
+      return fine(x, y, z) < FAT_PLANE_HU && fine(x - lx, y - ly, z - lz) < FAT_PLANE_HU && fine(x + lx, y + ly, z + lz) < FAT_PLANE_HU;
     };
     const extent = bodyExtentAlongRay(bone, step, fat);
     if (extent === null) continue;
@@ -221,7 +214,7 @@ function buildFromSlices(grid: LpsGrid, sl: NonNullable<CanalTrace['slices']>, s
     };
     const fat = (d: number): boolean => {
       const y = cy - d;
-      return fine(cx, y, z) < FAT_HU && fine(cx - 1.5, y, z) < FAT_HU && fine(cx + 1.5, y, z) < FAT_HU;
+      return fine(cx, y, z) < FAT_PLANE_HU && fine(cx - 1.5, y, z) < FAT_PLANE_HU && fine(cx + 1.5, y, z) < FAT_PLANE_HU;
     };
     const extent = bodyExtentAlongRay(bone, step, fat);
     if (extent === null) continue;
@@ -483,7 +476,7 @@ const RINGS: readonly (readonly [number, number])[] = [
  * The vertebral body along a ray anterior from the canal centre: the posterior wall is the first
  * bone within 20 mm, the front the last bone within 60 mm of the wall before a gap of more than
  * 22 mm (the dark interior of an osteoporotic body is crossed) or, once 12 mm deep, before
- * FAT_GAP_MM of fat on the original image (`fat`): bone beyond a fat plane is not this body but a
+ * FAT_PLANE_GAP_MM of fat on the original image (`fat`): bone beyond a fat plane is not this body but a
  * calcified aortic wall or an osteophyte in front of it (real abdomen series, T12: depth read
  * 46 mm instead of 30 mm across the 4 mm fat plane in front of its cortex, 2026-11-27). Null
  * without a wall or for a depth under 12 mm. Both the axial and the tracked path use it.
@@ -503,7 +496,7 @@ function bodyExtentAlongRay(bone: (dMm: number) => boolean, stepMm: number, fat:
     fatMm = fat(d) ? fatMm + stepMm : 0;
     if (bone(d)) front = d;
     else if (d - front > 22) break;
-    else if (front - wall >= 12 && fatMm >= FAT_GAP_MM) break;
+    else if (front - wall >= 12 && fatMm >= FAT_PLANE_GAP_MM) break;
   }
   const depth = front - wall;
   return depth < 12 ? null : { wall, depth };

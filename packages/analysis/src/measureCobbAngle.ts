@@ -9,7 +9,7 @@
  */
 import { point2, unitVector } from './angleLineGeometry.js';
 import { levelName } from './levelName.js';
-import { measureMidSagittalAxis } from './measureMidSagittalAxis.js';
+import { measureMidSagittalAxis, type MidSagittalAxis } from './measureMidSagittalAxis.js';
 import type { AngleLine, AngleLineSource, AngleMeasurement, CoronalCurveMeasurement, VertebraResult } from './SpineAnalysisResult.js';
 
 const DEG = 180 / Math.PI;
@@ -97,14 +97,18 @@ export type TiltAxes = ReadonlyMap<number, readonly number[]>;
  * canal axis, which spares a whole normal spine ~100 ms (4–5 ms a vertebra). Sacral segments are
  * left out (no symmetric arch).
  */
-export function measureTiltAxes(vertebrae: readonly VertebraResult[], sample: (x: number, y: number, z: number) => number): Map<number, [number, number, number]> {
+export function measureTiltAxes(
+  vertebrae: readonly VertebraResult[],
+  sample: (x: number, y: number, z: number) => number,
+  axisOf: (v: VertebraResult) => MidSagittalAxis | null = (v) => measureMidSagittalAxis(sample, v),
+): Map<number, [number, number, number]> {
   const axes = new Map<number, [number, number, number]>();
   for (const v of vertebrae) {
     const ok = reliableEndplates(v);
     if (v.isSacral || ok.length === 0) continue;
     const canalTiltDeg = ok.reduce((sum, e) => sum + coronalTiltDeg(e.normalLps, v.posteriorAxisLps), 0) / ok.length;
     if (Math.abs(canalTiltDeg) < MIN_TILT_FOR_AXIS_DEG) continue;
-    const axis = measureMidSagittalAxis(sample, v);
+    const axis = axisOf(v);
     if (axis) axes.set(v.index, axis.posteriorAxisLps);
   }
   return axes;

@@ -204,3 +204,15 @@ function perpendicular(p: readonly number[], t: readonly number[]): [number, num
 function cross(p: readonly number[], q: readonly number[]): [number, number, number] {
   return [p[1]! * q[2]! - p[2]! * q[1]!, p[2]! * q[0]! - p[0]! * q[2]!, p[0]! * q[1]! - p[1]! * q[0]!];
 }
+
+/**
+ * measureMidSagittalAxis of each vertebra at most once (by index): the sagittal end vertebrae
+ * (measureSagittalEndplates) and the coronal tilts (measureTiltAxes) ask for the same axes.
+ */
+export function createMidSagittalAxisCache(sample: (x: number, y: number, z: number) => number): (body: BodyForMidSagittalAxis & { readonly index: number }) => MidSagittalAxis | null {
+  const found = new Map<number, MidSagittalAxis | null>();
+  return (body) => {
+    if (!found.has(body.index)) found.set(body.index, measureMidSagittalAxis(sample, body));
+    return found.get(body.index)!;
+  };
+}

@@ -14,7 +14,7 @@
  * it. An endplate not measured across its disc is still listed when that axis was found, without
  * a normal (the body's plane fit is then used).
  */
-import { measureMidSagittalAxis } from './measureMidSagittalAxis.js';
+import { measureMidSagittalAxis, type MidSagittalAxis } from './measureMidSagittalAxis.js';
 import { measureEndplateAbove, measurePlateauBelow } from './measurePlateauBelow.js';
 import type { VertebraResult } from './SpineAnalysisResult.js';
 
@@ -42,7 +42,12 @@ const MIN_RUN_OF_DEPTH = 0.75;
 /** Coronal tilt of the endplate (its normal out of the patient's sagittal plane) from which its AP line depends on the axis. */
 const MIN_CORONAL_TILT_DEG = 2;
 
-export function measureSagittalEndplates(vertebrae: readonly VertebraResult[], sample: (x: number, y: number, z: number) => number): SagittalEndplate[] {
+/** `axisOf`: the vertebra's mid-sagittal axis (default: searched here; analyzeSpineCt shares one cache with measureTiltAxes). */
+export function measureSagittalEndplates(
+  vertebrae: readonly VertebraResult[],
+  sample: (x: number, y: number, z: number) => number,
+  axisOf: (v: VertebraResult) => MidSagittalAxis | null = (v) => measureMidSagittalAxis(sample, v),
+): SagittalEndplate[] {
   const out: SagittalEndplate[] = [];
   for (const { label, which } of TARGETS) {
     const i = vertebrae.findIndex((v) => v.label === label);
@@ -54,7 +59,7 @@ export function measureSagittalEndplates(vertebrae: readonly VertebraResult[], s
     // axis is searched. A body cut by the field of view has no reliable centroid or sections.
     const n = direct?.normalLps ?? (which === 'superior' ? v.superiorEndplate.normalLps : v.inferiorEndplate.normalLps);
     const tilted = Math.abs(n[0]) >= Math.sin((MIN_CORONAL_TILT_DEG * Math.PI) / 180);
-    const axis = tilted && !v.isSacral && !v.truncated ? measureMidSagittalAxis(sample, v) : null;
+    const axis = tilted && !v.isSacral && !v.truncated ? axisOf(v) : null;
     const withAxis = axis ? { posteriorAxisLps: axis.posteriorAxisLps } : {};
     if (direct) out.push({ index: v.index, which, ...direct, ...withAxis });
     else if (axis) out.push({ index: v.index, which, ...withAxis });

@@ -20,6 +20,7 @@
  *   height), on the original volume (opportunistic BMD ROI, Pickhardt 2013);
  * - bony canal AP diameter at pedicle level: posterior body wall to lamina, half-maximum edges.
  */
+import { FAT_PLANE_GAP_MM, FAT_PLANE_HU } from './fatPlane.js';
 import type { SpineAxis } from './buildSpineAxis.js';
 import type { GridSampler } from './createGridSampler.js';
 import type { LpsSampler } from './createLpsSampler.js';
@@ -85,13 +86,6 @@ const LINE_PLANE_TOL_MM = 2.5;
  * mid thoracic) are read further inside, and their wall heights carried out along the planes.
  */
 const WALL_INSET_MM = 4.5;
-/**
- * Fat (−100…−50 HU) or lung, never trabecular bone (adult 100–250 HU, osteoporotic below 110 HU;
- * Pickhardt PJ et al., Ann Intern Med 2013;158:588–95): a wall search that meets FAT_GAP_MM below
- * this on the original image, on three lines 1.5 mm apart, has left the body.
- */
-const FAT_HU = 0;
-const FAT_GAP_MM = 3;
 /** A run of bone this short (mm) where a wall walk starts, followed by no bone, is not a wall. */
 const START_RUN_MM = 2;
 /** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
@@ -133,7 +127,7 @@ export function measureVertebralBody(
 
   const fatAt = (u: number, v: number): boolean => {
     const p = toW(c0, u, v, 0);
-    return samplers.native.sample(p[0], p[1], p[2]) < FAT_HU;
+    return samplers.native.sample(p[0], p[1], p[2]) < FAT_PLANE_HU;
   };
   // Mid-section AP and lateral walls → body centre in the section, depth and width.
   const edgeAlong = (du: number, dv: number, maxR: number, minR = 0): number => {
@@ -145,7 +139,7 @@ export function measureVertebralBody(
     // (fracture-wedge-g3 on 2 mm slices, 2026-11-27: the posterior wall of the wedged L1 read
     // 9.6 mm from the centre instead of 19.4). Where no bone follows, that run is kept.
     // The band's maximum bridges a 4 mm fat plane between the cortex and a calcified aorta or an
-    // osteophyte in front of it (real abdomen series, T12: AP depth 49 mm for ~34 mm): FAT_GAP_MM of
+    // osteophyte in front of it (real abdomen series, T12: AP depth 49 mm for ~34 mm): FAT_PLANE_GAP_MM of
     // fat on the original image, on the line and 1.5 mm to either side, ends the walk.
     let last = Number.NaN;
     let runStart = Number.NaN;
@@ -172,7 +166,7 @@ export function measureVertebralBody(
         }
         break;
       }
-      if (last === last && fatMm >= FAT_GAP_MM) break;
+      if (last === last && fatMm >= FAT_PLANE_GAP_MM) break;
     }
     // No bone beyond it: the short run was the wall after all.
     return last === last ? last : skipped;
