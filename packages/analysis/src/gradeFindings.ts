@@ -2,7 +2,8 @@
  * Graded findings from measurements and the one threshold table (findingThresholds.ts):
  * Genant semi-quantitative fracture grade (height loss against the vertebra's own maximal height
  * and its adjacent normal neighbours', a reduced posterior height against the neighbours'
- * posterior heights; C3 and below; only from measured heights between two
+ * posterior heights, and in a body so crushed the middle height against the neighbours' middle
+ * heights; C3 and below; only from measured heights between two
  * well-fitted endplates, a body cut by the field of view included when both its endplates were in
  * view), Meyerding slip grade, central canal stenosis (lumbar / cervical canal AP
  * at the disc level),
@@ -86,16 +87,47 @@ export function gradeFindings(
     // own anterior one is no loss by itself. Without a usable neighbour the own tallest height
     // remains the reference, as for the other two heights.
     const posteriorIsMin = ownMin === hp && ownMin !== ha && ownMin !== hm;
-    const expected = neighbours.length === 0
+    let expected = neighbours.length === 0
       ? ownMax
       : posteriorIsMin
         ? fromNeighbours((n) => n.heightsMm.posterior!)
         : Math.max(ownMax, fromNeighbours(tallest));
     if (!(expected > 0)) continue;
-    const loss = 1 - ownMin / expected;
+    let loss = 1 - ownMin / expected;
+    let graded = ownMin;
+    let which = ownMin === ha ? 'anterior (wedge)' : ownMin === hm ? 'middle (biconcave)' : 'posterior (crush)';
+    // A crushed body (its posterior height a grade-1 loss or more below the neighbours' posterior
+    // heights: Eastell 1991's crush index) has lost height as a whole, and its endplates keep their
+    // normal central concavity: its middle height is then compared with the neighbours' middle
+    // heights, like with like (Genant 1993: each height against the height expected from the
+    // adjacent vertebrae). Against their wall heights the normal concavity, which makes the middle
+    // of a normal body 1-2 mm (5-10 %) lower than its walls (Panjabi 1991/1992), would read as a
+    // further loss: a grade-1 crush (22 % lower walls) would read as a 29 % grade 2 from its
+    // middle. The body's grade is the largest loss of its three heights: the walls as before
+    // (anterior against the own and neighbours' tallest heights), the posterior against the
+    // neighbours' posterior heights. A body whose walls are not reduced keeps its middle compared
+    // with the walls (biconcave deformity: middle against the posterior height, Eastell 1991).
+    if (neighbours.length > 0) {
+      const expectedPosterior = fromNeighbours((n) => n.heightsMm.posterior!);
+      if (expectedPosterior > 0 && 1 - hp / expectedPosterior >= g.grade1) {
+        const candidates: [number, number, string][] = [
+          [ha, Math.max(ownMax, fromNeighbours(tallest)), 'anterior (crush)'],
+          [hm, Math.max(ownMax, fromNeighbours((n) => n.heightsMm.middle!)), 'middle (crush)'],
+          [hp, expectedPosterior, 'posterior (crush)'],
+        ];
+        loss = -Infinity;
+        for (const [h, e, w] of candidates) {
+          if (1 - h / e > loss) {
+            loss = 1 - h / e;
+            graded = h;
+            expected = e;
+            which = w;
+          }
+        }
+      }
+    }
     if (loss < g.grade1) continue;
     const grade = loss > g.grade3 ? 3 : loss >= g.grade2 ? 2 : 1;
-    const which = ownMin === ha ? 'anterior (wedge)' : ownMin === hm ? 'middle (biconcave)' : 'posterior (crush)';
     findings.push({
       kind: 'vertebral-fracture',
       level: levelName(v),
@@ -107,7 +139,7 @@ export function gradeFindings(
       // A body cut by the field of view is graded only with both endplates in view (heights not
       // null), and with less confidence.
       confidence: Math.min(0.95, v.detectionConfidence * (neighbours.length === 2 ? 0.9 : neighbours.length === 1 ? 0.8 : 0.7) * (v.truncated ? 0.85 : 1)),
-      description: `${which} height ${ownMin.toFixed(1)} mm vs expected ${expected.toFixed(1)} mm`,
+      description: `${which} height ${graded.toFixed(1)} mm vs expected ${expected.toFixed(1)} mm`,
     });
   }
   const m = thresholds.meyerding;

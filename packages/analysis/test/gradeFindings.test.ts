@@ -145,6 +145,31 @@ describe('gradeFindings: crush reference (posterior height)', () => {
   });
 });
 
+describe('gradeFindings: middle height of a crushed body', () => {
+  it('compares the middle of a crushed body with the neighbours\' middle heights (its normal endplate concavity is no loss)', () => {
+    // T11 crushed by ~21 % (posterior 18.4 mm against T10 / T12 posterior walls of 22.0 / 24.8 mm),
+    // its concave middle 17.2 mm: against the neighbours' tallest heights (23.4 mm) that middle
+    // would be a 26.5 % loss (grade 2); against their middle heights (21.65 mm) it is 20.6 %, and
+    // the body's largest loss is its anterior wall's 22.6 % (grade 1). Heights as measured on the
+    // phantom osteoporosis case (T11 crush grade 1, 22 %).
+    const vs = [
+      body(0, 'T10', 50, [20.4, 20.1, 22.0], 'thoracic'),
+      body(1, 'T11', 27, [18.1, 17.2, 18.4], 'thoracic'),
+      body(2, 'T12', 2, [24.0, 23.2, 24.8], 'thoracic'),
+    ];
+    const found = gradeFindings(vs, noLevels, defaultFindingThresholds, null).filter((f) => f.kind === 'vertebral-fracture');
+    expect(found.map((f) => `${f.level}:${f.grade}`)).toEqual(['T11:Genant grade 1']);
+    expect(found[0]!.description).toBe('anterior (crush) height 18.1 mm vs expected 23.4 mm');
+  });
+
+  it('keeps comparing the middle of a body whose walls are not reduced with the walls (biconcave)', () => {
+    // L2's walls within 10 % of its neighbours', its middle 18.7 mm: 26.8 % below the neighbours'
+    // tallest heights (grade 2), as measured on the phantom fracture-biconcave-g2 case.
+    const vs = [body(0, 'L1', 60, [24.0, 23.9, 25.3]), body(1, 'L2', 30, [22.7, 18.7, 23.1]), body(2, 'L3', 0, [25.8, 25.2, 25.7])];
+    expect(fractures(vs)).toEqual(['L2:2']);
+  });
+});
+
 describe('gradeFindings: L1 bone density', () => {
   const density = (vs: VertebraResult[]) => gradeFindings(vs, noLevels, defaultFindingThresholds, null).filter((f) => f.kind === 'low-bone-density');
 
