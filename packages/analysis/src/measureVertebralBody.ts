@@ -10,8 +10,9 @@
  *   replaced by the plane; a body cut by the field of view keeps its heights only when both
  *   endplates are found in view;
  * - the body as a stack of star-shaped cross-sections (outermost cortex along 24 rays, ending at
- *   half-way between the cortical peak and the tissue outside so that a contrast-filled vessel
- *   touching the body is left out; circular median) clipped by the endplate planes: volume and
+ *   the first fat past the bone, and at half-way between the cortical peak and the tissue outside
+ *   so that a contrast-filled vessel touching the body is left out, except where a ray facing the
+ *   canal sees no cortex at its end; circular median) clipped by the endplate planes: volume and
  *   centroid (VerSe body centroid); a body cut by the field of view whose open-side endplate was
  *   not found is clipped by the view there (VerSe: the centroid of the part in view);
  * - the vertebra's own posterior axis: body centroid → centre of the canal lumen at mid-body,
@@ -90,6 +91,12 @@ const WALL_INSET_MM = 4.5;
 const START_RUN_MM = 2;
 /** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
 const METAL_HU = 1300;
+/**
+ * A ray's peak farther than this (mm) inside the end of its bone is not the cortex at that end: a
+ * thin cortex blurred by slices up to 3 mm thick reaches down to BONE_HU within about a slice
+ * thickness of its peak (the abdomen T12 result is the same for 2, 3 or 4 mm).
+ */
+const NO_CORTEX_MM = 3;
 
 export function measureVertebralBody(
   axis: SpineAxis,
@@ -125,8 +132,8 @@ export function measureVertebralBody(
   const hL0 = dot3([pL[0] - c0[0], pL[1] - c0[1], pL[2] - c0[2]], t);
   const canalDist = -dot3([canalPt[0] - c0[0], canalPt[1] - c0[1], canalPt[2] - c0[2]], a);
 
-  const fatAt = (u: number, v: number): boolean => {
-    const p = toW(c0, u, v, 0);
+  const fatAt = (u: number, v: number, h = 0): boolean => {
+    const p = toW(c0, u, v, h);
     return samplers.native.sample(p[0], p[1], p[2]) < FAT_PLANE_HU;
   };
   // Mid-section AP and lateral walls → body centre in the section, depth and width.
@@ -437,11 +444,29 @@ export function measureVertebralBody(
           if (last === last && !(outside === outside)) outside = v;
           if (last === last && d - last >= 5) break;
         }
+        // Past the first bone, fat on the original image (< FAT_PLANE_HU) on the ray and 1.5 mm to
+        // either side is outside the body: within its cortex there is only bone and marrow, never
+        // below 0 HU (trabecular bone 100–250 HU, osteoporotic down to ~50; Pickhardt PJ et al.,
+        // Ann Intern Med 2013;158:588–95). Bone beyond the fat plane is a calcified aortic wall or
+        // a free osteophyte (fatPlane.ts). The mid-section wall walk (edgeAlong) asks for
+        // FAT_PLANE_GAP_MM of fat, since its band maximum takes bone from 4 mm to either side; a
+        // single ray ends at the first fat (real abdomen series, T12, 2026-11-27: the fat plane
+        // before the aortic wall is 2–3 mm at mid-body, and the anterior-left rays crossed it, the
+        // outline up to 9 mm anterior to the cortex).
+        if (last === last && fatAt(cu * d, sv * d, h) && fatAt(cu * d - 1.5 * sv, sv * d + 1.5 * cu, h) && fatAt(cu * d + 1.5 * sv, sv * d - 1.5 * cu, h)) break;
       }
       // The body ends at its cortex: bone-dense voxels beyond the outermost sample at half-way
       // between the cortical peak and the tissue outside are not bone but a contrast-filled vessel
-      // (aorta, iliac vessels: no cortex, anterior and left of the body) touching it.
-      if (last === last && outside === outside) {
+      // (aorta, iliac vessels: no cortex, anterior and left of the body) touching it. Not on a ray
+      // that faces the canal (within 45° of posterior: the canal holds no such vessel, only CSF,
+      // epidural fat and veins) and whose peak lies more than NO_CORTEX_MM inside the end of its
+      // bone: no cortex was seen there (the basivertebral foramen, a thin posterior cortex), the
+      // bone fades towards the wall, and a cut half-way from an interior trabecular maximum lands
+      // inside the body (real abdomen series, T12, 2026-11-27: the canal-facing rays were cut 2–6 mm
+      // inside the bone's end, at half-way to the 148 HU sample that ended it). A cortex that is
+      // seen keeps the cut, its half-maximum edge.
+      const cortexSeen = last - peakAt <= NO_CORTEX_MM;
+      if (last === last && outside === outside && (sv >= -Math.SQRT1_2 || cortexSeen)) {
         const half = (peak + outside) / 2;
         for (let d = last; d > peakAt; d -= 0.5) {
           if (at(cu * d, sv * d, h) >= half) {
