@@ -9,7 +9,7 @@
  * MICCAI 2013; Sekuboyina A et al., Med Image Anal 2021, VerSe). Bad input returns status
  * 'no-spine' with a reason, never invented labels.
  */
-import { lpsToVoxel, type Vec3, type Volume } from '@vertebra/geometry';
+import { axisDirection, lpsToVoxel, type Vec3, type Volume } from '@vertebra/geometry';
 import { buildSpineAxis } from './buildSpineAxis.js';
 import { computeSpineMeasurements } from './computeSpineMeasurements.js';
 import { createGridSampler } from './createGridSampler.js';
@@ -345,10 +345,12 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   // C1 (the atlas ring above a C2 labelled from the dens) is prepended: every later index moves down by one.
   const atlas = c2 === 0 && labelling.labels[0] === 'C2' ? locateAtlas(nativeSampler, densBase ? { ...bodies[0]!, superior: { point: densBase.point, normal: densBase.normal } } : bodies[0]!) : null;
   const shift = atlas ? 1 : 0;
-  const { vertebrae, sacralPlateau } = withSacralPlateau(withAtlas(measuredVertebrae, atlas), nativeSampler);
+  // The native slice grid: edges found across thick slices step with it (measurePlateauBelow.ts).
+  const slices = { originLps: volume.originLps, axisLps: axisDirection(volume, 2), spacingMm: volume.spacingMm[2] };
+  const { vertebrae, sacralPlateau } = withSacralPlateau(withAtlas(measuredVertebrae, atlas), nativeSampler, slices);
   // One mirror-symmetry search per vertebra, shared by the sagittal end vertebrae and the coronal tilts.
   const axisOf = createMidSagittalAxisCache(nativeSampler);
-  const sagittalEndplates = measureSagittalEndplates(vertebrae, nativeSampler, axisOf);
+  const sagittalEndplates = measureSagittalEndplates(vertebrae, nativeSampler, axisOf, slices);
   lap('sagittalEndplates', 0.94);
   // The coronal tilts are read along each vertebra's own mid-sagittal axis (mirror symmetry).
   const tiltAxes = measureTiltAxes(vertebrae, nativeSampler, axisOf);

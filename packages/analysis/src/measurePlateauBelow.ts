@@ -4,8 +4,15 @@
  * disc and stop at the first bony edge beyond it (half-way between the disc minimum and the
  * cortical peak). The plateau is the longest straight run of such edges in the mid-sagittal
  * plane (RANSAC line, Fischler & Bolles, Commun ACM 1981;24:381-95), refined by a plane through
- * the runs at ±25 % of the width; its corners are where the bone 1 mm beneath it ends (so they
- * are found even where a collapsed disc hides the endplate from the rays).
+ * the runs at ±25 % of the width, then refitted (fitInnerPlane) on each row's edges from
+ * RIM_MARGIN_MM inside where that row's edges end (rays along the body's wall find the rounded rim
+ * and the wall's partial volume, not the endplate), the AP slope from the mid-sagittal row and the
+ * coronal tilt from the side rows, with the stair-step of thick slices removed: an edge is only
+ * resolved to the slice grid, and its error repeats with the surface's position between slice
+ * centres (each slice is the mean over its thickness, Kalender WA, Computed Tomography, 3rd ed.
+ * 2011, §2.3), fitted as one harmonic of that position when the slice grid is given. Its corners
+ * are where the bone 1 mm beneath it ends (so they are found even where a collapsed disc hides the
+ * endplate from the rays).
  * The same measurement from the lower body (measureEndplateAbove) gives the inferior endplate of
  * the body above; measureSagittalEndplates.ts uses both for the kyphosis / lordosis endplates.
  * Used for the sacral plateau (S1 superior endplate), whose segment is the fused sacrum and has
@@ -30,6 +37,36 @@ const MAX_RUN_GAP_MM = 3;
 const INLIER_MM = 1.0;
 /** The plateau leans at most this much against the upper body's inferior endplate (disc wedge). */
 const MAX_WEDGE_DEG = 35;
+/**
+ * Rays this close to where a row's edges end run along the body's wall: a 0.8 mm pixel and the
+ * rounded rim put the wall's partial volume into their edge (up to +1 mm at the anterior rim of
+ * the thoracic phantom bodies, where a 20 mm endplate makes that 2–3° of tilt).
+ */
+const RIM_MARGIN_MM = 2;
+/**
+ * Ridge weight of the slice-grid harmonic, per point: where the points cover little more than one
+ * slice spacing the harmonic is nearly collinear with the tilt, and it is then shrunk towards none
+ * rather than traded against the tilt.
+ */
+const HARMONIC_RIDGE_PER_POINT = 0.05;
+/**
+ * The harmonic is fitted only where the mid row spans this many slice spacings along the slice
+ * axis: the sinusoid best aligned with a straight line correlates with it by 0.78 over one period,
+ * by at most 0.4 from 1.5 periods on, and only then is the stair-step told apart from the tilt
+ * (over one period a single step is, and the fit trades the one for the other).
+ */
+const MIN_HARMONIC_PERIODS = 1.5;
+
+/**
+ * The slice grid of the sampled volume: unit direction of its slice axis (k), a point on a slice
+ * centre and the spacing between slice centres. Edges found across thick slices carry an error
+ * that repeats with this spacing along the slice axis.
+ */
+export interface SliceGrid {
+  readonly originLps: readonly number[];
+  readonly axisLps: readonly number[];
+  readonly spacingMm: number;
+}
 
 export interface PlateauBelow {
   /** Plateau centre (mid-sagittal, between the corners), LPS mm. */
@@ -154,17 +191,21 @@ export function longestStraightRun(vs: readonly number[], ds: readonly number[],
   return { ...refined, ...run };
 }
 
-export function measurePlateauBelow(sample: (x: number, y: number, z: number) => number, upper: UpperBodyForPlateau): PlateauBelow | null {
-  return measureAcrossDisc(sample, upper.inferiorEndplate.pointLps, upper.inferiorEndplate.normalLps, upper.apDepthMm, upper.widthMm, false);
+export function measurePlateauBelow(sample: (x: number, y: number, z: number) => number, upper: UpperBodyForPlateau, slices?: SliceGrid): PlateauBelow | null {
+  return measureAcrossDisc(sample, upper.inferiorEndplate.pointLps, upper.inferiorEndplate.normalLps, upper.apDepthMm, upper.widthMm, false, slices);
 }
 
 /**
  * The inferior endplate of the body above a disc, measured the same way from the lower body's
  * superior endplate (rays walking cranially); its normal still points cranially.
  */
-export function measureEndplateAbove(sample: (x: number, y: number, z: number) => number, lower: { readonly superiorEndplate: { readonly pointLps: readonly number[]; readonly normalLps: readonly number[] }; readonly apDepthMm: number; readonly widthMm: number }): PlateauBelow | null {
+export function measureEndplateAbove(
+  sample: (x: number, y: number, z: number) => number,
+  lower: { readonly superiorEndplate: { readonly pointLps: readonly number[]; readonly normalLps: readonly number[] }; readonly apDepthMm: number; readonly widthMm: number },
+  slices?: SliceGrid,
+): PlateauBelow | null {
   const m = lower.superiorEndplate.normalLps;
-  return measureAcrossDisc(sample, lower.superiorEndplate.pointLps, [-m[0]!, -m[1]!, -m[2]!], lower.apDepthMm, lower.widthMm, true);
+  return measureAcrossDisc(sample, lower.superiorEndplate.pointLps, [-m[0]!, -m[1]!, -m[2]!], lower.apDepthMm, lower.widthMm, true, slices);
 }
 
 /** Rays from the plane (point o, unit normal nAway pointing away from the disc) walk across the disc along −nAway. */
@@ -175,6 +216,7 @@ function measureAcrossDisc(
   ap: number,
   widthMm: number,
   flipNormal: boolean,
+  slices?: SliceGrid,
 ): PlateauBelow | null {
   const n = unit(nAway);
   if (!n) return null;
@@ -237,16 +279,43 @@ function measureAcrossDisc(
     if (Math.abs(mid.ds[i]! - (run.intercept + run.slope * mid.vs[i]!)) <= INLIER_MM) pts.push([0, mid.vs[i]!, mid.ds[i]!]);
   }
   const side = 0.25 * Math.max(widthMm, ap);
-  for (const u of [-side, side]) {
-    const r = row(u);
+  // Each row's edges near the run's line (within 2.5 mm: the stair-step of thick slices and the
+  // endplate's concavity), between the run's ends.
+  const rows: { u: number; vs: number[]; ds: number[] }[] = [];
+  for (const [u, r] of [[0, mid], [-side, row(-side)], [side, row(side)]] as const) {
+    const near = { u, vs: [] as number[], ds: [] as number[] };
     for (let i = 0; i < r.vs.length; i++) {
       const v = r.vs[i]!;
-      if (v < vPost || v > vAnt) continue;
-      if (Math.abs(r.ds[i]! - (run.intercept + run.slope * v)) <= 2.5) pts.push([u, v, r.ds[i]!]);
+      if (v < vPost || v > vAnt || Math.abs(r.ds[i]! - (run.intercept + run.slope * v)) > 2.5) continue;
+      near.vs.push(v);
+      near.ds.push(r.ds[i]!);
+      if (u !== 0) pts.push([u, v, r.ds[i]!]);
     }
+    rows.push(near);
   }
-  const plane = fitDepthPlane(pts);
+  let plane = fitDepthPlane(pts);
   if (!plane) return null;
+  // Refit away from the rims, with the slice grid's stair-step (see the header).
+  const inner: [number, number, number][] = [];
+  for (const r of rows) {
+    if (r.vs.length === 0) continue;
+    const lo = r.vs[0]! + RIM_MARGIN_MM;
+    const hi = r.vs[r.vs.length - 1]! - RIM_MARGIN_MM;
+    for (let i = 0; i < r.vs.length; i++) if (r.vs[i]! >= lo && r.vs[i]! <= hi) inner.push([r.u, r.vs[i]!, r.ds[i]!]);
+  }
+  const midInner = inner.filter((p) => p[0] === 0);
+  if (midInner.length >= 2 && midInner[midInner.length - 1]![1] - midInner[0]![1] >= 0.35 * ap) {
+    // Position along the slice axis of the surface point (u, v, d): o + u l + v a − d n.
+    const grid = slices && slices.spacingMm > 0 ? slices : null;
+    const k = grid ? grid.axisLps : null;
+    const phaseAt = grid && k
+      ? (u: number, v: number, d: number): number => {
+          const q = [o[0]! + u * l[0] + v * a[0] - d * n[0] - grid.originLps[0]!, o[1]! + u * l[1] + v * a[1] - d * n[1] - grid.originLps[1]!, o[2]! + u * l[2] + v * a[2] - d * n[2] - grid.originLps[2]!];
+          return (2 * Math.PI * (q[0]! * k[0]! + q[1]! * k[1]! + q[2]! * k[2]!)) / grid.spacingMm;
+        }
+      : undefined;
+    plane = fitInnerPlane(inner, phaseAt) ?? plane;
+  }
   // Surface point at (u, v): o + u l + v a − d n; normal ∝ n + c1 l + c2 a (cranial).
   const at = (u: number, v: number): [number, number, number] => {
     const d = plane.c0 + plane.c1 * u + plane.c2 * v;
@@ -346,6 +415,126 @@ export function posteriorInferiorCornerOf(sample: (x: number, y: number, z: numb
   return null;
 }
 
+/**
+ * The refit of the plane on the rows' inner edges: d = c0 + c1 u + c2 v, where the mid-sagittal
+ * row alone gives the AP slope c2 (the line a lateral view draws between the rim corners) and the
+ * side rows, each side with the same AP offset and slope of their own, give the coronal tilt c1 by
+ * their difference: the body's wall curves back from the mid-sagittal rims (kidney-shaped section),
+ * so the side rows end nearer its centre and their ends carry the wall over a longer stretch (their
+ * slope was 3° off the rim line at the phantom's T4, the mid row's under 1°). Null without three
+ * points in each side row: the rim-trimmed mid row alone is no better than the first fit (on a
+ * small rotated thoracic body its ends still meet the wall obliquely). Once trimmed of points beyond 3 robust SDs (at least 1 mm). With `phaseAt`
+ * (the slice-grid phase of a surface point, radians) and a mid row spanning MIN_HARMONIC_PERIODS
+ * slice spacings, a harmonic of the phase is added, s sin φ + c cos φ, φ taken on the previous fit's
+ * surface (3 rounds), s and c ridge-shrunk (HARMONIC_RIDGE_PER_POINT). The rms is the plane's own,
+ * the side rows' offset and the harmonic removed.
+ */
+function fitInnerPlane(
+  points: readonly [number, number, number][],
+  phaseAt?: (u: number, v: number, d: number) => number,
+): { c0: number; c1: number; c2: number; rms: number } | null {
+  const left = points.filter((p) => p[0] < 0).length;
+  const right = points.filter((p) => p[0] > 0).length;
+  if (left < 3 || right < 3) return null;
+  let pts = points;
+  // Columns: 1, v, u, side, side·v, then sin φ, cos φ.
+  const columns = (u: number, v: number, phase: number | null, out: number[]): void => {
+    out.length = 0;
+    out.push(1, v, u, u === 0 ? 0 : 1, u === 0 ? 0 : v);
+    if (phase !== null) out.push(Math.sin(phase), Math.cos(phase));
+  };
+  type Fit = { coef: Float64Array; surface: (u: number, v: number) => number };
+  const solve = (at: readonly [number, number, number][], phaseOf: ((u: number, v: number) => number) | null): Fit | null => {
+    const row: number[] = [];
+    columns(0, 0, phaseOf ? 0 : null, row);
+    const m = row.length;
+    const ata = new Float64Array(m * m);
+    const atb = new Float64Array(m);
+    for (const [u, v, d] of at) {
+      columns(u, v, phaseOf ? phaseOf(u, v) : null, row);
+      for (let i = 0; i < m; i++) {
+        atb[i] = atb[i]! + row[i]! * d;
+        for (let j = 0; j < m; j++) ata[m * i + j] = ata[m * i + j]! + row[i]! * row[j]!;
+      }
+    }
+    if (phaseOf) for (const i of [m - 2, m - 1]) ata[m * i + i] = ata[m * i + i]! + HARMONIC_RIDGE_PER_POINT * at.length;
+    const coef = solveLinear(ata, atb, m);
+    if (!coef) return null;
+    return { coef, surface: (u, v) => coef[0]! + coef[1]! * v + coef[2]! * u };
+  };
+  const residual = (f: Fit, phaseOf: ((u: number, v: number) => number) | null, [u, v, d]: readonly number[]): number => {
+    const row: number[] = [];
+    columns(u!, v!, phaseOf ? phaseOf(u!, v!) : null, row);
+    let x = 0;
+    for (let i = 0; i < row.length; i++) x += row[i]! * f.coef[i]!;
+    return d! - x;
+  };
+  if (pts.length < 6) return null;
+  let fit = solve(pts, null);
+  if (!fit) return null;
+  let phaseOf: ((u: number, v: number) => number) | null = null;
+  {
+    const res = pts.map((p) => Math.abs(residual(fit!, null, p)));
+    const sorted = [...res].sort((x, y) => x - y);
+    const limit = Math.max(1, 3 * 1.4826 * sorted[sorted.length >> 1]!);
+    pts = pts.filter((_, i) => res[i]! <= limit);
+    if (pts.length < 6) return null;
+    fit = solve(pts, null);
+    if (!fit) return null;
+  }
+  if (phaseAt) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const [u, v] of pts) {
+      if (u !== 0) continue;
+      const f = phaseAt(u, v, fit.surface(u, v));
+      lo = Math.min(lo, f);
+      hi = Math.max(hi, f);
+    }
+    for (let round = 0; hi - lo >= MIN_HARMONIC_PERIODS * 2 * Math.PI && round < 3; round++) {
+      const surface = fit.surface;
+      const next = (u: number, v: number): number => phaseAt(u, v, surface(u, v));
+      const f = solve(pts, next);
+      if (!f) break;
+      fit = f;
+      phaseOf = next;
+    }
+  }
+  let ss = 0;
+  for (const p of pts) {
+    // The plane's own residual: the side rows' offset and slope and the harmonic are not the plane's misfit.
+    const r = residual(fit, phaseOf, p);
+    ss += r * r;
+  }
+  return { c0: fit.coef[0]!, c1: fit.coef[2]!, c2: fit.coef[1]!, rms: Math.sqrt(ss / pts.length) };
+}
+
+/** Gaussian elimination with partial pivoting of the n×n system m x = b (row-major); null when singular. */
+function solveLinear(m: Float64Array, b: Float64Array, n: number): Float64Array | null {
+  const q = Float64Array.from(m);
+  const x = Float64Array.from(b);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(q[r * n + c]!) > Math.abs(q[p * n + c]!)) p = r;
+    if (Math.abs(q[p * n + c]!) < 1e-9) return null;
+    if (p !== c) {
+      for (let j = 0; j < n; j++) [q[c * n + j], q[p * n + j]] = [q[p * n + j]!, q[c * n + j]!];
+      [x[c], x[p]] = [x[p]!, x[c]!];
+    }
+    for (let r = c + 1; r < n; r++) {
+      const f = q[r * n + c]! / q[c * n + c]!;
+      for (let j = c; j < n; j++) q[r * n + j] = q[r * n + j]! - f * q[c * n + j]!;
+      x[r] = x[r]! - f * x[c]!;
+    }
+  }
+  for (let c = n - 1; c >= 0; c--) {
+    let s = x[c]!;
+    for (let j = c + 1; j < n; j++) s -= q[c * n + j]! * x[j]!;
+    x[c] = s / q[c * n + c]!;
+  }
+  return x;
+}
+
 /** Least-squares plane d = c0 + c1 u + c2 v, once trimmed of points beyond 3 robust SDs (at least 1 mm). */
 function fitDepthPlane(points: readonly [number, number, number][]): { c0: number; c1: number; c2: number; rms: number } | null {
   let pts = points;
@@ -413,11 +602,12 @@ interface ColumnVertebra extends UpperBodyForPlateau {
 export function withSacralPlateau<V extends ColumnVertebra & { superiorEndplate: unknown; posteriorSuperiorCornerLps: unknown }>(
   vertebrae: readonly V[],
   sample: (x: number, y: number, z: number) => number,
+  slices?: SliceGrid,
 ): { vertebrae: V[]; sacralPlateau: SacralPlateau | null } {
   const s = vertebrae.findIndex((v) => v.isSacral);
   const upper = s > 0 ? vertebrae[s - 1]! : null;
   if (!upper || upper.isSacral || upper.truncated || upper.inferiorEndplate.rmsResidualMm > 1.5) return { vertebrae: [...vertebrae], sacralPlateau: null };
-  const p = measurePlateauBelow(sample, upper);
+  const p = measurePlateauBelow(sample, upper, slices);
   if (!p) return { vertebrae: [...vertebrae], sacralPlateau: null };
   const upperCorner = posteriorInferiorCornerOf(sample, upper);
   const r1 = (x: number): number => Math.round(x * 10) / 10;

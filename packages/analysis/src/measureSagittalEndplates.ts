@@ -2,7 +2,8 @@
  * The endplates that define the sagittal angles (thoracic kyphosis T4 superior – T12 inferior,
  * lumbar lordosis L1 superior – S1 superior; SRS definitions), measured a second way: across the
  * disc from the neighbouring body, as the mid-sagittal rim-to-rim line of the endplate
- * (measurePlateauBelow.ts), which is how the angle is drawn on a lateral view. The per-body plane
+ * (measurePlateauBelow.ts, given the volume's slice grid so that the stair-step of thick slices
+ * is removed from it), which is how the angle is drawn on a lateral view. The per-body plane
  * fit samples only the central 60 % of the endplate, where rib heads (thoracic) and the blur of
  * thick slices tilt it; the direct line is used when it agrees with the fit within 6° (a larger
  * disagreement means the rays crossed into another structure), or alone when the fit is poor.
@@ -15,7 +16,7 @@
  * a normal (the body's plane fit is then used).
  */
 import { measureMidSagittalAxis, type MidSagittalAxis } from './measureMidSagittalAxis.js';
-import { measureEndplateAbove, measurePlateauBelow } from './measurePlateauBelow.js';
+import { measureEndplateAbove, measurePlateauBelow, type SliceGrid } from './measurePlateauBelow.js';
 import type { VertebraResult } from './SpineAnalysisResult.js';
 
 export interface SagittalEndplate {
@@ -42,18 +43,23 @@ const MIN_RUN_OF_DEPTH = 0.75;
 /** Coronal tilt of the endplate (its normal out of the patient's sagittal plane) from which its AP line depends on the axis. */
 const MIN_CORONAL_TILT_DEG = 2;
 
-/** `axisOf`: the vertebra's mid-sagittal axis (default: searched here; analyzeSpineCt shares one cache with measureTiltAxes). */
+/**
+ * `axisOf`: the vertebra's mid-sagittal axis (default: searched here; analyzeSpineCt shares one
+ * cache with measureTiltAxes). `slices`: the sampled volume's slice grid, whose stair-step the
+ * across-disc fit removes (measurePlateauBelow.ts).
+ */
 export function measureSagittalEndplates(
   vertebrae: readonly VertebraResult[],
   sample: (x: number, y: number, z: number) => number,
   axisOf: (v: VertebraResult) => MidSagittalAxis | null = (v) => measureMidSagittalAxis(sample, v),
+  slices?: SliceGrid,
 ): SagittalEndplate[] {
   const out: SagittalEndplate[] = [];
   for (const { label, which } of TARGETS) {
     const i = vertebrae.findIndex((v) => v.label === label);
     if (i < 0) continue;
     const v = vertebrae[i]!;
-    const direct = acrossDisc(v, which, which === 'superior' ? vertebrae[i - 1] : vertebrae[i + 1], sample);
+    const direct = acrossDisc(v, which, which === 'superior' ? vertebrae[i - 1] : vertebrae[i + 1], sample, slices);
     // The AP line of an endplate without coronal tilt has the same sagittal slope along any AP
     // axis (−n_y / n_z); below MIN_CORONAL_TILT_DEG a 10° error of axis changes it < 0.4°, and no
     // axis is searched. A body cut by the field of view has no reliable centroid or sections.
@@ -73,9 +79,10 @@ function acrossDisc(
   which: 'superior' | 'inferior',
   neighbour: VertebraResult | undefined,
   sample: (x: number, y: number, z: number) => number,
+  slices: SliceGrid | undefined,
 ): Pick<SagittalEndplate, 'normalLps' | 'pointLps' | 'anteriorCornerLps' | 'posteriorCornerLps'> | null {
   if (!neighbour || neighbour.isSacral || v.isSacral) return null;
-  const direct = which === 'superior' ? measurePlateauBelow(sample, neighbour) : measureEndplateAbove(sample, neighbour);
+  const direct = which === 'superior' ? measurePlateauBelow(sample, neighbour, slices) : measureEndplateAbove(sample, neighbour, slices);
   if (!direct || direct.rmsResidualMm > MAX_FIT_RMS_MM) return null;
   // Only a rim-to-rim line: a run shorter than 75 % of the body's depth saw part of the endplate.
   if (direct.apLengthMm < MIN_RUN_OF_DEPTH * v.apDepthMm) return null;
