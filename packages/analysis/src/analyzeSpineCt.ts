@@ -10,7 +10,7 @@
  * 'no-spine' with a reason, never invented labels.
  */
 import { axisDirection, lpsToVoxel, type Vec3, type Volume } from '@vertebra/geometry';
-import { buildSpineAxis } from './buildSpineAxis.js';
+import { buildSpineAxis, type SpineAxis } from './buildSpineAxis.js';
 import { computeSpineMeasurements } from './computeSpineMeasurements.js';
 import { createGridSampler } from './createGridSampler.js';
 import { createLpsSampler } from './createLpsSampler.js';
@@ -131,6 +131,30 @@ function bendsAnteriorlyAtCranialEnd(trace: CanalTrace): boolean {
   return anteriorMm > lateralMm;
 }
 
+/** Cosine of the steepest axis tilt (45° off z) for which the imaged slab beyond an axis end is counted. */
+const MIN_END_TZ = Math.SQRT1_2;
+
+/**
+ * Imaged length (mm along the body axis) beyond its cranial and caudal end samples. Where an axis end
+ * lies on the working grid's first or last plane next to the image's first or last slice (the field
+ * of view ends there, not the canal trace), the image still covers the rest of that slice's slab:
+ * up to half the slice spacing beyond the slice centre (a reconstructed slice images its whole
+ * thickness, ≥ the spacing for contiguous or overlapping slices). Converted to arc length by the
+ * axis's tilt against z; 0 at an end the trace stopped short of the image edge or at a steep end.
+ */
+function axisViewMargins(axis: SpineAxis, volume: Volume, gridSpacingMm: number): [number, number] {
+  const { min, max } = lpsBounds(volume);
+  const half = sliceSpacingMm(volume) / 2;
+  const margin = (m: number, edgeZ: number, dir: 1 | -1): number => {
+    const z = axis.points[3 * m + 2]!;
+    const tz = Math.abs(axis.tangents[3 * m + 2]!);
+    const gap = dir * (edgeZ - z);
+    if (gap < -0.5 || gap > gridSpacingMm || tz < MIN_END_TZ) return 0;
+    return (Math.max(0, gap) + half) / tz;
+  };
+  return [margin(0, max[2], 1), margin(axis.length - 1, min[2], -1)];
+}
+
 function noSpineResult(reason: string, timingsMs: SpineAnalysisResult['timingsMs']): SpineAnalysisResult {
   return {
     status: 'no-spine',
@@ -230,7 +254,7 @@ function runAnalysis(volume: Volume, options: AnalyzeSpineCtOptions): SpineAnaly
   // every body is cut by the field of view (no posterior wall: no Genant heights, no slip).
   const cutByView = trace.canalOutOfView === true;
   const discs = findDiscSpaces(axis, { canalOutOfView: cutByView });
-  const segments = segmentBetweenDiscs(axis, discs);
+  const segments = segmentBetweenDiscs(axis, discs, { viewBeyondEndsMm: axisViewMargins(axis, volume, grid.spacingMm) });
   if (segments.length === 0) return noSpine('spinal canal found but no intervertebral disc spaces separate vertebral bodies');
 
   const bodies: MeasuredBody[] = [];

@@ -15,7 +15,8 @@
  * them (findEndplateBands); with the canal out of view (bodies cut by the field of view) the bands
  * alone give the discs.
  * Segments between consecutive discs are vertebral bodies; the open segments at the ends are
- * kept as partial (truncated) bodies when they hold enough bone.
+ * kept as partial (truncated) bodies when they hold enough bone over at least 12 mm in view (to the
+ * edge of the imaged slab, half a slice beyond the last sample centre).
  */
 import type { SpineAxis } from './buildSpineAxis.js';
 
@@ -333,8 +334,21 @@ function thinDiscNotch(p: Float64Array, m: number): number | null {
   return depth >= THIN_NOTCH_DEPTH ? depth : null;
 }
 
-export function segmentBetweenDiscs(axis: SpineAxis, discs: readonly number[]): AxisSegment[] {
+/** Least length (mm along the axis, from the disc to the edge of the imaged volume) of an open end segment kept as a cut body. */
+const MIN_CUT_BODY_MM = 12;
+
+export interface SegmentBetweenDiscsOptions {
+  /**
+   * Imaged length (mm along the axis) beyond the axis's cranial and caudal end samples: where the
+   * axis reaches the first or last slice, that slice still images the half of its slab beyond its
+   * centre (axisViewMargins in analyzeSpineCt.ts). Default none.
+   */
+  readonly viewBeyondEndsMm?: readonly [number, number];
+}
+
+export function segmentBetweenDiscs(axis: SpineAxis, discs: readonly number[], options: SegmentBetweenDiscsOptions = {}): AxisSegment[] {
   const segments: AxisSegment[] = [];
+  const [beyondCranial, beyondCaudal] = options.viewBeyondEndsMm ?? [0, 0];
   const bodyMean = (a: number, b: number): number => {
     let s = 0;
     let c = 0;
@@ -372,8 +386,15 @@ export function segmentBetweenDiscs(axis: SpineAxis, discs: readonly number[]): 
     }
     return around - bestVal >= 0.05 ? best : -1;
   };
+  // An open end segment is a body cut by the field of view when at least MIN_CUT_BODY_MM of it,
+  // from the disc to the edge of the imaged volume, is in view (the limit as before: about half a
+  // lumbar body, 24–28 mm tall; Panjabi 1992). Its length runs to the edge of the image, not to the
+  // last sample centre, so the decision does not depend on the slice thickness: a CT slice images
+  // its whole slab (thickness ≈ spacing), so the first and last slices see half a slice beyond
+  // their centres (3 mm slices: 1.5 mm of the body, which a slice-averaged edge slice shows as
+  // partial volume).
   const first = discs[0]!;
-  if (first >= 12 && bodyMean(0, first) >= 0.2) {
+  if (first + beyondCranial >= MIN_CUT_BODY_MM && bodyMean(0, first) >= 0.2) {
     if (first > 1.5 * pitch) {
       const cut = weakMinimum(first, -1);
       const upper = cut >= 0 ? cut : Math.max(0, first - pitch);
@@ -387,7 +408,7 @@ export function segmentBetweenDiscs(axis: SpineAxis, discs: readonly number[]): 
   }
   const lastDisc = discs[discs.length - 1]!;
   const end = axis.length - 1;
-  if (end - lastDisc >= 12 && bodyMean(lastDisc, end) >= 0.2) {
+  if (end - lastDisc + beyondCaudal >= MIN_CUT_BODY_MM && bodyMean(lastDisc, end) >= 0.2) {
     if (end - lastDisc > 1.5 * pitch) {
       const cut = weakMinimum(lastDisc, 1);
       const lower = cut >= 0 ? cut : Math.min(end, lastDisc + pitch);

@@ -250,3 +250,52 @@ describe('analyzeSpineCt with the canal out of view', () => {
     expect(result.vertebrae).toEqual([]);
   });
 });
+
+/**
+ * A 1 mm-z volume averaged into `thickMm` slices (each slice the mean over its slab, as a CT
+ * reconstructs it), the top slab's upper edge at z = zEdge: the field of view's cranial edge.
+ */
+function slabAveraged(v: Volume<Int16Array>, thickMm: number, zEdge: number): Volume<Int16Array> {
+  const [nx, ny] = v.dimensions;
+  const plane = nx * ny;
+  const kTop = Math.round(zEdge - 0.5 - v.originLps[2]); // the last 1 mm plane below the edge
+  const count = Math.floor((kTop + 1) / thickMm);
+  const data = new Int16Array(plane * count);
+  for (let s = 0; s < count; s++) {
+    const kHi = kTop - (count - 1 - s) * thickMm;
+    for (let n = 0; n < plane; n++) {
+      let sum = 0;
+      for (let d = 0; d < thickMm; d++) sum += v.data[(kHi - d) * plane + n]!;
+      data[s * plane + n] = Math.round(sum / thickMm);
+    }
+  }
+  const firstCentreZ = v.originLps[2] + kTop - (count - 1) * thickMm - (thickMm - 1) / 2;
+  return { ...v, dimensions: [nx, ny, count], spacingMm: [v.spacingMm[0], v.spacingMm[1], thickMm], originLps: [v.originLps[0], v.originLps[1], firstCentreZ], data };
+}
+
+describe('analyzeSpineCt with a body cut by the top of a slice-averaged field of view', () => {
+  // T11–S1 in 1.5 mm pixels and 3 mm slices; T12 (24.2 mm tall, 6 mm disc below) cut by the top
+  // edge of the field of view `inViewMm` above its disc with L1.
+  const syn = buildSyntheticSpine({ levels: ['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1'], spacingMm: [1.5, 1.5, 1], seed: 5 });
+  const t12 = syn.truth.find((t) => t.label === 'T12')!;
+  const inferiorEndplateZ = t12.centroidLps[2] - t12.heightsMm.middle / 2;
+  const discZ = inferiorEndplateZ - 3;
+
+  it('reports the cut T12 when 12 mm of it lie in view up to the top slice slab\'s edge (its centre 1.5 mm lower)', () => {
+    const result = analyzeSpineCt(slabAveraged(syn.volume, 3, discZ + 12));
+    expect(result.status).toBe('ok');
+    const top = result.vertebrae[0]!;
+    expect(top.label).toBe('T12');
+    expect(top.truncated).toBe(true);
+    expect(top.heightsMm.middle).toBeNull();
+    // On the centroid of T12's part in view (from its inferior endplate to the edge).
+    const inViewZ = (inferiorEndplateZ + discZ + 12) / 2;
+    expect(Math.hypot(top.centroidLps[0] - t12.centroidLps[0], top.centroidLps[1] - t12.centroidLps[1], top.centroidLps[2] - inViewZ)).toBeLessThan(3);
+    expect(result.vertebrae.map((v) => v.label)).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+  });
+
+  it('invents no body from a 9 mm sliver of T12 above its disc', () => {
+    const result = analyzeSpineCt(slabAveraged(syn.volume, 3, discZ + 9));
+    expect(result.vertebrae.map((v) => v.label)).toEqual(['L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+  });
+});

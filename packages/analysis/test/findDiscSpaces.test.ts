@@ -9,7 +9,7 @@
  * the dip as at it, taken for a disc (fracture-wedge-g3 in 3 mm-averaged slices).
  */
 import { describe, expect, it } from 'vitest';
-import { findDiscSpaces } from '../src/findDiscSpaces.js';
+import { findDiscSpaces, segmentBetweenDiscs } from '../src/findDiscSpaces.js';
 import { syntheticSpineAxis } from './support/syntheticSpineAxis.js';
 
 /** Bodies (interior 0.8, 2 mm endplates 0.95, ring 1) with 5 mm discs (0.15, ring 0) centred at `discs`. */
@@ -89,5 +89,22 @@ describe('findDiscSpaces', () => {
     // A 50 mm segment of uniform bone (a fused block): no minimum, no ring opening, no split.
     expect(findDiscSpaces(syntheticSpineAxis(profile, ring))).toEqual(truth);
   });
-});
 
+  it('keeps a body cut by the first slice when 12 mm of it are in view up to the edge of that slice\'s slab', () => {
+    // Axis from the centre of the first (3 mm) slice: the cut body's disc 11 mm below it, so the
+    // body is in view over 11 mm to the slice centre and 12.5 mm to the slab's edge.
+    const truth = [11, 36, 61, 86, 111];
+    const { profile, ring } = column(125, truth);
+    const axis = syntheticSpineAxis(profile, ring);
+    const discs = findDiscSpaces(axis);
+    expect(discs).toEqual(truth);
+    const cut = segmentBetweenDiscs(axis, discs, { viewBeyondEndsMm: [1.5, 0] })[0]!;
+    expect(cut).toMatchObject({ upper: 0, lower: 11, complete: false });
+    // Counted to the slice centre only, 11 mm < 12 mm: not a body.
+    expect(segmentBetweenDiscs(axis, discs)[0]).toMatchObject({ upper: 11, lower: 36, complete: true });
+    // Half a slice does not make a body of a sliver: 8 mm + 1.5 mm stay below 12 mm.
+    const sliver = column(125, [8, 33, 58, 83, 108]);
+    const sliverAxis = syntheticSpineAxis(sliver.profile, sliver.ring);
+    expect(segmentBetweenDiscs(sliverAxis, findDiscSpaces(sliverAxis), { viewBeyondEndsMm: [1.5, 0] })[0]).toMatchObject({ upper: 8, complete: true });
+  });
+});
