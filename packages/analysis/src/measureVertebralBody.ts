@@ -89,6 +89,12 @@ const LINE_PLANE_TOL_MM = 2.5;
 const WALL_INSET_MM = 4.5;
 /** A run of bone this short (mm) where a wall walk starts, followed by no bone, is not a wall. */
 const START_RUN_MM = 2;
+/**
+ * RMS residual given to the plane that stands in for an endplate beyond the field of view (no
+ * surface points to fit): far above every fit limit (1.5–2 mm), so that no angle, height or
+ * overlay takes it for an endplate.
+ */
+export const NOT_FITTED_RMS_MM = 1000;
 /** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
 const METAL_HU = 1300;
 /**
@@ -277,6 +283,15 @@ export function measureVertebralBody(
   sampleEndplates();
   let supPlane = fitPlane(supPts);
   let infPlane = fitPlane(infPts);
+  // A body cut by the field of view whose open-side endplate lies beyond the view has no edge on
+  // that side (the walk stops at the volume's edge): the view's cut, parallel to the closed
+  // endplate at the segment's end, stands in for it, marked as not fitted (NOT_FITTED_RMS_MM), and
+  // the body is clipped by the view there (below). Without it such a body was dropped whenever no
+  // stray edge happened to stand in (synthetic spine in 3 mm slices: T12 with 13, 16, 20 or 22 mm
+  // of it in view was lost, with 12, 14, 15, 17 or 18 mm found).
+  const openBeyondView = (openUp && !supPlane && infPlane !== null) || (openDown && !infPlane && supPlane !== null);
+  if (openUp && !supPlane && infPlane) supPlane = { c0: hU, c1: infPlane.c1, c2: infPlane.c2, rms: NOT_FITTED_RMS_MM };
+  if (openDown && !infPlane && supPlane) infPlane = { c0: hL, c1: supPlane.c1, c2: supPlane.c2, rms: NOT_FITTED_RMS_MM };
   if (!supPlane || !infPlane) return null;
   // Heights are measured perpendicular to the endplates (Genant 1993; McCloskey 1993): where the
   // frame from the disc centres leans against the body (bent axis at the lumbosacral or
@@ -381,7 +396,7 @@ export function measureVertebralBody(
   // field of view instead: VerSe's centroid is that of the vertebra's mask in the image
   // (Sekuboyina A et al., Med Image Anal 2021;73:102166; Löffler M et al., Radiol Artif Intell
   // 2020;2:e190138), for a cut body the part in view.
-  const openTrusted = segment.complete || Math.max(heights.anterior, heights.middle, heights.posterior) >= halfDepth;
+  const openTrusted = segment.complete || (!openBeyondView && Math.max(heights.anterior, heights.middle, heights.posterior) >= halfDepth);
   const clipOpenByView = !openTrusted;
 
   // Star-shaped sections between the planes → volume, centroid. Sections are taken from the closed

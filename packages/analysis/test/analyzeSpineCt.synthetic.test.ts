@@ -294,6 +294,19 @@ describe('analyzeSpineCt with a body cut by the top of a slice-averaged field of
     expect(result.vertebrae.map((v) => v.label)).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
   });
 
+  it('reports the cut T12 when its superior endplate and every stray edge lie beyond the view (13 and 16 mm in view)', () => {
+    // No endplate edge is found on the open side: the view's cut stands in for it, not fitted.
+    for (const inViewMm of [13, 16]) {
+      const result = analyzeSpineCt(slabAveraged(syn.volume, 3, discZ + inViewMm));
+      expect(result.vertebrae.map((v) => v.label)).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+      const top = result.vertebrae[0]!;
+      expect(top.truncated).toBe(true);
+      expect(top.heightsMm.middle).toBeNull();
+      const inViewZ = (inferiorEndplateZ + discZ + inViewMm) / 2;
+      expect(Math.hypot(top.centroidLps[0] - t12.centroidLps[0], top.centroidLps[1] - t12.centroidLps[1], top.centroidLps[2] - inViewZ)).toBeLessThan(3);
+    }
+  });
+
   it('invents no body from a 9 mm sliver of T12 above its disc', () => {
     const result = analyzeSpineCt(slabAveraged(syn.volume, 3, discZ + 9));
     expect(result.vertebrae.map((v) => v.label)).toEqual(['L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
