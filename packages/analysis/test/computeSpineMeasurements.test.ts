@@ -126,12 +126,14 @@ describe('measurePlateauBelow', () => {
  * each slice the mean of the object over its thickness) centred at offsetMm + k·spacingMm, and
  * interpolated linearly between slice centres, as a trilinear sampler of the volume does. Both
  * endplates carry a 1 mm cortex (1000 HU) over cancellous bone (200 HU); disc 80 HU, around 40 HU.
+ * `concavityMm`: the plateau dips this much at its centre (a paraboloid, zero at the rims, as the
+ * phantom's endplates), so its rim-to-rim line keeps the slope.
  */
-function thickSlices(slopeDeg: number, spacingMm: number, offsetMm: number): (x: number, y: number, z: number) => number {
+function thickSlices(slopeDeg: number, spacingMm: number, offsetMm: number, concavityMm = 0): (x: number, y: number, z: number) => number {
   const t = Math.tan(slopeDeg * DEG);
   const layers = (x: number, y: number): [number, number, number][] => {
     if (Math.abs(x) > 25 || Math.abs(y) > 18) return [];
-    const top = -5 + t * y;
+    const top = -5 + t * y - concavityMm * Math.max(0, 1 - (x / 25) ** 2 - (y / 18) ** 2);
     return [[top - 30, top - 1, 200], [top - 1, top, 1000], [top, 10, 80], [10, 11, 1000], [11, 35, 200]];
   };
   const slice = (x: number, y: number, zc: number): number => {
@@ -170,6 +172,23 @@ describe('measurePlateauBelow on thick slices', () => {
         expect(Math.abs(p.normalLps[0])).toBeLessThan(0.01);
       }
       expect(worst).toBeLessThan(0.3);
+    }
+  });
+
+  it('takes the stair-step\'s phase on the concave endplate, not on its rim-to-rim plane', () => {
+    // A 0.8 mm dip at the centre (the phantom's) moves the surface a quarter of a 3 mm slice off
+    // the rim-to-rim plane: the slice phase taken on that plane misplaces the steps, and the fitted
+    // harmonic tilts the line by up to 0.5° here. With the concavity in the fit, within 0.4°.
+    const upper = { inferiorEndplate: { pointLps: [0, 0, 10], normalLps: [0, 0, 1] }, apDepthMm: 36, widthMm: 50 };
+    for (const slope of [22, 26, 30]) {
+      let worst = 0;
+      for (let offset = 0; offset < 3; offset += 0.25) {
+        const slices = { originLps: [0, 0, offset], axisLps: [0, 0, 1], spacingMm: 3 };
+        const p = measurePlateauBelow(thickSlices(slope, 3, offset, 0.8), upper, slices)!;
+        expect(p).not.toBeNull();
+        worst = Math.max(worst, Math.abs(sagittalDeg(p.normalLps) - slope));
+      }
+      expect(worst).toBeLessThan(0.4);
     }
   });
 });
