@@ -289,9 +289,14 @@ export function measureVertebralBody(
   // the body is clipped by the view there (below). Without it such a body was dropped whenever no
   // stray edge happened to stand in (synthetic spine in 3 mm slices: T12 with 13, 16, 20 or 22 mm
   // of it in view was lost, with 12, 14, 15, 17 or 18 mm found).
-  const openBeyondView = (openUp && !supPlane && infPlane !== null) || (openDown && !infPlane && supPlane !== null);
-  if (openUp && !supPlane && infPlane) supPlane = { c0: hU, c1: infPlane.c1, c2: infPlane.c2, rms: NOT_FITTED_RMS_MM };
-  if (openDown && !infPlane && supPlane) infPlane = { c0: hL, c1: supPlane.c1, c2: supPlane.c2, rms: NOT_FITTED_RMS_MM };
+  // Only where the walks' reach on the open side is outside the volume: an endplate not found
+  // within the view is no endplate beyond it.
+  const outOfView = (h: number): boolean => !(at(0, 0, h) === at(0, 0, h));
+  const upBeyondView = openUp && !supPlane && infPlane !== null && outOfView(discUp());
+  const downBeyondView = openDown && !infPlane && supPlane !== null && outOfView(discDown());
+  const openBeyondView = upBeyondView || downBeyondView;
+  if (upBeyondView && infPlane) supPlane = { c0: hU, c1: infPlane.c1, c2: infPlane.c2, rms: NOT_FITTED_RMS_MM };
+  if (downBeyondView && supPlane) infPlane = { c0: hL, c1: supPlane.c1, c2: supPlane.c2, rms: NOT_FITTED_RMS_MM };
   if (!supPlane || !infPlane) return null;
   // Heights are measured perpendicular to the endplates (Genant 1993; McCloskey 1993): where the
   // frame from the disc centres leans against the body (bent axis at the lumbosacral or
