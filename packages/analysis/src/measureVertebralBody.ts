@@ -2,7 +2,9 @@
  * Per-vertebra refinement in a local frame (t: body axis, a: anterior, l: left):
  * - endplate surface points where the profile along t leaves the endplate cortex towards the
  *   disc (80 % of the cortex-to-disc contrast; a trough that does not reach the disc is interior
- *   bone), fitted by least-squares planes with robust outlier rejection; the frame is turned once
+ *   bone), fitted by least-squares planes with robust outlier rejection (an outer lateral column
+ *   of lines that walked off the body onto a rib head or transverse process is taken out against a
+ *   Theil–Sen plane first, so that it cannot tilt the start); the frame is turned once
  *   onto the mean endplate normal when the disc-to-disc axis leans against the body;
  * - anterior / middle / posterior heights between the endplate edges at 70 % of the AP
  *   half-depth and at the centre (Genant 1993 measures these three heights), the outer two carried
@@ -15,6 +17,9 @@
  *   canal sees no cortex at its end; circular median) clipped by the endplate planes: volume and
  *   centroid (VerSe body centroid); a body cut by the field of view whose open-side endplate was
  *   not found is clipped by the view there (VerSe: the centroid of the part in view);
+ * - AP depth and posterior corners: the posterior wall walked on the line through the canal
+ *   lumen's centre, between the pedicles, not on the section's midline (which a rib head read as
+ *   a lateral wall moves); the corners are the wall line carried to the endplate planes;
  * - the vertebra's own posterior axis: body centroid → centre of the canal lumen at mid-body,
  *   perpendicular to the body axis (it turns with axial rotation);
  * - trabecular HU: mean in a central cylinder (radius 40 % of the half-depth, middle half of the
@@ -143,7 +148,7 @@ export function measureVertebralBody(
     return samplers.native.sample(p[0], p[1], p[2]) < FAT_PLANE_HU;
   };
   // Mid-section AP and lateral walls → body centre in the section, depth and width.
-  const edgeAlong = (du: number, dv: number, maxR: number, minR = 0): number => {
+  const edgeAlong = (du: number, dv: number, maxR: number, minR = 0, u0 = 0): number => {
     // Outermost bone before ≥ 5 mm of non-bone; max over a small band (±4 mm across, ±3 mm along t)
     // so a basivertebral foramen in the posterior wall does not hide the wall.
     // Starting at minR skips trabecular speckles inside an osteoporotic body. In such a body a
@@ -162,11 +167,11 @@ export function measureVertebralBody(
       let v = -Infinity;
       for (const off of [-4, 0, 4]) {
         for (const h of [-3, 0, 3]) {
-          const x = at(du * d - dv * off, dv * d + du * off, h);
+          const x = at(u0 + du * d - dv * off, dv * d + du * off, h);
           if (x > v) v = x;
         }
       }
-      const fat = fatAt(du * d, dv * d) && fatAt(du * d - 1.5 * dv, dv * d + 1.5 * du) && fatAt(du * d + 1.5 * dv, dv * d - 1.5 * du);
+      const fat = fatAt(u0 + du * d, dv * d) && fatAt(u0 + du * d - 1.5 * dv, dv * d + 1.5 * du) && fatAt(u0 + du * d + 1.5 * dv, dv * d - 1.5 * du);
       fatMm = fat ? fatMm + 0.5 : 0;
       if (v >= BONE_HU) {
         if (!(last === last) || d - last > 0.75) runStart = d;
@@ -186,7 +191,23 @@ export function measureVertebralBody(
   };
   const postReach = Math.max(6, canalDist - 3);
   const ant = edgeAlong(0, 1, 1.8 * r0 + 6, 0.55 * r0);
-  let post = edgeAlong(0, -1, postReach, Math.min(0.55 * r0, 0.5 * postReach));
+  // The posterior wall is walked on the vertebra's mid-sagittal line, through the canal between
+  // its two pedicles (the canal is bounded by the posterior wall in front and the pedicles at the
+  // sides; Panjabi MM et al., Spine 1991;16:888–901), not on the grid's midline: the section may
+  // be centred off the body, where a lateral wall was read on a rib head at its costovertebral
+  // joint (T1–T10: the head articulates with the posterolateral body, its neck and the transverse
+  // process run on behind it), and the walk's band beside the midline then reaches a pedicle root,
+  // which continues the wall into the canal (scoliosis-right-thoracic phantom, 2026-11-27: T4 in a
+  // 30° lean centred 5 mm to the right, AP depth 25.9 mm for 22, its postero-superior corner 5 mm
+  // inside the canal — a false T3–T4 grade I slip). The line's offset is the centre of the canal
+  // lumen (lumenCentre) in the section; one more than half a half-depth off the grid's midline is
+  // not trusted (no lumen found there: the midline as before).
+  const midU = ((): number => {
+    const rel = [canalPt[0] - c0[0], canalPt[1] - c0[1], canalPt[2] - c0[2]];
+    const c = lumenCentre((u, v) => at(u, v, 0), dot3(rel, l), dot3(rel, a));
+    return c && Math.abs(c[0]) <= 0.5 * r0 ? c[0] : 0;
+  })();
+  let post = edgeAlong(0, -1, postReach, Math.min(0.55 * r0, 0.5 * postReach), midU);
   // The posterior wall borders the canal (the lumbar canal is 15–23 mm deep, Eisenstein S, J Bone
   // Joint Surg Br 1977;59:173–80: its front lies at most ~12 mm before its centre). A wall found
   // more than 14 mm before the canal centre leaves tissue between body and canal that is not
@@ -557,12 +578,19 @@ export function measureVertebralBody(
   // Only lumbar-sized bodies (half-depth ≥ 16 mm): in small, rotated thoracic bodies the
   // pedicle root continues the wall.
   const cornerReach = halfDepth >= 16 ? Math.max(postReach, 1.3 * halfDepth) : postReach;
+  // The corners' wall walk (below) runs on the canal line too (see midU), its offset the canal
+  // lumen's centre in the body's mid-level section of the final frame.
+  const canalU = ((): number => {
+    const rel = [canalPt[0] - c0[0], canalPt[1] - c0[1], canalPt[2] - c0[2]];
+    const c = lumenCentre((u, v) => at(u, v, (supC + infC) / 2), dot3(rel, l), dot3(rel, a));
+    return c && Math.abs(c[0]) <= 0.5 * halfDepth ? c[0] : 0;
+  })();
   const postEdgeAt = (h: number): number => {
     let last = Number.NaN;
     for (let d = 0; d <= cornerReach; d += 0.5) {
       let v = -Infinity;
       for (const off of [-4, 0, 4]) {
-        const x = at(off, -d, h);
+        const x = at(canalU + off, -d, h);
         if (x > v) v = x;
       }
       if (v >= BONE_HU) last = d;
@@ -592,8 +620,8 @@ export function measureVertebralBody(
     }
   }
   const wallAt = fitWallLine(wallH, wallV);
-  const posteriorSuperiorCorner = toW(c0, 0, -(wallAt ? wallAt(hSupPost) : postEdgeAt(hSupPost - 3)), hSupPost);
-  const posteriorInferiorCorner = toW(c0, 0, -(wallAt ? wallAt(hInfPost) : postEdgeAt(hInfPost + 3)), hInfPost);
+  const posteriorSuperiorCorner = toW(c0, canalU, -(wallAt ? wallAt(hSupPost) : postEdgeAt(hSupPost - 3)), hSupPost);
+  const posteriorInferiorCorner = toW(c0, canalU, -(wallAt ? wallAt(hInfPost) : postEdgeAt(hInfPost + 3)), hInfPost);
   const superior = planeWorld(supPlane);
   const inferior = planeWorld(infPlane);
   const axisW = norm3([superior.normal[0] + inferior.normal[0], superior.normal[1] + inferior.normal[1], superior.normal[2] + inferior.normal[2]]) ?? t;
@@ -848,11 +876,13 @@ function planeAt(p: Plane, u: number, v: number): number {
 }
 
 function fitPlane(points: number[][]): Plane | null {
-  let pts = points;
+  let pts = robustInliers(points);
   let plane: Plane | null = null;
   // Three passes, each dropping points farther from the plane than 1.5 mm or 3 robust standard
   // deviations (1.4826 × median absolute residual): a few lines that walked into a neighbouring
-  // segment must not tilt the plane.
+  // segment must not tilt the plane. The first pass starts without an outer lateral column that
+  // walked off the body (robustInliers): such a column tilts a least-squares start towards itself
+  // and stays within its limit.
   for (let pass = 0; pass < 3; pass++) {
     if (pts.length < 4) return plane;
     // Normal equations for h = c0 + c1 u + c2 v.
@@ -888,6 +918,60 @@ function fitPlane(points: number[][]): Plane | null {
     pts = pts.filter(([u, v, h]) => Math.abs(h! - (c0 + c1 * u! + c2 * v!)) <= limit);
   }
   return plane;
+}
+
+/**
+ * The points of a grid of endplate lines without those of its two outer lateral columns that lie
+ * beyond the rejection limit of fitPlane (1.5 mm or 3 robust standard deviations) of a Theil–Sen
+ * plane (Theil 1950; Sen PK, J Am Stat Assoc 1968;63:1379–89: slopes along u and v the medians of
+ * the slopes between points on one v and on one u line, the offset the median of the rest). Where
+ * the grid is centred off the body (one lateral wall read on a structure joined on beside it), its
+ * outer column on that side reaches past the body's rim, and its lines walk to what lies beside the
+ * body at the disc level: a rib head at the costovertebral joint (T1–T10), a cervical transverse
+ * or uncinate process; they end 3–9 mm off the endplate, and with their leverage tilt a least-squares
+ * start towards them by 3–8° and stay within its limit (scoliosis phantoms, 2026-11-27: C3, C5, C7,
+ * T1, T3, T4 endplates; C3–T4 Cobb 40.8° for 35.8°). The median slopes ignore such a column. Only
+ * an outer lateral column most of whose lines end off the plane is taken out: an anterior or
+ * posterior row, or a corner, off the plane is the rim of the endplate itself (its ring apophysis, a
+ * fused or bridged disc), left to the least-squares passes as before (transitional-sacralised-l5,
+ * 2026-11-27: L5's anterior row, 6 mm below the rest on its fused disc, is its endplate).
+ */
+function robustInliers(points: number[][]): number[][] {
+  if (points.length < 8) return points;
+  const su: number[] = [];
+  const sv: number[] = [];
+  let uMin = Infinity;
+  let uMax = -Infinity;
+  for (let i = 0; i < points.length; i++) {
+    const [ui, vi, hi] = points[i] as [number, number, number];
+    uMin = Math.min(uMin, ui);
+    uMax = Math.max(uMax, ui);
+    for (let j = i + 1; j < points.length; j++) {
+      const [uj, vj, hj] = points[j] as [number, number, number];
+      if (Math.abs(vi - vj) < 1e-6 && Math.abs(ui - uj) > 1e-6) su.push((hj - hi) / (uj - ui));
+      else if (Math.abs(ui - uj) < 1e-6 && Math.abs(vi - vj) > 1e-6) sv.push((hj - hi) / (vj - vi));
+    }
+  }
+  if (su.length < 3 || sv.length < 3) return points;
+  const c1 = median(su);
+  const c2 = median(sv);
+  const c0 = median(points.map(([u, v, h]) => h! - c1 * u! - c2 * v!));
+  const res = points.map(([u, v, h]) => Math.abs(h! - (c0 + c1 * u! + c2 * v!)));
+  const limit = Math.max(1.5, 3 * 1.4826 * median(res));
+  // An outer column whose lines mostly end off the plane walked off the body: its outliers go.
+  const off = (edge: number): boolean => {
+    const column = points.map(([u], k) => k).filter((k) => Math.abs(points[k]![0]! - edge) < 1e-6);
+    return 2 * column.filter((k) => res[k]! > limit).length >= column.length;
+  };
+  const drop = [uMin, uMax].filter(off);
+  const kept = points.filter(([u], k) => !(res[k]! > limit && drop.some((edge) => Math.abs(u! - edge) < 1e-6)));
+  return kept.length >= 4 ? kept : points;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function dot3(p: readonly number[], q: readonly number[]): number {
