@@ -135,7 +135,7 @@ function printPhantom(scores) {
   console.log('\nCobb curves per case (truth end vertebrae angle → measured; "false": a measured curve the truth does not have):');
   for (const s of scores) {
     if (s.cobbCurves.length === 0) continue;
-    const cell = (c) => (c.truthLevels === null ? `false ${c.gotLevels} ${f1(c.gotDeg)}` : `${c.truthLevels} ${f1(c.truthDeg)} → ${c.gotLevels ?? 'none'} ${f1(c.gotDeg)} (err ${f1(c.errorDeg)})`);
+    const cell = (c) => (c.truthLevels === null ? `false ${c.gotLevels} ${f1(c.gotDeg)}${c.truthBelowLimitDeg === undefined ? '' : ` (truth over the same levels ${f1(c.truthBelowLimitDeg)}, under the 5° limit: err ${f1(c.errorDeg)})`}` : `${c.truthLevels} ${f1(c.truthDeg)} → ${c.gotLevels ?? 'none'} ${f1(c.gotDeg)} (err ${f1(c.errorDeg)})`);
     console.log(`- ${s.caseId}: ${s.cobbCurves.map(cell).join('; ')}`);
   }
 

@@ -7,9 +7,11 @@
  * Grades are compared as sets of "LEVEL:grade" strings against the truth thresholds of
  * Genant 1993, Meyerding 1932, Verbiest/Ullrich (lumbar canal) and Pickhardt 2013 (L1 HU).
  * Every coronal curve of the truth in view is scored against the measured curve that shares the
- * most of its levels (scoreCobbCurves); a measured curve matching none is scored as a false one.
+ * most of its levels (scoreCobbCurves); a measured curve matching none is scored as a false one,
+ * its error the difference from the truth's angle over the same levels where the truth has that
+ * curve under the 5° reporting limit, else its whole angle.
  */
-import { findCobbAngles } from '@vertebra/phantom';
+import { coronalLineAngleDeg, findCobbAngles } from '@vertebra/phantom';
 
 const dist = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 const mean = (xs) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
@@ -71,9 +73,13 @@ const LEVEL_ORDER = ['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'T1', 'T2', 'T3',
  * unused measured curve sharing the most levels with it (at least two, i.e. one motion segment:
  * adjacent curves share their end vertebra and nothing else); ties by the smaller angle error.
  * Returns one row per truth curve (got 0 when none matches) then one per unmatched measured curve
- * (a false curve: truth 0), each { truthDeg, truthLevels, gotDeg, gotLevels, errorDeg }.
+ * (a false curve), each { truthDeg, truthLevels, gotDeg, gotLevels, errorDeg }. A false curve's
+ * error is its angle, unless `truthAngleBetween(upperLevel, lowerLevel)` gives the truth's angle
+ * between the same end vertebrae: a truth curve under the 5° reporting limit measured at or just
+ * over it is an error of the difference, not of the whole angle (the row keeps truthLevels null
+ * and adds `truthBelowLimitDeg`, so it is still listed and counted as a false curve).
  */
-export function scoreCobbCurves(truthCurves, measuredCurves) {
+export function scoreCobbCurves(truthCurves, measuredCurves, truthAngleBetween = () => null) {
   const range = (u, l) => {
     const a = LEVEL_ORDER.indexOf(u);
     const b = LEVEL_ORDER.indexOf(l);
@@ -103,7 +109,16 @@ export function scoreCobbCurves(truthCurves, measuredCurves) {
     });
   }
   measuredCurves.forEach((c, i) => {
-    if (!used.has(i)) rows.push({ truthDeg: 0, truthLevels: null, gotDeg: c.angleDeg, gotLevels: `${c.upperLevel}-${c.lowerLevel}`, errorDeg: c.angleDeg });
+    if (used.has(i)) return;
+    const below = truthAngleBetween(c.upperLevel, c.lowerLevel);
+    rows.push({
+      truthDeg: 0,
+      truthLevels: null,
+      gotDeg: c.angleDeg,
+      gotLevels: `${c.upperLevel}-${c.lowerLevel}`,
+      errorDeg: below === null ? c.angleDeg : Math.abs(c.angleDeg - below),
+      ...(below === null ? {} : { truthBelowLimitDeg: below }),
+    });
   });
   return rows;
 }
@@ -171,10 +186,17 @@ export function scorePhantomCase(result, anatomy, bounds, inViewCentroids = new 
   // the scanned range (the Cobb lines are drawn on them; a body cut by the field of view has no
   // line to draw); measured: every curve, or the largest of older results.
   const endplateInView = (e) => Object.values(e.corners).every((c) => c[2] > bounds[0] && c[2] < bounds[1]);
-  const cobbCurves = scoreCobbCurves(
-    findCobbAngles(inView.filter((v) => v.level !== 'C1' && v.level !== 'C2' && endplateInView(v.superiorEndplate) && endplateInView(v.inferiorEndplate))),
-    m.cobbCurves ?? (m.cobb ? [m.cobb] : []),
-  );
+  const cobbTruthVertebrae = inView.filter((v) => v.level !== 'C1' && v.level !== 'C2' && endplateInView(v.superiorEndplate) && endplateInView(v.inferiorEndplate));
+  // The truth's angle between two end vertebrae (upper's superior, lower's inferior endplate line;
+  // findCobbAngles' measure), for a measured curve the truth has under its 5° limit.
+  const truthAngleBetween = (upperLevel, lowerLevel) => {
+    const u = cobbTruthVertebrae.find((v) => v.level === upperLevel);
+    const l = cobbTruthVertebrae.find((v) => v.level === lowerLevel);
+    if (!u || !l) return null;
+    const line = (e) => coronalLineAngleDeg(e.corners.left, e.corners.right);
+    return Math.abs(line(u.superiorEndplate) - line(l.inferiorEndplate));
+  };
+  const cobbCurves = scoreCobbCurves(findCobbAngles(cobbTruthVertebrae), m.cobbCurves ?? (m.cobb ? [m.cobb] : []), truthAngleBetween);
   // The largest truth curve and its match (a false curve where the truth has none), as before.
   const main = cobbCurves.find((c) => c.truthLevels !== null) ?? cobbCurves[0];
   const angleErr = (got, truth) => (got === null || got === undefined ? null : Math.abs(got.angleDeg - truth));
