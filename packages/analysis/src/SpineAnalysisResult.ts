@@ -30,7 +30,11 @@ export interface PlaneLps {
   readonly pointLps: Vec3;
   /** Unit normal, pointing cranially. */
   readonly normalLps: Vec3;
-  /** RMS distance of the fitted surface points from the plane, mm. */
+  /**
+   * RMS distance of the fitted surface points from the plane, mm. 1000 where no surface was in
+   * view to fit: the plane where the field of view cuts a body whose endplate lies beyond it
+   * (measureVertebralBody.ts, NOT_FITTED_RMS_MM), which no angle, grade or overlay uses.
+   */
   readonly rmsResidualMm: number;
 }
 

@@ -99,7 +99,7 @@ const START_RUN_MM = 2;
  * surface points to fit): far above every fit limit (1.5–2 mm), so that no angle, height or
  * overlay takes it for an endplate.
  */
-export const NOT_FITTED_RMS_MM = 1000;
+const NOT_FITTED_RMS_MM = 1000;
 /** Samples at or above this (after the 2500 HU clip and smoothing) are treated as metal. */
 const METAL_HU = 1300;
 /**
