@@ -21,7 +21,8 @@
  * rudimentary lumbar rib; Yun et al., Korean J Radiol 2018;19:1140–7), under a last rib seen only
  * far laterally on a body cut by the field of view with four rib-free vertebrae and a full sacrum
  * below (it may be a T12 rib shaft passing beside a cut L1: labelling by it would mislabel a
- * normal spine by one level) and for any other disagreement, the vertebrae between the
+ * normal spine by one level; not so where the rib is also seen joined to that body, towards the
+ * edge of the view: scoreAnchors' ribScoreNear) and for any other disagreement, the vertebrae between the
  * disagreeing anchors are left unlabelled and both numberings are reported. Such a far rib still
  * settles six rib-free vertebrae (the sacrum numbering then needs 11 rib pairs whoever owns the
  * rib) and four above a segment with ala-like bone beside only part of its height (an L5 resting
@@ -482,7 +483,8 @@ interface TransitionalNumbering {
  * - otherwise the thoracolumbar junction: the last rib-bearing vertebra is T12 (Carrino JA et al.,
  *   "Effect of spinal segment variants on numbering vertebral levels at lumbar MR imaging",
  *   Radiology 2011;259:196–202) — only when that rib pair is clearly seen (score ≥ 0.5), also
- *   within 90 mm of the canal (`settles`: not a shaft from the level above beside a cut body): a faint
+ *   within 90 mm of the canal or joined to the cut body in view (`settles`: not a shaft from the
+ *   level above beside a cut body; scoreAnchors' ribScoreNear): a faint
  *   rib may be a rudimentary one (ribs < 38 mm mark a thoracolumbar transitional vertebra, not T12;
  *   Yun et al., Korean J Radiol 2018;19:1140–7), and then the disagreement stays unresolved.
  * Every other anchor of the run must agree with the primary numbering. Counted from the last rib,
@@ -504,8 +506,10 @@ function transitionalNumbering(inRun: readonly Anchor[]): TransitionalNumbering 
   } else {
     // A faint last rib (possibly a rudimentary lumbar rib) never settles the count. A rib seen only
     // far laterally on a body cut by the field of view may be the shaft of a rib from the level
-    // above passing beside a cut L1 (normal anatomy read as four lumbar vertebrae); it settles the
-    // count only where that reading cannot make the column normal:
+    // above passing beside a cut L1 (normal anatomy read as four lumbar vertebrae), unless it is
+    // also seen joined to the cut body towards the edge of the view (then `settles` is true,
+    // scoreAnchors' ribScoreNear); otherwise it settles the count only where that reading cannot
+    // make the column normal:
     // - six rib-free vertebrae: the sacrum numbering makes the complete, rib-free vertebra below
     //   the cut one T12, i.e. 11 rib pairs, whoever owns the rib beside the cut body;
     // - four, with the sacral-type segment showing ala-like bone beside only part of its height:

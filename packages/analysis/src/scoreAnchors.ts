@@ -13,6 +13,9 @@
  *   the field of view), a compact cross-section (≤ 40 mm, ≤ 400 mm²; each connected section judged on its own, as ribs of
  *   neighbouring levels crowd together on the concave side of a scoliosis). Seeds with bone 10–20 mm below them belong to a vertical plate (iliac wing,
  *   scapula), not to a rib (a rib is ~9 mm thick; Gray's Anatomy, 41st ed., ch. 53 "Chest wall").
+ *   On a body cut by the field of view, a rib seen only far laterally in the slab may be a shaft
+ *   from the level above; it is shown to be the body's own where, between the body's detected open
+ *   end and the edge of the view, it is joined to the vertebra on both sides (ribScoreNear).
  *   Lumbar transverse processes end medial to the window.
  * - short rib, on a vertebra without a rib pair in that window: the bone leaving it sideways,
  *   followed in 3-D from 25–35 mm lateral, reaches beyond the seed start (past every transverse
@@ -35,7 +38,9 @@ export interface AnchorScores {
   /**
    * ribScore counting isolated rib sections only within 90 mm of the canal even for a body cut by
    * the field of view (equal to ribScore for a complete body): a rib anchor that adds labels must
-   * not rest on a shaft descending from the level above.
+   * not rest on a shaft descending from the level above. Equal to ribScore, too, for a cut body
+   * whose rib is seen joined to it on both sides between its detected open end and the edge of the
+   * view (the far sections are then its own rib's shaft).
    */
   readonly ribScoreNear: number;
   /** Fraction of planes with an ala/ilium-like mass on both sides, 0…1. */
@@ -148,6 +153,26 @@ function slabAxes(body: AnchorFrame): readonly (readonly number[])[] {
   const sup = dot < 0 ? ns.map((x) => -x) : ns;
   return [chord, sup];
 }
+/**
+ * A body cut by the field of view is detected a few millimetres short of the edge of the view
+ * (its open end, measured 2026-11-27: 8.4 mm below the cranial edge at the canal in
+ * transitional-four-lumbar, 8.9 mm in normal-fov-from-l1). The planes between that end and the edge
+ * are still this vertebra's when the view ends within CUT_END_REACH_MM of it. The rib of a
+ * vertebra above, across an undetected disc, lies further out: a disc height (the phantom's T12/L1
+ * disc 7.2 mm at its centre; adult lumbar discs ≈ 10 mm) plus its rib's height above its own
+ * inferior endplate (8.4–9.7 mm for the phantom's T12 rib; more in real anatomy, where the 12th
+ * rib's head articulates with the upper part of the T12 body; Gray's Anatomy, 41st ed., ch. 53
+ * "Chest wall"), i.e. more than 15 mm beyond the end.
+ */
+const CUT_END_REACH_MM = 12;
+/**
+ * A rib seen joined (in the plane, through bone) to this vertebra within 35 mm of the canal on
+ * both sides in at least this many of those planes (3 mm; a rib is ≈ 9 mm thick) articulates with
+ * it. Measured 2026-11-27 beyond the open end of transitional-four-lumbar's cut T12: 3 of the 5
+ * planes with the canal in view (none in its slab, where the rib is seen only 76–121 mm lateral);
+ * beside normal-fov-from-l1's cut L1: no rib-like bone at all, in the slab or beyond it.
+ */
+const CUT_END_JOINED_MIN_PLANES = 2;
 /** A sacral-type segment (labelVertebrae: sacral score ≥ 0.3). */
 const SACRAL_SEGMENT_MIN = 0.3;
 /** Endplate normals of one body further apart than this are not both right (see slabAxes). */
@@ -382,6 +407,26 @@ function scoreAnchorsAlong(sample: GridSampler, body: AnchorFrame, t: readonly n
       if (compactMax === COMPACT_U_MAX ? left && right : ribSide(1, h, COMPACT_U_MAX) && ribSide(-1, h, COMPACT_U_MAX)) nearHits++;
     }
   }
+  // A body cut by the field of view: the planes between its open end and the edge of the view. A
+  // rib joined there to the vertebra (its body or transverse process, within 35 mm of the canal) on
+  // both sides is this vertebra's own rib, so the rib sections seen far laterally in its slab are
+  // that rib's shaft, not the shaft of a rib from the level above passing beside it (ribScoreNear).
+  let joinedBeyondCut = 0;
+  if (options.truncated) {
+    for (const [end, dir] of [[hSup, 1], [hInf, -1]] as const) {
+      // Only an end the view stops within CUT_END_REACH_MM of (an end at a disc has the next vertebra beyond it).
+      let edgeMm = Number.NaN;
+      for (let d = STEP; d <= CUT_END_REACH_MM + 1e-6 && edgeMm !== edgeMm; d += STEP) if (!inView(end + dir * d)) edgeMm = d;
+      if (edgeMm !== edgeMm) continue;
+      for (let d = STEP; d < edgeMm - 1e-6; d += STEP) {
+        const h = end + dir * d;
+        fillPlane(h);
+        // limit 0: an isolated compact section never counts here, only bone joined to the vertebra.
+        if (ribSide(1, h, 0) && ribSide(-1, h, 0)) joinedBeyondCut++;
+      }
+    }
+  }
+  const ribScore = ribPlanes ? ribHits / ribPlanes : 0;
   // Lateral reach, followed in 3-D from the transverse-process roots, only on vertebrae without a
   // rib pair in the window (where a short rib would otherwise go unseen) and not on sacral segments
   // (alae and ilium are not ribs).
@@ -389,9 +434,9 @@ function scoreAnchorsAlong(sample: GridSampler, body: AnchorFrame, t: readonly n
   const reaches = ribFreeHere && sacralHits < 0.3 * planes ? [ribReach(1), ribReach(-1)].filter((r) => r === r) : [];
   const ribReachMm = reaches.length ? Math.max(...reaches) : Number.NaN;
   return {
-    ribScore: ribPlanes ? ribHits / ribPlanes : 0,
+    ribScore,
     oneSidedRibScore: ribPlanes ? oneSidedHits / ribPlanes : 0,
-    ribScoreNear: ribPlanes ? nearHits / ribPlanes : 0,
+    ribScoreNear: joinedBeyondCut >= CUT_END_JOINED_MIN_PLANES ? ribScore : ribPlanes ? nearHits / ribPlanes : 0,
     sacralScore: planes ? sacralHits / planes : 0,
     ribPlanes,
     ribWindowInView: ribPlanes ? inViewSum / ribPlanes : 0,
