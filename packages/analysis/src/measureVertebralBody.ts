@@ -109,6 +109,33 @@ const METAL_HU = 1300;
  */
 const NO_CORTEX_MM = 3;
 
+/**
+ * Offsets (mm, anterior) of the lines whose maximum the lateral wall walk takes: in front of the
+ * body's mid-depth only, clear of the rib heads, pedicle roots and transverse processes, which
+ * join the body behind it (see the lateral walls in measureVertebralBody). The phantom's widest
+ * section lies 0.15 depths behind mid-depth; these lines read the half-width at mid-depth.
+ */
+const LATERAL_BAND_MM = [0, 2, 4];
+/**
+ * Lateral walls are walked at mid-body and this fraction of the half disc-to-disc distance above
+ * and below it (±5–6 mm in a thoracic segment of 20–25 mm), inside a body of 0.6–0.8 × its depth
+ * (Panjabi 1991): the phantom's rib head lies at three quarters of the body's height, a real one at
+ * the disc or the upper body, and one of the sections passes clear of it. Measured on the phantom
+ * suite (2026-11-27; normal-whole and scoliosis-double-major, thoracic half-width error against the
+ * widest half-width, mean / max): with the old band 0.3 → +4.1 / +6.6 mm, 0.4 → +3.1 / +5.7,
+ * 0.5 → +2.7 / +6.6; with the anterior single lines 0.5 → +1.1 / +1.7. At 0.6 T12 of
+ * fracture-crush-g3 read 0.7 mm narrow (0.5: 0.3 mm wide).
+ */
+const LATERAL_SECTION_FRACTION = 0.5;
+/**
+ * Offsets (mm along the body axis) of the lines of a lateral wall walk in one section. A single
+ * line stops at a gap between trabeculae of a low-density body before its thin cortex (real lumbar
+ * crop, 2026-11-27: one section's left wall 19.6 mm from the centre, 26.6 in the next; L2–L4 read
+ * 40–46 mm wide); ±1.5 mm reads them 46–47 mm wide (old band 48–54) and the phantom's thoracic
+ * half-widths −1.3…+2.2 mm from the truth (single line −1.8…+1.8; eight cases of the suite).
+ */
+const LATERAL_H_BAND_MM = [-1.5, 0, 1.5];
+
 export function measureVertebralBody(
   axis: SpineAxis,
   segment: AxisSegment,
@@ -148,9 +175,10 @@ export function measureVertebralBody(
     return samplers.native.sample(p[0], p[1], p[2]) < FAT_PLANE_HU;
   };
   // Mid-section AP and lateral walls → body centre in the section, depth and width.
-  const edgeAlong = (du: number, dv: number, maxR: number, minR = 0, u0 = 0): number => {
+  const edgeAlong = (du: number, dv: number, maxR: number, minR = 0, u0 = 0, h0 = 0, offs: readonly number[] = [-4, 0, 4], hBand: readonly number[] = [-3, 0, 3]): number => {
     // Outermost bone before ≥ 5 mm of non-bone; max over a small band (±4 mm across, ±3 mm along t)
-    // so a basivertebral foramen in the posterior wall does not hide the wall.
+    // so a basivertebral foramen in the posterior wall does not hide the wall. The lateral walls
+    // use their own band (offs, hBand) in a section h0 along t: see lateralEdge.
     // Starting at minR skips trabecular speckles inside an osteoporotic body. In such a body a
     // short run of bone where the walk starts is the blurred edge of an endplate reaching into
     // the band (thick slices, tilted body), not the wall: the walk goes on past it
@@ -165,13 +193,13 @@ export function measureVertebralBody(
     let fatMm = 0;
     for (let d = minR; d <= maxR; d += 0.5) {
       let v = -Infinity;
-      for (const off of [-4, 0, 4]) {
-        for (const h of [-3, 0, 3]) {
-          const x = at(u0 + du * d - dv * off, dv * d + du * off, h);
+      for (const off of offs) {
+        for (const h of hBand) {
+          const x = at(u0 + du * d - dv * off, dv * d + du * off, h0 + h);
           if (x > v) v = x;
         }
       }
-      const fat = fatAt(u0 + du * d, dv * d) && fatAt(u0 + du * d - 1.5 * dv, dv * d + 1.5 * du) && fatAt(u0 + du * d + 1.5 * dv, dv * d - 1.5 * du);
+      const fat = fatAt(u0 + du * d, dv * d, h0) && fatAt(u0 + du * d - 1.5 * dv, dv * d + 1.5 * du, h0) && fatAt(u0 + du * d + 1.5 * dv, dv * d - 1.5 * du, h0);
       fatMm = fat ? fatMm + 0.5 : 0;
       if (v >= BONE_HU) {
         if (!(last === last) || d - last > 0.75) runStart = d;
@@ -219,17 +247,69 @@ export function measureVertebralBody(
   const shiftV = (ant - post) / 2;
   c0 = toW(c0, 0, shiftV, 0);
   const halfDepth = (ant + post) / 2;
-  const leftE = edgeAlong(1, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth);
-  const rightE = edgeAlong(-1, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth);
-  let halfWidth = 1.2 * halfDepth;
-  if (leftE === leftE && rightE === rightE) {
-    // Bodies are at most ~1.7× wider than deep; wider means alae, rib heads or osteophytes joined on.
+  // Lateral walls → body width. The rib head articulates with the body at its
+  // posterolateral corner (T1, T10–T12 on the body next to the pedicle root, T2–T9 across the disc
+  // on the demifacets of two bodies), its neck running on back to the transverse process (Gray's
+  // Anatomy, 41st ed., 2016, "Costovertebral joints"); lumbar transverse processes, pedicle roots and
+  // the cervical transverse processes with their foramina all arise behind the mid-depth of the body.
+  // A wall walked from the centre through any of them does not end at the body's cortex: walked on
+  // a band ±4 mm about mid-depth and ±3 mm along the axis, over one mid-body section, thoracic
+  // half-widths read 4.5–8.7 mm, cervical 4.3–7.5 mm (up to the 1.7 half-depth cap), lumbar
+  // 2.1–3.0 mm wider than the phantom's body (scoliosis-double-major, 2026-11-27; truth: the
+  // half-width at mid-depth, the lateral endplate corners); now +0.1…+1.7, +0.9…+1.4, +0.5…+1.3
+  // (the ~1 mm left is the blur of the cortex at the BONE_HU edge, as for the AP depth). For the
+  // width the lateral walls are walked in front of mid-depth only (LATERAL_BAND_MM), on a narrower
+  // band along the axis (LATERAL_H_BAND_MM: ±3 mm merged a rib head 3 mm above the section into
+  // the wall), in three sections, and the nearest wall of the three is the body's: a rib head or
+  // process lies at one level of the body, and the
+  // body's own wall is in every section (LATERAL_SECTION_FRACTION). A section with no bone past the
+  // walk's start has its wall inside that start (a centre off the body, scoliosis-severe T6): walked
+  // again from the centre.
+  const lateralEdge = (side: 1 | -1): number => {
+    const offs = LATERAL_BAND_MM.map((o) => side * o);
+    const hOff = (LATERAL_SECTION_FRACTION * (hU0 - hL0)) / 2;
+    const found: number[] = [];
+    for (const h0 of [-hOff, 0, hOff]) {
+      let e = edgeAlong(side, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth, 0, h0, offs, LATERAL_H_BAND_MM);
+      if (!(e === e)) e = edgeAlong(side, 0, 2.2 * halfDepth + 8, 0, 0, h0, offs, LATERAL_H_BAND_MM);
+      if (e === e) found.push(e);
+    }
+    return found.length > 0 ? Math.min(...found) : Number.NaN;
+  };
+  // The body's own half-width: walls walked from the centre they give, twice (a centre placed off
+  // the body by the axis is then measured from inside it). Reported as the width only: the section
+  // centre, the endplate grid (±0.6 half-width), the outline's rays and the ROI keep the walls of
+  // the mid-section walk below, on which they were tuned. With the body's own walls there too
+  // (2026-11-27, full phantom suite): scoliosis centroids 1.16–1.57 → 0.97–1.03 mm mean and the
+  // Cobb errors of scoliosis-right-thoracic 1.56 → 1.00°, but C3–C7 wall heights up to 1.3 mm off
+  // (measureVertebralBody.smallBodies test, bound 1.0), the real abdomen T12 centroid 3.07 mm
+  // (analyzeSpineCt.real test, bound 3), scoliosis-double-major T4–T12 kyphosis 0.41 → 2.87° and the
+  // real lumbar crop centroids 1.50 → 1.94 mm mean.
+  // Walls found on both sides → the in-plane shift (along l) that centres them and the half-width.
+  // Bodies are at most ~1.7× wider than deep; wider means alae, rib heads or osteophytes joined on.
+  const wallsCentre = (leftE: number, rightE: number): { shiftU: number; halfWidth: number } | null => {
+    if (!(leftE === leftE && rightE === rightE)) return null;
     const cap = 1.7 * halfDepth;
     const le = Math.min(leftE, cap);
     const re = Math.min(rightE, cap);
-    c0 = toW(c0, (le - re) / 2, 0, 0);
-    halfWidth = (le + re) / 2;
+    return { shiftU: (le - re) / 2, halfWidth: (le + re) / 2 };
+  };
+  const centreBefore = c0;
+  let bodyHalfWidth = Number.NaN;
+  for (let pass = 0; pass < 2; pass++) {
+    const walls = wallsCentre(lateralEdge(1), lateralEdge(-1));
+    if (!walls) break;
+    c0 = toW(c0, walls.shiftU, 0, 0);
+    bodyHalfWidth = walls.halfWidth;
   }
+  c0 = centreBefore;
+  let halfWidth = 1.2 * halfDepth;
+  const sectionWalls = wallsCentre(edgeAlong(1, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth), edgeAlong(-1, 0, 2.2 * halfDepth + 8, 0.6 * halfDepth));
+  if (sectionWalls) {
+    c0 = toW(c0, sectionWalls.shiftU, 0, 0);
+    halfWidth = sectionWalls.halfWidth;
+  }
+  if (!(bodyHalfWidth === bodyHalfWidth)) bodyHalfWidth = halfWidth;
   let hU = hU0;
   let hL = hL0; // in-plane centring shifts leave heights along t unchanged
 
@@ -740,7 +820,7 @@ export function measureVertebralBody(
     inferior,
     heights,
     apDepth: 2 * halfDepth,
-    width: 2 * halfWidth,
+    width: 2 * bodyHalfWidth,
     volume: vol * step,
     // A ROI partly outside the volume (a body cut by the field of view) is not the central ROI.
     trabecularHu: huN > 0 && roiOut <= 0.05 * (roiN + roiOut) ? huSum / huN : Number.NaN,
