@@ -24,7 +24,7 @@ describe('measureVertebralBody: lateral walls on the body, not on the rib heads'
     const thoracic: number[] = [];
     for (const v of result.vertebrae) {
       const truth = anatomy.vertebrae.find((t) => t.level === v.label);
-      if (!truth || v.label === 'C1' || v.truncated) continue;
+      if (!truth || v.label === null || v.label === 'C1' || v.truncated) continue;
       const c = truth.superiorEndplate.corners;
       const truthHalf = Math.hypot(c.left[0] - c.right[0], c.left[1] - c.right[1], c.left[2] - c.right[2]) / 2;
       const err = v.widthMm / 2 - truthHalf;
