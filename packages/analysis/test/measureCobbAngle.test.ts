@@ -5,12 +5,12 @@
  * phantom CTs (eval grid), the upper thoracic and cervicothoracic curves end to end.
  */
 import { describe, expect, it } from 'vitest';
-import { assembleVolumeAsync } from '@vertebra/dicom';
 import { voxelToLps } from '@vertebra/geometry';
-import { findCobbAngles, generatePhantomCase, phantomSuite } from '@vertebra/phantom';
+import { findCobbAngles } from '@vertebra/phantom';
 import { analyzeSpineCt } from '../src/index.js';
 import { coronalTiltDeg, measureCobbAngle, measureCobbCurves, turningPoints } from '../src/measureCobbAngle.js';
 import type { VertebraLevel, VertebraResult } from '../src/SpineAnalysisResult.js';
+import { loadSuiteCaseCt } from './support/loadSuiteCaseCt.js';
 
 const LEVELS: VertebraLevel[] = ['C3', 'C4', 'C5', 'C6', 'C7', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10', 'T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5'];
 const DEG = Math.PI / 180;
@@ -185,10 +185,7 @@ describe('measureCobbAngle: end vertebrae from reliable fits', () => {
  * vertebrae: "C3-T4 35.8 → 35.6" (measured "none" where no measured curve has those ends).
  */
 async function phantomCurves(caseId: string): Promise<{ ends: string; truthDeg: number; gotDeg: number | null }[]> {
-  const options = phantomSuite().find((c) => c.caseId === caseId)!;
-  const phantom = generatePhantomCase({ ...options, modalities: ['ct'] });
-  const anatomy = phantom.groundTruth.visits[0]!.anatomy;
-  const { volume } = await assembleVolumeAsync(phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes));
+  const { volume, anatomy } = await loadSuiteCaseCt(caseId);
   const [nx, ny, nz] = volume.dimensions;
   const zs = [voxelToLps(volume, [0, 0, 0])[2], voxelToLps(volume, [nx - 1, ny - 1, nz - 1])[2]];
   const [z0, z1] = [Math.min(...zs), Math.max(...zs)];

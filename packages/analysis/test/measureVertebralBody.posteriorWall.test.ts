@@ -10,18 +10,14 @@
  * cortex).
  */
 import { describe, expect, it } from 'vitest';
-import { assembleVolumeAsync } from '@vertebra/dicom';
-import { generatePhantomCase, phantomSuite } from '@vertebra/phantom';
 import { analyzeSpineCt } from '../src/index.js';
+import { loadSuiteCaseCt } from './support/loadSuiteCaseCt.js';
 
 const sub = (p: readonly number[], q: readonly number[]): number[] => [p[0]! - q[0]!, p[1]! - q[1]!, p[2]! - q[2]!];
 
 describe('measureVertebralBody: posterior wall on the canal line', () => {
   it('reads every posterior corner of scoliosis-right-thoracic within 2.5 mm along the AP axis, and grades no slip', async () => {
-    const options = phantomSuite().find((c) => c.caseId === 'scoliosis-right-thoracic')!;
-    const phantom = generatePhantomCase({ ...options, modalities: ['ct'] });
-    const anatomy = phantom.groundTruth.visits[0]!.anatomy;
-    const { volume } = await assembleVolumeAsync(phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes));
+    const { volume, anatomy } = await loadSuiteCaseCt('scoliosis-right-thoracic');
     const result = analyzeSpineCt(volume);
     const errors: string[] = [];
     let checked = 0;

@@ -9,16 +9,12 @@
  * blur of the cortex at the 150 HU edge, as for the AP depth).
  */
 import { describe, expect, it } from 'vitest';
-import { assembleVolumeAsync } from '@vertebra/dicom';
-import { generatePhantomCase, phantomSuite } from '@vertebra/phantom';
 import { analyzeSpineCt } from '../src/index.js';
+import { loadSuiteCaseCt } from './support/loadSuiteCaseCt.js';
 
 describe('measureVertebralBody: lateral walls on the body, not on the rib heads', () => {
   it('reads the half-width of every C2–L5 body of scoliosis-double-major within −1.5…+2.5 mm of the truth', async () => {
-    const options = phantomSuite().find((c) => c.caseId === 'scoliosis-double-major')!;
-    const phantom = generatePhantomCase({ ...options, modalities: ['ct'] });
-    const anatomy = phantom.groundTruth.visits[0]!.anatomy;
-    const { volume } = await assembleVolumeAsync(phantom.files.filter((f) => f.path.endsWith('.dcm')).map((f) => f.bytes));
+    const { volume, anatomy } = await loadSuiteCaseCt('scoliosis-double-major');
     const result = analyzeSpineCt(volume);
     const errors: string[] = [];
     const thoracic: number[] = [];
